@@ -1,0 +1,289 @@
+import { ConnectionString } from 'mongodb-connection-string-url';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** An empty variable counts as unset. */
+const blankAsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    schema.optional(),
+  );
+
+const url = (what: string) =>
+  optional.refine((v) => v === undefined || URL.canParse(v), {
+    message: `must be a full URL for ${what}`,
+  });
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .optional()
+  .refine((v) => v === undefined || ['', 'true', 'false', '1', '0', 'yes', 'no'].includes(v), {
+    message: 'must be true or false',
+  })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return 3000;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n > 65535) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a whole number from 0 to 65535 (got "${v}")`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const prefixed = (prefix: string, what: string) =>
+  optional.refine((v) => v === undefined || v.startsWith(prefix), {
+    message: `must be ${what} (starts with ${prefix})`,
+  });
+
+/** The environment contract (see DESIGN.md). Names are fixed; deployments depend on them. */
+const EnvSchema = z.object({
+  PORT: port,
+  HOST: optional.default('0.0.0.0'),
+  DATA_DIR: optional.default('./data'),
+  MONGODB_URI: optional.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        new ConnectionString(v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    {
+      message:
+        'must be a MongoDB connection string like mongodb://host:27017 or mongodb+srv://cluster.example.net',
+    },
+  ),
+  MONGODB_DB: optional.default('pebblebot'),
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_BOT_TOKEN: prefixed('xoxb-', 'a bot token'),
+  SLACK_APP_TOKEN: prefixed('xapp-', 'an app-level token'),
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  SLACK_STATE_SECRET: optional,
+  SLACK_API_URL: url('the Slack Web API').transform((v) => (v && !v.endsWith('/') ? `${v}/` : v)),
+  MICROSOFT_APP_ID: optional,
+  MICROSOFT_APP_PASSWORD: optional,
+  MICROSOFT_APP_TENANT_ID: optional,
+  MICROSOFT_APP_TYPE: blankAsUnset(
+    z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], {
+      error: 'must be MultiTenant, SingleTenant or UserAssignedMSI',
+    }),
+  ),
+  TEAMS_ALLOW_UNAUTHENTICATED: bool,
+  OPENAI_API_KEY: optional,
+  OPENAI_BASE_URL: url('an OpenAI-compatible API'),
+  OPENAI_MODEL: optional.default('gpt-4o-mini'),
+  OPENAI_EMBEDDING_MODEL: optional.default('text-embedding-3-small'),
+  BALLOT_SECRET: optional,
+  LOG_LEVEL: blankAsUnset(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+});
+
+/**
+ * Rules between variables. They read the raw values (present or not), so they are reported
+ * together with any malformed value instead of after it is fixed.
+ */
+function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const env = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, v?.trim() ? v.trim() : undefined]),
+  ) as Record<string, string | undefined>;
+  const problem = (path: string, message: string) => problems.push(`${path} ${message}`);
+  const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET];
+  const oauthSome = oauth.some(Boolean);
+  if (oauthSome && !oauth.every(Boolean)) {
+    for (const [name, v] of [
+      ['SLACK_CLIENT_ID', env.SLACK_CLIENT_ID],
+      ['SLACK_CLIENT_SECRET', env.SLACK_CLIENT_SECRET],
+      ['SLACK_STATE_SECRET', env.SLACK_STATE_SECRET],
+    ] as const) {
+      if (!v)
+        problem(
+          name,
+          'is required for Slack OAuth (set all three of SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET)',
+        );
+    }
+  }
+  if (oauthSome && !env.SLACK_SIGNING_SECRET) {
+    problem('SLACK_SIGNING_SECRET', 'is required with Slack OAuth to verify requests from Slack');
+  }
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    problem(
+      'SLACK_BOT_TOKEN',
+      'needs SLACK_SIGNING_SECRET (Slack over HTTP) or SLACK_APP_TOKEN (Socket Mode) beside it',
+    );
+  }
+  if (!env.SLACK_BOT_TOKEN && !oauthSome && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
+    problem(
+      env.SLACK_APP_TOKEN ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET',
+      'is set but SLACK_BOT_TOKEN is missing: add the bot token (xoxb-…) from your Slack app',
+    );
+  }
+  if (oauthSome && env.SLACK_BOT_TOKEN) {
+    problem(
+      'SLACK_BOT_TOKEN',
+      'cannot be combined with Slack OAuth: installations bring their own tokens',
+    );
+  }
+  if (
+    env.MICROSOFT_APP_ID &&
+    !env.MICROSOFT_APP_PASSWORD &&
+    env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI'
+  ) {
+    problem('MICROSOFT_APP_PASSWORD', 'is required with MICROSOFT_APP_ID');
+  }
+  if (!env.MICROSOFT_APP_ID && (env.MICROSOFT_APP_PASSWORD || env.MICROSOFT_APP_TENANT_ID)) {
+    problem(
+      'MICROSOFT_APP_ID',
+      'is required when MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is set',
+    );
+  }
+  if (env.MICROSOFT_APP_TYPE === 'SingleTenant' && !env.MICROSOFT_APP_TENANT_ID) {
+    problem('MICROSOFT_APP_TENANT_ID', 'is required when MICROSOFT_APP_TYPE is SingleTenant');
+  }
+  if (
+    ['true', '1', 'yes'].includes(env.TEAMS_ALLOW_UNAUTHENTICATED?.toLowerCase() ?? '') &&
+    env.MICROSOFT_APP_ID
+  ) {
+    problem(
+      'TEAMS_ALLOW_UNAUTHENTICATED',
+      'must not be true when MICROSOFT_APP_ID is set (it turns authentication off)',
+    );
+  }
+  return problems;
+}
+
+export type SlackMode = 'http' | 'socket' | 'oauth';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mongodb?: { uri: string; dbName: string };
+  slack?: {
+    mode: SlackMode;
+    signingSecret?: string;
+    botToken?: string;
+    appToken?: string;
+    clientId?: string;
+    clientSecret?: string;
+    stateSecret?: string;
+    apiUrl?: string;
+  };
+  teams?: {
+    appId?: string;
+    appPassword?: string;
+    tenantId?: string;
+    appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+    allowUnauthenticated: boolean;
+  };
+  openai?: { apiKey: string; baseUrl?: string; model: string; embeddingModel: string };
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** BALLOT_SECRET: keys secret council ballots with a secret that is not in the store. */
+  ballotSecret?: string;
+  /** No chat platform is configured: run the local console channel. */
+  console: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      `Pebblebot cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}.\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        '\nFix these environment variables (see .env.example) and start again.',
+    );
+  }
+}
+
+const drop = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * Parses the environment once. Every problem is reported together, naming the variable; the
+ * result is frozen and injected (nothing else reads process.env).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
+  const slackMode: SlackMode | undefined = e.SLACK_CLIENT_ID
+    ? 'oauth'
+    : e.SLACK_BOT_TOKEN
+      ? e.SLACK_APP_TOKEN
+        ? 'socket'
+        : 'http'
+      : undefined;
+  const teamsOn = Boolean(e.MICROSOFT_APP_ID) || e.TEAMS_ALLOW_UNAUTHENTICATED;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    ...(e.MONGODB_URI ? { mongodb: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB } } : {}),
+    ...(slackMode
+      ? {
+          slack: drop({
+            mode: slackMode,
+            signingSecret: e.SLACK_SIGNING_SECRET,
+            botToken: e.SLACK_BOT_TOKEN,
+            appToken: e.SLACK_APP_TOKEN,
+            clientId: e.SLACK_CLIENT_ID,
+            clientSecret: e.SLACK_CLIENT_SECRET,
+            stateSecret: e.SLACK_STATE_SECRET,
+            apiUrl: e.SLACK_API_URL,
+          }),
+        }
+      : {}),
+    ...(teamsOn
+      ? {
+          teams: drop({
+            appId: e.MICROSOFT_APP_ID,
+            appPassword: e.MICROSOFT_APP_PASSWORD,
+            tenantId: e.MICROSOFT_APP_TENANT_ID,
+            appType: e.MICROSOFT_APP_TYPE ?? 'MultiTenant',
+            allowUnauthenticated: e.TEAMS_ALLOW_UNAUTHENTICATED,
+          }),
+        }
+      : {}),
+    ...(e.OPENAI_API_KEY
+      ? {
+          openai: drop({
+            apiKey: e.OPENAI_API_KEY,
+            baseUrl: e.OPENAI_BASE_URL,
+            model: e.OPENAI_MODEL,
+            embeddingModel: e.OPENAI_EMBEDDING_MODEL,
+          }),
+        }
+      : {}),
+    // The console channel shares the terminal with its user: only warnings unless asked.
+    logLevel: e.LOG_LEVEL ?? (!slackMode && !teamsOn ? 'warn' : 'info'),
+    ...(e.BALLOT_SECRET ? { ballotSecret: e.BALLOT_SECRET } : {}),
+    console: !slackMode && !teamsOn,
+  };
+  return Object.freeze(config);
+}

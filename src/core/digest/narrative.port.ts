@@ -1,0 +1,19 @@
+import type { DigestMetrics } from './digest.model.js';
+
+/** What a narrator may know besides the numbers. */
+export interface NarrativeContext {
+  workspaceName?: string;
+  /** A preview of the running period (counted so far), not a finished week. */
+  preview: boolean;
+}
+
+/**
+ * Writes the short story of a digest from its numbers. The deterministic implementation
+ * (NumbersNarrator) is the default and the fallback; an AI implementation can replace it, and
+ * whatever it writes is checked and replaced by the deterministic text when it fails.
+ */
+export interface DigestNarrator {
+  /** Recorded with the snapshot: `numbers`, `ai`, … */
+  readonly name: string;
+  narrate(metrics: DigestMetrics, context: NarrativeContext): Promise<string>;
+}

@@ -1,0 +1,648 @@
+import type { Clock } from '../shared/clock.port.js';
+import { PebbleError } from '../shared/errors.js';
+import type {
+  ListOptions,
+  Page,
+  PebbleFilter,
+  PebbleSortField,
+  Store,
+} from '../../store/store.port.js';
+import type { UserContext } from '../workspaces/workspace.service.js';
+import {
+  catalogStages,
+  isWorkspaceAdmin,
+  type Journey,
+  type Stage,
+  type Workspace,
+} from '../workspaces/workspace.model.js';
+import {
+  DESCRIPTION_MAX,
+  isOpen,
+  OPEN_STATUSES,
+  PebbleDetailsSchema,
+  shortId,
+  TITLE_MAX,
+  type Pebble,
+  type PebbleDetails,
+  type PebbleSource,
+  type PebbleStatus,
+} from './pebble.model.js';
+import { assertTransition } from './pebble.status.js';
+import type { SimilarityPort } from './similarity.js';
+
+export const TRUNCATION_NOTE = '… (truncated: the original was longer than Pebblebot keeps)';
+
+/** Shortens text to `max` characters, ending with an ellipsis, and says whether it did. */
+export function truncate(
+  text: string,
+  max: number,
+  note = '…',
+): { text: string; truncated: boolean } {
+  if (text.length <= max) return { text, truncated: false };
+  return { text: text.slice(0, Math.max(0, max - note.length)).trimEnd() + note, truncated: true };
+}
+
+/**
+ * Splits free text into a title (the first non-empty line) and a description (the rest).
+ * Text longer than the limits is shortened with a visible note, never rejected.
+ */
+export function splitReportText(raw: string): {
+  title: string;
+  description: string;
+  truncated: boolean;
+} {
+  const lines = raw.replace(/\r\n?/g, '\n').split('\n');
+  const first = lines.findIndex((l) => l.trim().length > 0);
+  if (first === -1) return { title: '', description: '', truncated: false };
+  const title = truncate(lines[first]!.trim().replace(/\s+/g, ' '), TITLE_MAX);
+  const description = truncate(
+    lines
+      .slice(first + 1)
+      .join('\n')
+      .trim(),
+    DESCRIPTION_MAX,
+    TRUNCATION_NOTE,
+  );
+  return {
+    title: title.text,
+    description: description.text,
+    truncated: title.truncated || description.truncated,
+  };
+}
+
+export type ReportInput = Partial<PebbleDetails> & { text?: string };
+
+export interface ReportResult {
+  pebble: Pebble;
+  truncated: boolean;
+}
+
+/** Outcome of folding a fresh report into another pebble: `merged` is the report that is gone. */
+export type MergeResult = SupportResult & { merged: Pebble };
+
+/** A triage decision that closes a pebble, and who should be told why. */
+export interface ClosedResult {
+  pebble: Pebble;
+  /** Reporter and supporters, without the person who decided. */
+  notify: string[];
+}
+
+export interface DuplicateResult extends ClosedResult {
+  /** The pebble it duplicates (after the support was moved onto it). */
+  original: Pebble;
+  /** How many +1s (the reporter's included) moved to the original. */
+  moved: number;
+}
+
+/** Open pebbles at one stage of the catalog (or with no stage yet), the newest first. */
+export interface StageSummary {
+  journey?: Journey;
+  stage?: Stage;
+  total: number;
+  newest: Pebble[];
+}
+
+/** Everyone with a stake in a pebble: its reporter and supporters, each once, minus `except`. */
+export function stakeholdersOf(pebble: Pebble, except?: string): string[] {
+  const ids = new Set([pebble.reporter.userId, ...pebble.supporters.map((s) => s.userId)]);
+  if (except) ids.delete(except);
+  return [...ids];
+}
+
+const TRIAGE_FIELDS_CLEARABLE = [
+  'journey',
+  'stage',
+  'severity',
+  'segment',
+  'frequency',
+  'minutesLost',
+] as const;
+
+/** Outcome of a +1; `redirectedFrom` is set when the user supported a duplicate's original. */
+export interface SupportResult {
+  pebble: Pebble;
+  added: boolean;
+  redirectedFrom?: number;
+}
+
+function formatIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/** How many open pebbles a new report is compared with (the newest). */
+const SIMILARITY_CANDIDATES = 500;
+/**
+ * How long the open pebbles listed for similarity are reused. Reports, +1s and changes made
+ * through this service update the list at once; a pebble reported on another replica shows
+ * up in suggestions within this time.
+ */
+const SIMILARITY_CANDIDATES_TTL_MS = 30_000;
+
+/** The pebble use cases, shared by every channel. */
+export class PebbleService {
+  /** Open pebbles recently listed for similarity, per workspace (see findSimilar). */
+  private readonly similarityCandidates = new Map<string, { loadedAt: number; items: Pebble[] }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly similarity: SimilarityPort,
+  ) {}
+
+  /** Records a pebble from free text and/or structured details. Nothing is written if invalid. */
+  async report(
+    workspace: Workspace,
+    user: UserContext,
+    input: ReportInput,
+    source: PebbleSource,
+  ): Promise<ReportResult> {
+    const { text, ...details } = input;
+    let truncated = false;
+    const fromText = text !== undefined ? splitReportText(text) : undefined;
+    if (fromText) truncated = fromText.truncated;
+    const candidate = {
+      ...details,
+      title: details.title ?? fromText?.title ?? '',
+      description: details.description ?? fromText?.description ?? '',
+    };
+    // Oversized fields from a form are shortened the same way free text is.
+    const title = truncate(candidate.title.trim(), TITLE_MAX);
+    const description = truncate(candidate.description.trim(), DESCRIPTION_MAX, TRUNCATION_NOTE);
+    truncated ||= title.truncated || description.truncated;
+    const parsed = PebbleDetailsSchema.safeParse({
+      ...candidate,
+      title: title.text,
+      description: description.text,
+    });
+    if (!parsed.success) {
+      throw new PebbleError('PEBBLE.INVALID_INPUT', formatIssues(parsed.error));
+    }
+    this.assertInCatalog(workspace, parsed.data);
+
+    const now = this.clock.now();
+    const pebble = await this.store.pebbles.create({
+      ...parsed.data,
+      workspaceId: workspace.id,
+      reporter: {
+        userId: user.userId,
+        ...(user.name ? { name: user.name } : {}),
+        ...(user.team ? { team: user.team } : {}),
+      },
+      source,
+      status: 'new',
+      createdAt: now,
+      updatedAt: now,
+      history: [{ at: now, actor: user.userId, action: 'reported', to: 'new', note: source.kind }],
+    });
+    this.candidateChanged(pebble);
+    return { pebble, truncated };
+  }
+
+  async get(workspace: Workspace, number: number): Promise<Pebble> {
+    const pebble = await this.store.pebbles.get(workspace.id, number);
+    if (!pebble) {
+      throw new PebbleError(
+        'PEBBLE.NOT_FOUND',
+        `There is no pebble ${shortId(number)} in this workspace.`,
+      );
+    }
+    return pebble;
+  }
+
+  list(
+    workspace: Workspace,
+    filter: PebbleFilter = {},
+    options: ListOptions<PebbleSortField> = {},
+  ): Promise<Page<Pebble>> {
+    return this.store.pebbles.list(workspace.id, filter, options);
+  }
+
+  /** Open pebbles reported by this user. */
+  mine(workspace: Workspace, user: UserContext, options: ListOptions<PebbleSortField> = {}) {
+    return this.store.pebbles.list(workspace.id, { reporterId: user.userId }, options);
+  }
+
+  /** Pebbles this user supported with a +1. */
+  supported(workspace: Workspace, user: UserContext, options: ListOptions<PebbleSortField> = {}) {
+    return this.store.pebbles.list(workspace.id, { supporterId: user.userId }, options);
+  }
+
+  /** The pebble reported from a given chat message, if any. */
+  async findBySourceMessage(
+    workspace: Workspace,
+    channelId: string,
+    messageTs: string,
+  ): Promise<Pebble | null> {
+    const page = await this.store.pebbles.list(
+      workspace.id,
+      { sourceMessage: { channelId, messageTs } },
+      { sort: { field: 'number', direction: 'asc' }, limit: 1 },
+    );
+    return page.items[0] ?? null;
+  }
+
+  /** Open pebbles per stage of the catalog, plus those with no stage yet (when there are any). */
+  async openByStage(workspace: Workspace, newestPerStage = 3): Promise<StageSummary[]> {
+    const open = [...OPEN_STATUSES];
+    const options = {
+      limit: newestPerStage,
+      sort: { field: 'number', direction: 'desc' },
+    } as const;
+    const summaries: StageSummary[] = await Promise.all(
+      catalogStages(workspace.settings).map(async ({ journey, stage }) => {
+        const page = await this.store.pebbles.list(
+          workspace.id,
+          { journey: journey.key, stage: stage.key, status: open },
+          options,
+        );
+        return { journey, stage, total: page.total, newest: page.items };
+      }),
+    );
+    const all = await this.store.pebbles.list(workspace.id, { status: open }, { limit: 1 });
+    const staged = summaries.reduce((n, s) => n + s.total, 0);
+    if (all.total > staged) {
+      const page = await this.store.pebbles.list(workspace.id, { status: open }, { limit: 200 });
+      const unstaged = page.items.filter((p) => !p.stage);
+      summaries.push({ total: all.total - staged, newest: unstaged.slice(0, newestPerStage) });
+    }
+    return summaries;
+  }
+
+  /**
+   * Adds the user's +1. The reporter's own +1 and a repeated +1 count nothing; a +1 on a
+   * duplicate goes to its original.
+   */
+  async support(workspace: Workspace, user: UserContext, number: number): Promise<SupportResult> {
+    let pebble = await this.get(workspace, number);
+    let redirectedFrom: number | undefined;
+    if (pebble.status === 'duplicate' && pebble.duplicateOf) {
+      redirectedFrom = pebble.number;
+      pebble = await this.get(workspace, pebble.duplicateOf);
+    }
+    if (!isOpen(pebble.status)) {
+      throw new PebbleError(
+        'PEBBLE.ILLEGAL_TRANSITION',
+        `${shortId(pebble.number)} is ${pebble.status}; only open pebbles take a +1.`,
+      );
+    }
+    if (pebble.reporter.userId === user.userId) {
+      return { pebble, added: false, ...(redirectedFrom ? { redirectedFrom } : {}) };
+    }
+    const now = this.clock.now();
+    const result = await this.store.pebbles.addSupporter(
+      workspace.id,
+      pebble.number,
+      {
+        userId: user.userId,
+        ...(user.name ? { name: user.name } : {}),
+        ...(user.team ? { team: user.team } : {}),
+        at: now,
+      },
+      { at: now, actor: user.userId, action: 'supported' },
+    );
+    if (!result.pebble)
+      throw new PebbleError('PEBBLE.NOT_FOUND', `${shortId(number)} no longer exists.`);
+    this.candidateChanged(result.pebble);
+    return {
+      pebble: result.pebble,
+      added: result.added,
+      ...(redirectedFrom ? { redirectedFrom } : {}),
+    };
+  }
+
+  /** Moves a pebble along its life cycle; a concurrent change makes this fail, never overwrite. */
+  async transition(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    to: PebbleStatus,
+    extra: { reason?: string; duplicateOf?: number } = {},
+  ): Promise<Pebble> {
+    const pebble = await this.get(workspace, number);
+    assertTransition(pebble.status, to);
+    if (to === 'duplicate') {
+      if (!extra.duplicateOf || extra.duplicateOf === number) {
+        throw new PebbleError(
+          'PEBBLE.INVALID_INPUT',
+          'Say which other pebble this one duplicates.',
+        );
+      }
+      await this.get(workspace, extra.duplicateOf);
+    }
+    const set: Partial<Pebble> = { status: to };
+    if (to === 'duplicate') set.duplicateOf = extra.duplicateOf;
+    if (to === 'declined' && extra.reason) set.declineReason = extra.reason.slice(0, 500);
+    const updated = await this.store.pebbles.update(workspace.id, number, {
+      set,
+      ...(to === 'new' || to === 'triaged'
+        ? { unset: ['duplicateOf' as const, 'declineReason' as const] }
+        : {}),
+      ifStatus: [pebble.status],
+      history: {
+        at: this.clock.now(),
+        actor: user.userId,
+        action: 'status',
+        from: pebble.status,
+        to,
+        ...(extra.reason ? { note: extra.reason.slice(0, 500) } : {}),
+      },
+    });
+    if (!updated) {
+      throw new PebbleError(
+        'PEBBLE.CONFLICT',
+        `${shortId(number)} was changed by someone else just now; look again and retry.`,
+      );
+    }
+    this.candidateChanged(updated);
+    return updated;
+  }
+
+  /** Sets details after the report (reporter's modal, triage's severity or journey). */
+  async updateDetails(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    patch: Partial<PebbleDetails>,
+  ): Promise<Pebble> {
+    const pebble = await this.get(workspace, number);
+    if ('anonymous' in patch && pebble.reporter.userId !== user.userId) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Only the reporter of ${shortId(number)} can change that.`,
+      );
+    }
+    const parsed = PebbleDetailsSchema.partial().safeParse(patch);
+    if (!parsed.success) throw new PebbleError('PEBBLE.INVALID_INPUT', formatIssues(parsed.error));
+    // Zod defaults fill absent keys in a partial; keep only what the caller sent.
+    const set = Object.fromEntries(
+      Object.entries(parsed.data).filter(([k, v]) => k in patch && v !== undefined),
+    ) as Partial<PebbleDetails>;
+    this.assertInCatalog(workspace, { ...pebble, ...set });
+    const updated = await this.store.pebbles.update(workspace.id, number, {
+      set,
+      history: {
+        at: this.clock.now(),
+        actor: user.userId,
+        action: 'details',
+        note: Object.keys(set).join(', '),
+      },
+    });
+    if (!updated) throw new PebbleError('PEBBLE.NOT_FOUND', `${shortId(number)} no longer exists.`);
+    this.candidateChanged(updated);
+    return updated;
+  }
+
+  /**
+   * Folds a fresh report into an existing pebble: the reporter becomes a supporter of the target
+   * and the new report is deleted. Only the reporter may do it, and only while it is new.
+   */
+  async mergeInto(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    target: number,
+  ): Promise<MergeResult> {
+    const pebble = await this.get(workspace, number);
+    if (pebble.reporter.userId !== user.userId) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Only the reporter of ${shortId(number)} can merge it.`,
+      );
+    }
+    if (pebble.status !== 'new') {
+      throw new PebbleError(
+        'PEBBLE.ILLEGAL_TRANSITION',
+        `${shortId(number)} is already ${pebble.status}.`,
+      );
+    }
+    if (target === number)
+      throw new PebbleError('PEBBLE.INVALID_INPUT', 'A pebble cannot merge into itself.');
+    const result = await this.support(workspace, user, target);
+    await this.store.pebbles.delete(workspace.id, number);
+    this.candidateGone(workspace.id, number);
+    return { ...result, merged: pebble };
+  }
+
+  /**
+   * The reporter's second look at a report (the details form): sets what was filled in and
+   * clears the optional fields that were emptied. Only the reporter may do it.
+   */
+  async reviseReport(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    details: Partial<PebbleDetails>,
+  ): Promise<ReportResult> {
+    const pebble = await this.get(workspace, number);
+    if (pebble.reporter.userId !== user.userId) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Only the reporter of ${shortId(number)} can change its details.`,
+      );
+    }
+    const title = truncate((details.title ?? pebble.title).trim(), TITLE_MAX);
+    const description = truncate(
+      (details.description ?? pebble.description).trim(),
+      DESCRIPTION_MAX,
+      TRUNCATION_NOTE,
+    );
+    const parsed = PebbleDetailsSchema.safeParse({
+      ...details,
+      title: title.text,
+      description: description.text,
+      stakeholder: details.stakeholder ?? pebble.stakeholder,
+      anonymous: details.anonymous ?? pebble.anonymous,
+    });
+    if (!parsed.success) throw new PebbleError('PEBBLE.INVALID_INPUT', formatIssues(parsed.error));
+    this.assertInCatalog(workspace, parsed.data);
+    const unset = TRIAGE_FIELDS_CLEARABLE.filter(
+      (key) => parsed.data[key] === undefined && pebble[key] !== undefined,
+    );
+    const set = Object.fromEntries(
+      Object.entries(parsed.data).filter(([, v]) => v !== undefined),
+    ) as Partial<PebbleDetails>;
+    const updated = await this.store.pebbles.update(workspace.id, number, {
+      set,
+      ...(unset.length ? { unset } : {}),
+      history: { at: this.clock.now(), actor: user.userId, action: 'details', note: 'revised' },
+    });
+    if (!updated) throw new PebbleError('PEBBLE.NOT_FOUND', `${shortId(number)} no longer exists.`);
+    this.candidateChanged(updated);
+    return { pebble: updated, truncated: title.truncated || description.truncated };
+  }
+
+  /** Declines a pebble with a reason (admins only); the reporter and supporters are to be told. */
+  async decline(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    reason: string,
+  ): Promise<ClosedResult> {
+    this.assertTriager(workspace, user, 'decline a pebble');
+    const why = reason.trim();
+    if (!why) throw new PebbleError('PEBBLE.INVALID_INPUT', 'Say why the pebble is declined.');
+    const pebble = await this.transition(workspace, user, number, 'declined', { reason: why });
+    return { pebble, notify: stakeholdersOf(pebble, user.userId) };
+  }
+
+  /**
+   * Marks a pebble as a duplicate of another (admins only). Its reporter and supporters become
+   * supporters of the original while that one is open, so no voice is lost; a duplicate of a
+   * duplicate points at the first original.
+   */
+  async markDuplicate(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    of: number,
+  ): Promise<DuplicateResult> {
+    this.assertTriager(workspace, user, 'mark a pebble as a duplicate');
+    let original = await this.get(workspace, of);
+    if (original.status === 'duplicate' && original.duplicateOf) {
+      original = await this.get(workspace, original.duplicateOf);
+    }
+    if (original.number === number) {
+      throw new PebbleError('PEBBLE.INVALID_INPUT', 'A pebble cannot duplicate itself.');
+    }
+    const pebble = await this.transition(workspace, user, number, 'duplicate', {
+      duplicateOf: original.number,
+    });
+    let moved = 0;
+    if (isOpen(original.status)) {
+      const voices = [pebble.reporter, ...pebble.supporters];
+      for (const voice of voices) {
+        if (voice.userId === original.reporter.userId) continue;
+        const at = this.clock.now();
+        const result = await this.store.pebbles.addSupporter(
+          workspace.id,
+          original.number,
+          {
+            userId: voice.userId,
+            ...(voice.name ? { name: voice.name } : {}),
+            ...(voice.team ? { team: voice.team } : {}),
+            at,
+          },
+          { at, actor: user.userId, action: 'supported', note: `via ${shortId(number)}` },
+        );
+        if (result.added) moved++;
+      }
+      original = await this.get(workspace, original.number);
+      this.candidateChanged(original);
+    }
+    return { pebble, original, moved, notify: stakeholdersOf(pebble, user.userId) };
+  }
+
+  /** Remembers where the pebble's triage card is, so later changes update it in place. */
+  async setTriageCard(
+    workspace: Workspace,
+    number: number,
+    card: { channelId: string; ts: string },
+  ): Promise<Pebble | null> {
+    return this.store.pebbles.update(workspace.id, number, {
+      set: { triageCard: card },
+      history: { at: this.clock.now(), actor: 'pebblebot', action: 'triage-card' },
+    });
+  }
+
+  private assertTriager(workspace: Workspace, user: UserContext, what: string): void {
+    if (!isWorkspaceAdmin(workspace, user)) {
+      throw new PebbleError(
+        'WORKSPACE.NOT_ADMIN',
+        `Only Pebblebot admins can ${what}. Ask a workspace admin, or one listed in /pebble config.`,
+      );
+    }
+  }
+
+  /** Hides or shows the reporter's name; only the reporter may change it. */
+  async setAnonymous(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    anonymous: boolean,
+  ): Promise<Pebble> {
+    const pebble = await this.get(workspace, number);
+    if (pebble.reporter.userId !== user.userId) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Only the reporter of ${shortId(number)} can change that.`,
+      );
+    }
+    if (pebble.anonymous === anonymous) return pebble;
+    const updated = await this.store.pebbles.update(workspace.id, number, {
+      set: { anonymous },
+      history: {
+        at: this.clock.now(),
+        actor: user.userId,
+        action: anonymous ? 'anonymous' : 'named',
+      },
+    });
+    if (!updated) throw new PebbleError('PEBBLE.NOT_FOUND', `${shortId(number)} no longer exists.`);
+    return updated;
+  }
+
+  /**
+   * Open pebbles that look like this one (itself excluded), best first. The newest open
+   * pebbles are listed once and reused for a short while (listing and parsing hundreds of
+   * pebbles for every report would cost more than the comparison itself).
+   */
+  async findSimilar(workspace: Workspace, pebble: Pebble, limit = 3) {
+    const now = performance.now();
+    let entry = this.similarityCandidates.get(workspace.id);
+    if (!entry || now - entry.loadedAt > SIMILARITY_CANDIDATES_TTL_MS) {
+      const open = await this.store.pebbles.list(
+        workspace.id,
+        { status: [...OPEN_STATUSES] },
+        { sort: { field: 'number', direction: 'desc' }, limit: SIMILARITY_CANDIDATES },
+      );
+      entry = { loadedAt: now, items: open.items };
+      this.similarityCandidates.set(workspace.id, entry);
+    }
+    const candidates = entry.items.filter((p) => p.number !== pebble.number);
+    return this.similarity.findSimilar(`${pebble.title}\n${pebble.description}`, candidates, {
+      limit,
+    });
+  }
+
+  /** Keeps the similarity candidates in step with a pebble that was created or changed here. */
+  private candidateChanged(pebble: Pebble): void {
+    const items = this.similarityCandidates.get(pebble.workspaceId)?.items;
+    if (!items) return;
+    // In place: this runs on every report and +1, next to acknowledgements that must stay fast.
+    const at = items.findIndex((p) => p.number === pebble.number);
+    if (at !== -1) items.splice(at, 1);
+    if (isOpen(pebble.status)) {
+      items.unshift(pebble);
+      if (items.length > SIMILARITY_CANDIDATES) items.length = SIMILARITY_CANDIDATES;
+    }
+  }
+
+  private candidateGone(workspaceId: string, number: number): void {
+    const items = this.similarityCandidates.get(workspaceId)?.items;
+    const at = items ? items.findIndex((p) => p.number === number) : -1;
+    if (items && at !== -1) items.splice(at, 1);
+  }
+
+  private assertInCatalog(
+    workspace: Workspace,
+    details: { journey?: string; stage?: string },
+  ): void {
+    if (!details.journey && !details.stage) return;
+    const stages = catalogStages(workspace.settings);
+    const journeyOk = !details.journey || stages.some((s) => s.journey.key === details.journey);
+    const stageOk =
+      !details.stage ||
+      stages.some(
+        (s) =>
+          s.stage.key === details.stage && (!details.journey || s.journey.key === details.journey),
+      );
+    if (!journeyOk || !stageOk) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Unknown journey stage "${[details.journey, details.stage].filter(Boolean).join('/')}". ` +
+          `Known stages: ${stages.map((s) => s.stage.name).join(', ')}.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { MessageView } from '../../views/message.view.js';
+
+/** Where a posted message lives, so it can be updated in place later. */
+export interface MessageRef {
+  channelId: string;
+  /** Slack message ts, Teams activity id. */
+  messageId: string;
+}
+
+/** Where to send: a channel (or conversation) or one person directly. */
+export type ChatTarget = { kind: 'channel'; channelId: string } | { kind: 'dm'; userId: string };
+
+/**
+ * How the domain talks to a chat platform. Each platform implements it (Slack, Teams, console);
+ * core services and scheduled jobs only ever see this port.
+ */
+export interface ChatGateway {
+  /** Sends a message; `idempotencyKey` lets a platform recognise a repeat of the same send. */
+  send(
+    workspaceId: string,
+    target: ChatTarget,
+    view: MessageView,
+    idempotencyKey?: string,
+  ): Promise<MessageRef>;
+  update(workspaceId: string, ref: MessageRef, view: MessageView): Promise<void>;
+  /** Uploads a PNG into a channel (or DM); rejects when the platform refuses it. */
+  uploadImage(
+    workspaceId: string,
+    target: ChatTarget,
+    image: { data: Buffer; filename: string; title: string; altText: string },
+  ): Promise<void>;
+  /**
+   * Looks for a message already sent with this idempotency key (after a crash between sending
+   * and recording it). Undefined when the platform cannot tell.
+   */
+  findSent?(
+    workspaceId: string,
+    target: ChatTarget,
+    idempotencyKey: string,
+    since: Date,
+  ): Promise<MessageRef | undefined>;
+}

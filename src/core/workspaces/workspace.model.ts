@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { CouncilSettingsSchema } from '../council/council.model.js';
+import { HistoryEntrySchema } from '../shared/actor.js';
+import { DigestSettingsSchema } from '../digest/digest-settings.js';
+
+export const PlatformSchema = z.enum(['slack', 'teams', 'console']);
+export type Platform = z.infer<typeof PlatformSchema>;
+
+export const StageSchema = z.object({
+  key: z.string().min(1).max(64),
+  name: z.string().min(1).max(75),
+});
+export type Stage = z.infer<typeof StageSchema>;
+
+export const JourneySchema = z.object({
+  key: z.string().min(1).max(64),
+  name: z.string().min(1).max(75),
+  stages: z.array(StageSchema).min(1).max(25),
+});
+export type Journey = z.infer<typeof JourneySchema>;
+
+/** The default journeys catalog: one customer journey with the stages every business shares. */
+export const DEFAULT_JOURNEYS: Journey[] = [
+  {
+    key: 'customer',
+    name: 'Customer journey',
+    stages: [
+      { key: 'discover', name: 'Discover' },
+      { key: 'buy', name: 'Buy' },
+      { key: 'onboard', name: 'Onboard' },
+      { key: 'use', name: 'Use' },
+      { key: 'get-help', name: 'Get help' },
+      { key: 'renew-or-leave', name: 'Renew or leave' },
+    ],
+  },
+];
+
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time like 19:00');
+
+/**
+ * How owners of journey improvements are nudged (in each owner's time zone) and when an
+ * improvement escalates to the executive sponsor.
+ */
+export const NudgeSettingsSchema = z.object({
+  /** Days between check-in nudges while the promised date is still far (weekly by default). */
+  checkInEveryDays: z.number().int().min(1).max(30).default(7),
+  /** Nudge every day from this many days before the promised date, and every day once overdue. */
+  dailyFromDaysBefore: z.number().int().min(0).max(30).default(3),
+  /** Quiet hours in the owner's time zone: no nudge from `quietStart` until `quietEnd`. */
+  quietStart: ClockTime.default('19:00'),
+  quietEnd: ClockTime.default('08:00'),
+  /** No nudge on Saturday or Sunday in the owner's time zone. */
+  skipWeekends: z.boolean().default(true),
+  /** Overdue or blocked this many days escalates to the sponsor; each further multiple, again. */
+  escalateAfterDays: z.number().int().min(1).max(90).default(3),
+});
+export type NudgeSettings = z.infer<typeof NudgeSettingsSchema>;
+
+/**
+ * Workspace settings. Every field has a default so documents written by an older version
+ * still parse when a new setting is introduced.
+ */
+export const WorkspaceSettingsSchema = z.object({
+  timezone: z.string().default('UTC'),
+  journeys: z.array(JourneySchema).min(1).default(DEFAULT_JOURNEYS),
+  triageChannel: z.string().optional(),
+  reactionEmoji: z.string().min(1).max(100).default('rock'),
+  admins: z.array(z.string()).default([]),
+  aiEnabled: z.boolean().default(true),
+  /** The executive sponsor (a user id): overdue and blocked improvements escalate to them. */
+  sponsor: z.string().optional(),
+  nudges: NudgeSettingsSchema.prefault({}),
+  /** The weekly digest: when (workspace time zone) and to whom. */
+  digest: DigestSettingsSchema.prefault({}),
+  /** The CX council: members, channel, voting rules, WIP limit (see core/council). */
+  council: CouncilSettingsSchema.prefault({}),
+});
+export type WorkspaceSettings = z.infer<typeof WorkspaceSettingsSchema>;
+
+export const WorkspaceSchema = z.object({
+  id: z.string().min(1),
+  platform: PlatformSchema,
+  externalId: z.string().min(1),
+  name: z.string().optional(),
+  settings: WorkspaceSettingsSchema,
+  createdAt: z.coerce.date(),
+  updatedAt: z.coerce.date(),
+  history: z.array(HistoryEntrySchema).default([]),
+});
+export type Workspace = z.infer<typeof WorkspaceSchema>;
+
+export function workspaceId(platform: Platform, externalId: string): string {
+  return `${platform}:${externalId}`;
+}
+
+export function defaultSettings(): WorkspaceSettings {
+  return WorkspaceSettingsSchema.parse({});
+}
+
+/** All stages of the catalog, as `journey/stage` keys with readable names. */
+export function catalogStages(
+  settings: WorkspaceSettings,
+): { journey: Journey; stage: Stage; ref: string }[] {
+  return settings.journeys.flatMap((journey) =>
+    journey.stages.map((stage) => ({ journey, stage, ref: `${journey.key}/${stage.key}` })),
+  );
+}
+
+/**
+ * Who administers Pebblebot in a workspace: the platform's own admins and owners, and the
+ * people listed in the settings. Admins configure the bot and take triage decisions.
+ */
+export function isWorkspaceAdmin(
+  workspace: Workspace,
+  user: { userId: string; platformAdmin?: boolean },
+): boolean {
+  return user.platformAdmin === true || workspace.settings.admins.includes(user.userId);
+}

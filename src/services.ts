@@ -1,0 +1,63 @@
+import { CouncilService } from './core/council/council.service.js';
+import { DigestService } from './core/digest/digest.service.js';
+import { ImprovementService } from './core/improvements/improvement.service.js';
+import { LexicalSimilarity } from './core/pebbles/similarity.js';
+import { PebbleService } from './core/pebbles/pebble.service.js';
+import type { Clock } from './core/shared/clock.port.js';
+import { WorkspaceService } from './core/workspaces/workspace.service.js';
+import { StoreOutbox } from './scheduler/outbox.js';
+import type { Store } from './store/store.port.js';
+import { councilNotices } from './views/council.view.js';
+import { improvementNotices } from './views/improvement.view.js';
+
+/** The domain services every channel uses, built once per process. */
+export interface Services {
+  clock: Clock;
+  store: Store;
+  workspaces: WorkspaceService;
+  pebbles: PebbleService;
+  /** Journey improvements: owners, promised dates, nudges, closing the loop. */
+  improvements: ImprovementService;
+  /** Where every scheduled or exactly-once message goes (delivered by the scheduler). */
+  outbox: StoreOutbox;
+  /** The CX council: settings, proposals, ballots, closing, escalation. */
+  council: CouncilService;
+  /** The weekly digest for leaders: metrics, narrative, preview, scheduled sends. */
+  digest: DigestService;
+}
+
+/** Options of the services that come from the configuration. */
+export interface ServiceOptions {
+  /** BALLOT_SECRET (see core/council/ballot-seal.ts). */
+  ballotSecret?: string;
+}
+
+export function createServices(store: Store, clock: Clock, options: ServiceOptions = {}): Services {
+  const pebbles = new PebbleService(store, clock, new LexicalSimilarity());
+  const outbox = new StoreOutbox(store, clock);
+  const improvements = new ImprovementService({
+    store,
+    clock,
+    pebbles,
+    outbox,
+    notices: improvementNotices,
+  });
+  return {
+    clock,
+    store,
+    workspaces: new WorkspaceService(store, clock),
+    digest: new DigestService({ store, clock }),
+    pebbles,
+    improvements,
+    outbox,
+    council: new CouncilService({
+      store,
+      clock,
+      pebbles,
+      improvements,
+      outbox,
+      notices: councilNotices,
+      ...(options.ballotSecret ? { ballotSecret: options.ballotSecret } : {}),
+    }),
+  };
+}

@@ -1,0 +1,199 @@
+import type { AnyMiddlewareArgs, Context, Middleware } from '@slack/bolt';
+import { z } from 'zod';
+import type { Workspace } from '../core/workspaces/workspace.model.js';
+import type { UserContext } from '../core/workspaces/workspace.service.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import { friendlyError } from './errors.js';
+import type { SlackGateway, SlackUser } from './gateway.js';
+import { TtlCache } from './ttl-cache.js';
+
+/** How long a delivery key is remembered; Slack retries within 5 minutes. */
+const DELIVERY_KEY_TTL_MS = 60 * 60_000;
+
+/** Everything a listener needs about who is acting where, resolved once per request. */
+export interface PebbleContext {
+  teamId: string;
+  workspace: Workspace;
+  /** The person acting, with the name Slack gave (role not yet known, see `withRole`). */
+  user: UserContext;
+  /** The person with their admin role, asked of Slack (users.info) and cached briefly. */
+  withRole(): Promise<UserContext>;
+  /**
+   * Claims this delivery (event_id, trigger_id, view id + hash, action_ts + user) in the store:
+   * true the first time, false for a retry or a duplicate. Listeners call it after the ack.
+   */
+  firstDelivery(): Promise<boolean>;
+  /** Drops the cached workspace after its settings changed. */
+  forgetWorkspace(): void;
+}
+
+/** The typed context of a listener; Bolt's own context carries it as `pebble`. */
+export function pebbleContext(context: Context): PebbleContext {
+  const ctx = (context as { pebble?: PebbleContext }).pebble;
+  if (!ctx) throw new Error('Slack context middleware did not run');
+  return ctx;
+}
+
+const Id = z.string().min(1);
+const Identity = z.union([
+  z
+    .looseObject({
+      command: z.string(),
+      team_id: Id,
+      user_id: Id,
+      user_name: z.string().optional(),
+      trigger_id: Id,
+    })
+    .transform((b) => ({
+      teamId: b.team_id,
+      userId: b.user_id,
+      name: b.user_name,
+      key: `command:${b.trigger_id}`,
+      event: false,
+    })),
+  z
+    .looseObject({
+      type: z.literal('event_callback'),
+      team_id: Id.optional(),
+      event_id: Id.optional(),
+      authorizations: z.array(z.looseObject({ team_id: Id.nullish() })).optional(),
+      event: z.looseObject({
+        type: z.string(),
+        user: Id.optional(),
+        event_ts: z.string().optional(),
+        ts: z.string().optional(),
+      }),
+    })
+    .transform((b) => ({
+      teamId: b.authorizations?.[0]?.team_id ?? b.team_id ?? '',
+      userId: b.event.user,
+      name: undefined,
+      // Old payloads lack event_id: the event's own timestamp and author identify it.
+      key: `event:${b.event_id ?? `${b.event.type}:${b.event.event_ts ?? b.event.ts}:${b.event.user}`}`,
+      event: true,
+    })),
+  z
+    .looseObject({
+      type: z.enum([
+        'block_actions',
+        'view_submission',
+        'view_closed',
+        'shortcut',
+        'message_action',
+      ]),
+      team: z.looseObject({ id: Id }).nullish(),
+      user: z.looseObject({
+        id: Id,
+        team_id: Id.optional(),
+        username: z.string().optional(),
+        name: z.string().optional(),
+      }),
+      trigger_id: z.string().optional(),
+      actions: z
+        .array(z.looseObject({ action_id: z.string(), action_ts: z.string().optional() }))
+        .optional(),
+      view: z.looseObject({ id: z.string(), hash: z.string().optional() }).optional(),
+    })
+    .transform((b) => ({
+      teamId: b.team?.id ?? b.user.team_id ?? '',
+      userId: b.user.id,
+      name: b.user.username ?? b.user.name,
+      key:
+        b.type === 'block_actions'
+          ? `action:${b.actions?.[0]?.action_ts ?? b.trigger_id}:${b.user.id}:${b.actions?.[0]?.action_id}`
+          : b.type === 'view_submission' || b.type === 'view_closed'
+            ? `view:${b.view?.id}:${b.view?.hash ?? ''}`
+            : `shortcut:${b.trigger_id}`,
+      event: false,
+    })),
+]);
+
+export interface ContextDeps {
+  services: Services;
+  gateway: SlackGateway;
+  logger: Logger;
+  /** Seconds a workspace's settings may be served from memory (settings changed here are dropped at once). */
+  workspaceTtlMs?: number;
+  /** How long a user's admin flag and name are trusted. */
+  userTtlMs?: number;
+}
+
+/**
+ * Global middleware: resolves the workspace (cached briefly, so the acknowledgement does not
+ * wait on the store), the user, and, on demand, the user's admin role; de-duplicates events
+ * (Bolt has already acknowledged them). Interactions are de-duplicated by their listeners
+ * after their own ack, through `firstDelivery`.
+ */
+export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareArgs> {
+  const { services, gateway, logger } = deps;
+  const workspaces = new TtlCache<Workspace>(deps.workspaceTtlMs ?? 10_000, 5_000);
+  const users = new TtlCache<SlackUser>(deps.userTtlMs ?? 5 * 60_000, 20_000);
+  const slackUser = (teamId: string, userId: string) =>
+    users.getOrLoad(`${teamId}:${userId}`, () => gateway.user(userId));
+
+  return async (args) => {
+    const identity = Identity.safeParse(args.body);
+    if (!identity.success || !identity.data.teamId) {
+      await args.next();
+      return;
+    }
+    const { teamId, userId, key, event } = identity.data;
+    try {
+      // Settings may lag a change made on another replica by the cache's lifetime; the store
+      // is only ever awaited before an acknowledgement on a workspace's first request.
+      const workspace = await workspaces.getOrLoad(
+        teamId,
+        () => services.workspaces.ensure('slack', teamId),
+        { staleWhileRevalidate: true },
+      );
+      let claimed: Promise<boolean> | undefined;
+      const firstDelivery = () =>
+        (claimed ??= services.store.events.claim(
+          `slack:${teamId}:${key}`,
+          new Date(services.clock.now().getTime() + DELIVERY_KEY_TTL_MS),
+        ));
+      if (event && !(await firstDelivery())) {
+        logger.info(
+          { key: key.split(':')[0], retry: args.context.retryNum },
+          'duplicate Slack event ignored',
+        );
+        return;
+      }
+      if (!userId) {
+        await args.next();
+        return;
+      }
+      // Events carry no name: ask Slack (after the ack, which Bolt has sent for events).
+      const name =
+        identity.data.name ??
+        (event
+          ? await slackUser(teamId, userId).then(
+              (u) => u.name,
+              () => undefined,
+            )
+          : undefined);
+      const user: UserContext = { userId, ...(name ? { name } : {}) };
+      const ctx: PebbleContext = {
+        teamId,
+        workspace,
+        user,
+        withRole: async () => ({ ...user, platformAdmin: (await slackUser(teamId, userId)).admin }),
+        firstDelivery,
+        forgetWorkspace: () => workspaces.delete(teamId),
+      };
+      (args.context as { pebble?: PebbleContext }).pebble = ctx;
+    } catch (error) {
+      // The store is down or slow: answer the person instead of letting Slack time out.
+      const text = friendlyError(error, logger, { stage: 'context' });
+      if ('ack' in args && typeof args.ack === 'function') {
+        const ack = args.ack as (response?: unknown) => Promise<void>;
+        await ack(
+          'command' in (args.body as object) ? { response_type: 'ephemeral', text } : undefined,
+        );
+      }
+      return;
+    }
+    await args.next();
+  };
+}

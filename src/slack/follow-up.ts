@@ -1,0 +1,109 @@
+import { setImmediate as yieldToAcks } from 'node:timers/promises';
+import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
+import type { ReportResult } from '../core/pebbles/pebble.service.js';
+import type { Workspace } from '../core/workspaces/workspace.model.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import type { MessageView } from '../views/message.view.js';
+import { confirmationView } from '../views/pebble.view.js';
+import { triageCardView } from '../views/triage.view.js';
+import { slackErrorCode, type SlackGateway } from './gateway.js';
+
+/** Where a private answer goes: an interaction's response_url, or a user (in a channel or by DM). */
+export type Answer =
+  { responseUrl: string; replaceOriginal?: boolean } | { user: string; channel?: string };
+
+/**
+ * The steps that follow a change, shared by every way in: the private confirmation of a report
+ * (with similar pebbles), the triage card and its updates, and notices to the people concerned.
+ * All of it runs after the acknowledgement.
+ */
+export class FollowUp {
+  constructor(
+    private readonly services: Services,
+    private readonly gateway: SlackGateway,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sends a private answer. */
+  async say(answer: Answer, view: MessageView): Promise<void> {
+    if ('responseUrl' in answer) {
+      await this.gateway.respond(answer.responseUrl, view, {
+        replaceOriginal: answer.replaceOriginal ?? false,
+      });
+    } else {
+      await this.gateway.tell(answer.user, view, answer.channel);
+    }
+  }
+
+  /** After a report: confirm privately (offering similar open pebbles), then post to triage. */
+  async afterReport(workspace: Workspace, result: ReportResult, answer: Answer): Promise<void> {
+    const { pebble, truncated } = result;
+    this.logger.info(
+      { pebble: shortId(pebble.number), source: pebble.source.kind },
+      'pebble reported',
+    );
+    // NOTE: Slack waits 3 s for every acknowledgement: requests that arrived meanwhile are
+    // acknowledged before each CPU-heavy step (the similar-pebble search) runs.
+    await yieldToAcks();
+    const similar = await this.services.pebbles.findSimilar(workspace, pebble);
+    await this.say(answer, confirmationView(pebble, similar, { truncated }));
+    await yieldToAcks();
+    await this.postTriageCard(workspace, pebble);
+  }
+
+  /** Posts a new pebble's card to the triage channel (when one is set) and remembers it. */
+  async postTriageCard(workspace: Workspace, pebble: Pebble): Promise<void> {
+    const channel = workspace.settings.triageChannel;
+    if (!channel) return;
+    try {
+      const posted = await this.gateway.post(channel, triageCardView(pebble, workspace.settings));
+      await this.services.pebbles.setTriageCard(workspace, pebble.number, posted);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, code: slackErrorCode(error), pebble: shortId(pebble.number) },
+        'could not post the triage card',
+      );
+    }
+  }
+
+  /** Updates the pebble's triage card in place, or replaces it with another view. */
+  async refreshCard(workspace: Workspace, pebble: Pebble, view?: MessageView): Promise<void> {
+    if (!pebble.triageCard) return;
+    try {
+      await this.gateway.update(
+        pebble.triageCard,
+        view ?? triageCardView(pebble, workspace.settings),
+      );
+    } catch (error) {
+      this.logger.warn(
+        { err: error, code: slackErrorCode(error), pebble: shortId(pebble.number) },
+        'could not update the triage card',
+      );
+    }
+  }
+
+  /** Direct messages to each person; one failing does not stop the others. */
+  async notify(
+    users: string[],
+    viewFor: (user: string) => MessageView,
+    pebble: Pebble,
+  ): Promise<void> {
+    let failed = 0;
+    for (const user of users) {
+      try {
+        await this.gateway.dm(user, viewFor(user));
+      } catch (error) {
+        failed++;
+        this.logger.warn(
+          { err: error, code: slackErrorCode(error), pebble: shortId(pebble.number) },
+          'notice not delivered',
+        );
+      }
+    }
+    this.logger.info(
+      { pebble: shortId(pebble.number), told: users.length - failed, failed },
+      'people told',
+    );
+  }
+}

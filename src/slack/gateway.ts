@@ -1,0 +1,240 @@
+import type { types, webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { MessageView } from '../views/message.view.js';
+import { renderBlocks, renderMessage } from './render-blocks.js';
+
+type WebClient = webApi.WebClient;
+
+/** Where a message was posted, to update it later. */
+export interface PostedMessage {
+  channelId: string;
+  ts: string;
+}
+
+/** What Pebblebot needs to know about a Slack user. */
+export interface SlackUser {
+  name?: string;
+  /** Workspace admin or owner (Slack's is_admin / is_owner). */
+  admin: boolean;
+  /** IANA time zone from the user's Slack profile (users.info `tz`). */
+  tz?: string;
+}
+
+const PostedSchema = z.looseObject({ channel: z.string(), ts: z.string() });
+const UserInfoSchema = z.looseObject({
+  user: z.looseObject({
+    name: z.string().optional(),
+    real_name: z.string().optional(),
+    is_admin: z.boolean().optional(),
+    is_owner: z.boolean().optional(),
+    tz: z.string().nullish(),
+    profile: z.looseObject({ display_name: z.string().optional() }).optional(),
+  }),
+});
+const HistorySchema = z.looseObject({
+  messages: z
+    .array(
+      z.looseObject({ ts: z.string(), text: z.string().optional(), user: z.string().optional() }),
+    )
+    .default([]),
+});
+const PermalinkSchema = z.looseObject({ permalink: z.url() });
+
+/** Slack's error code of a failed Web API call (`not_in_channel`…), if it is one. */
+export function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+/**
+ * Every call Pebblebot makes to Slack: posting, updating, private answers, forms, App Home,
+ * and the few reads it needs. Views arrive platform-neutral and leave as Block Kit.
+ */
+export class SlackGateway {
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Posts a message (in a thread when `threadTs` is given). */
+  async post(channel: string, view: MessageView, threadTs?: string): Promise<PostedMessage> {
+    const result = await this.client.chat.postMessage({
+      channel,
+      ...renderMessage(view),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+    });
+    const posted = PostedSchema.parse(result);
+    return { channelId: posted.channel, ts: posted.ts };
+  }
+
+  /** Replaces a message the bot posted. */
+  async update(message: PostedMessage, view: MessageView): Promise<void> {
+    await this.client.chat.update({
+      channel: message.channelId,
+      ts: message.ts,
+      ...renderMessage(view),
+    });
+  }
+
+  /** A message only `user` sees, in a channel the bot is in. */
+  async ephemeral(
+    channel: string,
+    user: string,
+    view: MessageView,
+    threadTs?: string,
+  ): Promise<void> {
+    await this.client.chat.postEphemeral({
+      channel,
+      user,
+      ...renderMessage(view),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
+  }
+
+  /** A direct message from the bot (the app's Messages tab). */
+  async dm(user: string, view: MessageView): Promise<void> {
+    await this.client.chat.postMessage({
+      channel: user,
+      ...renderMessage(view),
+      unfurl_links: false,
+    });
+  }
+
+  /**
+   * A private answer where the user can see it: in the channel when there is one the bot can
+   * post to, otherwise (or when the bot is not in it) as a direct message.
+   */
+  async tell(user: string, view: MessageView, channel?: string): Promise<void> {
+    if (channel && !channel.startsWith('D')) {
+      try {
+        await this.ephemeral(channel, user, view);
+        return;
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (!code || !['not_in_channel', 'channel_not_found', 'is_archived'].includes(code))
+          throw error;
+      }
+    }
+    await this.dm(user, view);
+  }
+
+  /**
+   * Answers through an interaction's response_url (private by default), replacing the message
+   * the interaction came from when asked. Works in channels the bot is not in.
+   */
+  async respond(
+    responseUrl: string,
+    view: MessageView,
+    options: { replaceOriginal?: boolean; deleteOriginal?: boolean } = {},
+  ): Promise<void> {
+    const response = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        response_type: 'ephemeral',
+        ...(options.replaceOriginal ? { replace_original: true } : { replace_original: false }),
+        ...(options.deleteOriginal ? { delete_original: true } : {}),
+        ...renderMessage(view),
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) {
+      // NOTE: a response_url takes 5 answers within 30 minutes; past that Slack says 404.
+      throw new Error(`response_url answered ${response.status}`);
+    }
+  }
+
+  /** Opens a modal; call it right after the acknowledgement (a trigger_id lives 3 s). */
+  async openView(triggerId: string, view: types.ModalView): Promise<void> {
+    await this.client.views.open({ trigger_id: triggerId, view });
+  }
+
+  /** Publishes the user's Home tab. */
+  async publishHome(user: string, view: types.HomeView): Promise<void> {
+    await this.client.views.publish({ user_id: user, view });
+  }
+
+  /** Renders a view for a modal or Home tab body. */
+  static modalBlocks(view: MessageView): types.KnownBlock[] {
+    return renderBlocks(view, 'modal');
+  }
+
+  /** A link to a message, or undefined when Slack will not give one. */
+  async permalink(channel: string, ts: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.chat.getPermalink({ channel, message_ts: ts });
+      return PermalinkSchema.parse(result).permalink;
+    } catch (error) {
+      this.logger.warn({ err: error, code: slackErrorCode(error) }, 'no permalink for a message');
+      return undefined;
+    }
+  }
+
+  /** The text and author of one message (top level or in a thread), when the bot may read it. */
+  async message(channel: string, ts: string): Promise<{ text: string; user?: string } | undefined> {
+    const find = (messages: z.infer<typeof HistorySchema>['messages']) => {
+      const found = messages.find((m) => m.ts === ts);
+      return found
+        ? { text: found.text ?? '', ...(found.user ? { user: found.user } : {}) }
+        : undefined;
+    };
+    try {
+      const history = HistorySchema.parse(
+        await this.client.conversations.history({
+          channel,
+          latest: ts,
+          oldest: ts,
+          inclusive: true,
+          limit: 1,
+        }),
+      );
+      const top = find(history.messages);
+      if (top) return top;
+      // A reply in a thread is not in the channel's history.
+      const replies = HistorySchema.parse(
+        await this.client.conversations.replies({
+          channel,
+          ts,
+          latest: ts,
+          oldest: ts,
+          inclusive: true,
+          limit: 1,
+        }),
+      );
+      return find(replies.messages);
+    } catch (error) {
+      this.logger.warn({ err: error, code: slackErrorCode(error) }, 'could not read a message');
+      return undefined;
+    }
+  }
+
+  /** Name and admin flag of a user (users.info). */
+  async user(userId: string): Promise<SlackUser> {
+    const { user } = UserInfoSchema.parse(await this.client.users.info({ user: userId }));
+    const name = user.profile?.display_name || user.real_name || user.name;
+    return {
+      ...(name ? { name } : {}),
+      admin: user.is_admin === true || user.is_owner === true,
+      ...(user.tz ? { tz: user.tz } : {}),
+    };
+  }
+
+  /** Joins a public channel; false when the bot has to be invited (private channels). */
+  async join(channel: string): Promise<boolean> {
+    try {
+      await this.client.conversations.join({ channel });
+      return true;
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (
+        code === 'method_not_supported_for_channel_type' ||
+        code === 'channel_not_found' ||
+        code === 'is_private'
+      )
+        return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,721 @@
+import { z } from 'zod';
+import {
+  improvementShortId,
+  IMPROVEMENT_STATUS_LABELS,
+  parseImprovementRef,
+  type Improvement,
+} from '../../core/improvements/improvement.model.js';
+import { SNOOZE_PERIODS, type SnoozePeriod } from '../../core/improvements/improvement.service.js';
+import { parsePebbleRef, shortId } from '../../core/pebbles/pebble.model.js';
+import { PebbleError } from '../../core/shared/errors.js';
+import type { UserContext } from '../../core/workspaces/workspace.service.js';
+import { ACTIONS } from '../../views/actions.js';
+import {
+  improvementListView,
+  improvementView,
+  nudgeSettingsText,
+} from '../../views/improvement.view.js';
+import type { MessageView } from '../../views/message.view.js';
+import { noticeView } from '../../views/pebble.view.js';
+import { pebbleContext, type PebbleContext } from '../context.js';
+import type { Answer } from '../follow-up.js';
+import {
+  changeDateModal,
+  declineModal,
+  doneModal,
+  dropModal,
+  IMPROVEMENT_VIEWS,
+  parseForm,
+  proposeDateModal,
+  reassignModal,
+  type FormMeta,
+} from '../improvement-modals.js';
+import { slackToPlain } from '../slack-text.js';
+import { readAction } from './action-payload.js';
+import type { ActionArgs, Registrar, SlackDeps, ViewArgs } from './registry.js';
+
+const ref = improvementShortId;
+const usage = (message: string) => new PebbleError('COMMAND.USAGE', message);
+
+/** What `/pebble improvement …` asks for. */
+export type ImprovementCommand =
+  | { kind: 'help' }
+  | { kind: 'list'; scope: 'active' | 'all' | 'mine' }
+  | { kind: 'show'; number: number }
+  | { kind: 'assign'; number: number; ownerId: string; ownerName?: string; date: string }
+  | {
+      kind: 'update';
+      number: number;
+      status: 'on-track' | 'at-risk' | 'blocked' | 'done' | 'dropped';
+      note?: string;
+    }
+  | { kind: 'date'; number: number; date: string; note?: string }
+  | { kind: 'new'; pebbles: number[]; title: string }
+  | { kind: 'sponsor'; userId: string | null }
+  | { kind: 'settings' };
+
+const USER_REF = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const STATUS_WORDS: Record<string, Extract<ImprovementCommand, { kind: 'update' }>['status']> = {
+  'on-track': 'on-track',
+  ontrack: 'on-track',
+  'at-risk': 'at-risk',
+  atrisk: 'at-risk',
+  risk: 'at-risk',
+  blocked: 'blocked',
+  done: 'done',
+  dropped: 'dropped',
+  drop: 'dropped',
+};
+
+/** Removes one pair of surrounding quotes, straight or curly (Slack sends what was typed). */
+export function unquote(text: string): string {
+  return text
+    .trim()
+    .replace(/^["“”'‘’](.*)["“”'‘’]$/s, '$1')
+    .trim();
+}
+
+function improvementRef(token: string | undefined, example: string): number {
+  const number = token ? parseImprovementRef(token) : undefined;
+  if (number === undefined) throw usage(`Say which improvement, e.g. \`${example}\`.`);
+  return number;
+}
+
+const SUBCOMMANDS =
+  /^(help|list|ls|mine|show|assign|update|status|date|extend|new|plan|sponsor|settings|config)$/i;
+
+/**
+ * Whether the text after `/pebble improvement` is a sub-command (or nothing), so a report that
+ * merely starts with the word ("Improvement needed in billing") stays a report.
+ */
+export function isImprovementCommand(text: string): boolean {
+  const first = text.trim().split(/\s+/)[0] ?? '';
+  return first === '' || SUBCOMMANDS.test(first);
+}
+
+/** Parses the text after `/pebble improvement`. Pure: throws COMMAND.USAGE with a hint. */
+export function parseImprovementCommand(raw: string): ImprovementCommand {
+  const text = raw.trim();
+  const [sub = '', ...rest] = text.split(/\s+/);
+  const after = (n: number) => text.split(/\s+/).slice(n).join(' ');
+  switch (sub.toLowerCase()) {
+    case '':
+    case 'help':
+      return { kind: 'help' };
+    case 'list':
+    case 'ls': {
+      const scope = (rest[0] ?? '').toLowerCase();
+      if (scope === 'all') return { kind: 'list', scope: 'all' };
+      if (scope === 'mine') return { kind: 'list', scope: 'mine' };
+      return { kind: 'list', scope: 'active' };
+    }
+    case 'mine':
+      return { kind: 'list', scope: 'mine' };
+    case 'show':
+      return { kind: 'show', number: improvementRef(rest[0], '/pebble improvement show I-3') };
+    case 'assign': {
+      const example = '/pebble improvement assign I-3 @owner 2026-12-15';
+      const number = improvementRef(rest[0], example);
+      const user = USER_REF.exec(rest[1] ?? '');
+      if (!user?.[1]) throw usage(`Pick the owner with @ so Slack links them: \`${example}\`.`);
+      const date = rest[2] ?? '';
+      if (!DATE.test(date)) throw usage(`Give the promised date as YYYY-MM-DD: \`${example}\`.`);
+      return {
+        kind: 'assign',
+        number,
+        ownerId: user[1],
+        ...(user[2] ? { ownerName: user[2] } : {}),
+        date,
+      };
+    }
+    case 'update':
+    case 'status': {
+      const example = '/pebble improvement update I-3 at-risk "waiting on vendor"';
+      const number = improvementRef(rest[0], example);
+      const status = STATUS_WORDS[(rest[1] ?? '').toLowerCase()];
+      if (!status) throw usage(`Say on-track, at-risk, blocked, done or dropped: \`${example}\`.`);
+      const note = unquote(slackToPlain(after(3)));
+      return { kind: 'update', number, status, ...(note ? { note } : {}) };
+    }
+    case 'date':
+    case 'extend': {
+      const example = '/pebble improvement date I-3 2027-01-15 "vendor slipped"';
+      const number = improvementRef(rest[0], example);
+      const date = rest[1] ?? '';
+      if (!DATE.test(date)) throw usage(`Give the new date as YYYY-MM-DD: \`${example}\`.`);
+      const note = unquote(slackToPlain(after(3)));
+      return { kind: 'date', number, date, ...(note ? { note } : {}) };
+    }
+    case 'new':
+    case 'plan': {
+      const pebbles: number[] = [];
+      let i = 0;
+      for (; i < rest.length; i++) {
+        const n = parsePebbleRef(rest[i] ?? '');
+        if (n === undefined || !/^p/i.test(rest[i] ?? '')) break;
+        pebbles.push(n);
+      }
+      const title = unquote(slackToPlain(after(1 + i)));
+      if (!pebbles.length || !title)
+        throw usage(
+          'Name the pebbles and a title: `/pebble improvement new P-3 P-4 One address form`.',
+        );
+      return { kind: 'new', pebbles, title };
+    }
+    case 'sponsor': {
+      if (/^(none|off)$/i.test(rest[0] ?? '')) return { kind: 'sponsor', userId: null };
+      const user = USER_REF.exec(rest[0] ?? '');
+      if (!user?.[1]) throw usage('Usage: `/pebble improvement sponsor @dana` (or `none`).');
+      return { kind: 'sponsor', userId: user[1] };
+    }
+    case 'settings':
+    case 'config':
+      return { kind: 'settings' };
+  }
+  throw usage(`I do not know \`improvement ${sub}\`.`);
+}
+
+function helpView(): MessageView {
+  const text = [
+    '*Journey improvements*',
+    '• `/pebble improvement list [all|mine]` the improvements and their owners',
+    '• `/pebble improvement show I-3` one improvement with its promise ledger',
+    '• `/pebble improvement update I-3 at-risk "waiting on vendor"` a status update (on-track, at-risk, blocked, done)',
+    '• `/pebble improvement date I-3 2027-01-15 "why"` a new promised date (kept as a broken promise and a new one)',
+    '*Sponsor and admins*',
+    '• `/pebble improvement assign I-3 @owner 2026-12-15` asks someone to own it by a date',
+    '• `/pebble improvement new P-3 P-4 <title>` plans an improvement without a council vote',
+    '• `/pebble improvement update I-3 dropped "why"` drops it',
+    '• `/pebble improvement sponsor @dana` sets the executive sponsor (escalations go there)',
+    '• `/pebble improvement settings` nudge cadence, quiet hours, escalation',
+  ].join('\n');
+  return noticeView(text);
+}
+
+const NumberValue = z.coerce.number().int().positive().max(1_000_000_000);
+
+function improvementNumber(value: string): number {
+  const parsed = NumberValue.safeParse(value.split(':')[0]);
+  if (!parsed.success)
+    throw new PebbleError('COMMAND.USAGE', 'That button does not name an improvement.');
+  return parsed.data;
+}
+
+const MessageOf = z.looseObject({
+  container: z
+    .looseObject({ message_ts: z.string().optional(), channel_id: z.string().optional() })
+    .optional(),
+  message: z.looseObject({ ts: z.string() }).optional(),
+  channel: z.looseObject({ id: z.string() }).nullish(),
+});
+
+/** The form's metadata: the improvement, and the message the button was on (to update it). */
+function formMeta(body: unknown, number: number): FormMeta {
+  const parsed = MessageOf.safeParse(body);
+  const channel = parsed.success
+    ? (parsed.data.channel?.id ?? parsed.data.container?.channel_id)
+    : undefined;
+  const ts = parsed.success
+    ? (parsed.data.message?.ts ?? parsed.data.container?.message_ts)
+    : undefined;
+  return { n: number, ...(channel ? { c: channel } : {}), ...(ts ? { t: ts } : {}) };
+}
+
+function answerTo(
+  action: ReturnType<typeof readAction>,
+  user: string,
+  replaceOriginal = false,
+): Answer {
+  return action.responseUrl
+    ? { responseUrl: action.responseUrl, replaceOriginal }
+    : { user, ...(action.channelId ? { channel: action.channelId } : {}) };
+}
+
+/**
+ * The journey-improvement surface of Slack: the `/pebble improvement …` sub-commands, the
+ * owner's DM buttons (accept, propose a date, decline, status, done, snooze, change date), the
+ * sponsor's (reassign, extend, drop), "Did this fix it for you?", and their forms. Each
+ * listener parses, acknowledges, calls one ImprovementService use case and answers with a
+ * view; messages to other people go through the outbox inside the use case.
+ */
+export function registerImprovements(r: Registrar, deps: SlackDeps): void {
+  const { improvements } = deps.services;
+
+  /** The owner acts as themselves; anyone else is checked for their admin role. */
+  const actor = async (ctx: PebbleContext, improvement?: Improvement): Promise<UserContext> =>
+    improvement && improvement.ownerId === ctx.user.userId ? ctx.user : ctx.withRole();
+
+  /** After a status change, the pebbles' triage cards show it (update in place). */
+  const refreshCards = async (ctx: PebbleContext, improvement: Improvement) => {
+    for (const pebble of await improvements.linkedPebbles(ctx.workspace, improvement))
+      await deps.followUp.refreshCard(ctx.workspace, pebble);
+  };
+
+  /** Replaces the message a form was opened from (the DM with the buttons), when known. */
+  const updateOrigin = async (meta: FormMeta, view: MessageView) => {
+    if (!meta.c || !meta.t) return false;
+    try {
+      await deps.gateway.update({ channelId: meta.c, ts: meta.t }, view);
+      return true;
+    } catch (error) {
+      deps.logger.warn({ err: error, improvement: ref(meta.n) }, 'could not update the message');
+      return false;
+    }
+  };
+
+  // --- Owner: the ask ---------------------------------------------------------------------
+
+  r.action(ACTIONS.improvementAccept, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    if (!(await ctx.firstDelivery())) return;
+    const action = readAction(body);
+    const accepted = await improvements.accept(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+    );
+    deps.logger.info({ improvement: ref(accepted.number) }, 'improvement accepted');
+    await deps.followUp.say(
+      answerTo(action, ctx.user.userId, true),
+      withNotice(
+        `:handshake: You promised *${ref(accepted.number)}* for *${accepted.promisedDate}*. I will check in with you; the buttons below update everyone.`,
+        improvementView(accepted, { viewerId: ctx.user.userId }),
+      ),
+    );
+    await refreshCards(ctx, accepted);
+  });
+
+  r.action(ACTIONS.improvementProposeDate, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      proposeDateModal(improvement, formMeta(body, improvement.number)),
+    );
+  });
+
+  r.action(ACTIONS.improvementDecline, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      declineModal(improvement, formMeta(body, improvement.number)),
+    );
+  });
+
+  r.view(IMPROVEMENT_VIEWS.proposeDate, async ({ view, ack, context }: ViewArgs) => {
+    const form = parseForm(view, { date: true });
+    if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
+    const ctx = pebbleContext(context);
+    const accepted = await improvements
+      .accept(ctx.workspace, ctx.user, form.meta.n, { promisedDate: form.date! })
+      .catch(formError(ack, 'date'));
+    if (!accepted) return;
+    await ack();
+    const done = withNotice(
+      `:handshake: You promised *${ref(accepted.number)}* for *${accepted.promisedDate}*; whoever asked you is told.`,
+      improvementView(accepted, { viewerId: ctx.user.userId }),
+    );
+    if (!(await updateOrigin(form.meta, done))) await deps.gateway.dm(ctx.user.userId, done);
+    await refreshCards(ctx, accepted);
+  });
+
+  r.view(IMPROVEMENT_VIEWS.decline, async ({ view, ack, context }: ViewArgs) => {
+    const form = parseForm(view, { note: true });
+    if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
+    const ctx = pebbleContext(context);
+    const declined = await improvements
+      .decline(ctx.workspace, ctx.user, form.meta.n, form.note!)
+      .catch(formError(ack, 'note'));
+    if (!declined) return;
+    await ack();
+    const notice = noticeView(
+      `You declined *${ref(declined.number)}* ${declined.title}. Whoever asked you has your reason.`,
+    );
+    if (!(await updateOrigin(form.meta, notice))) await deps.gateway.dm(ctx.user.userId, notice);
+  });
+
+  // --- Owner: check-ins -------------------------------------------------------------------
+
+  r.action(ACTIONS.improvementStatus, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    if (!(await ctx.firstDelivery())) return;
+    const action = readAction(body);
+    const number = improvementNumber(action.value);
+    const status = z.enum(['on-track', 'at-risk', 'blocked']).parse(action.value.split(':')[1]);
+    const current = await improvements.get(ctx.workspace, number);
+    const updated = await improvements.checkIn(
+      ctx.workspace,
+      await actor(ctx, current),
+      number,
+      status,
+    );
+    await deps.followUp.say(
+      answerTo(action, ctx.user.userId),
+      noticeView(
+        `:white_check_mark: *${ref(number)}* is now *${IMPROVEMENT_STATUS_LABELS[updated.status]}*. Add a note any time: \`/pebble improvement update ${ref(number)} ${status} "…"\``,
+      ),
+    );
+  });
+
+  r.action(ACTIONS.improvementSnooze, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    if (!(await ctx.firstDelivery())) return;
+    const action = readAction(body);
+    const number = improvementNumber(action.value);
+    const period = z
+      .enum(Object.keys(SNOOZE_PERIODS) as [SnoozePeriod, ...SnoozePeriod[]])
+      .parse(action.value.split(':')[1]);
+    const current = await improvements.get(ctx.workspace, number);
+    const result = await improvements.snooze(
+      ctx.workspace,
+      await actor(ctx, current),
+      number,
+      period,
+    );
+    await deps.followUp.say(
+      answerTo(action, ctx.user.userId),
+      noticeView(
+        `:zzz: No reminders about *${ref(number)}* until ${result.until.toISOString().slice(0, 16).replace('T', ' ')} UTC${result.capped ? ', its promised date: a snooze cannot push past it' : ''}.`,
+      ),
+    );
+  });
+
+  r.action(ACTIONS.improvementDone, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      doneModal(improvement, formMeta(body, improvement.number)),
+    );
+  });
+
+  r.view(IMPROVEMENT_VIEWS.done, async ({ view, ack, context }: ViewArgs) => {
+    const form = parseForm(view, {});
+    if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
+    await ack();
+    const ctx = pebbleContext(context);
+    const current = await improvements.get(ctx.workspace, form.meta.n);
+    const result = await improvements.complete(
+      ctx.workspace,
+      await actor(ctx, current),
+      form.meta.n,
+      form.note,
+    );
+    deps.logger.info(
+      { improvement: ref(result.improvement.number), asked: result.asked },
+      'improvement done',
+    );
+    await deps.gateway.dm(ctx.user.userId, doneNotice(result.improvement, result.asked));
+    await refreshCards(ctx, result.improvement);
+  });
+
+  r.action(ACTIONS.improvementChangeDate, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      changeDateModal(improvement, formMeta(body, improvement.number), 'owner'),
+    );
+  });
+
+  // --- Sponsor ----------------------------------------------------------------------------
+
+  r.action(ACTIONS.improvementExtend, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      changeDateModal(improvement, formMeta(body, improvement.number), 'sponsor'),
+    );
+  });
+
+  for (const id of [IMPROVEMENT_VIEWS.changeDate, IMPROVEMENT_VIEWS.extend]) {
+    r.view(id, async ({ view, ack, context }: ViewArgs) => {
+      const form = parseForm(view, { date: true });
+      if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
+      const ctx = pebbleContext(context);
+      const current = await improvements.get(ctx.workspace, form.meta.n);
+      const moved = await improvements
+        .changeDate(ctx.workspace, await actor(ctx, current), form.meta.n, form.date!, form.note)
+        .catch(formError(ack, 'date'));
+      if (!moved) return;
+      await ack();
+      await deps.gateway.dm(
+        ctx.user.userId,
+        noticeView(
+          `:calendar: *${ref(moved.number)}* is now promised for *${moved.promisedDate}*. The ledger keeps ${current.promisedDate ?? 'the old date'} as a broken promise.`,
+        ),
+      );
+    });
+  }
+
+  r.action(ACTIONS.improvementReassign, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      reassignModal(improvement, formMeta(body, improvement.number)),
+    );
+  });
+
+  r.view(IMPROVEMENT_VIEWS.reassign, async ({ view, ack, context }: ViewArgs) => {
+    const form = parseForm(view, { owner: true, date: true });
+    if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
+    const ctx = pebbleContext(context);
+    const lead = await ctx.withRole();
+    if (!improvements.isLead(ctx.workspace, lead))
+      return ack({
+        response_action: 'errors',
+        errors: { owner: 'Only the executive sponsor and Pebblebot admins can reassign.' },
+      });
+    await ack();
+    const owner = await deps.gateway.user(form.owner!).catch(() => undefined);
+    const assigned = await improvements.assign(ctx.workspace, lead, form.meta.n, {
+      ownerId: form.owner!,
+      promisedDate: form.date!,
+      ...(owner?.tz ? { ownerTimezone: owner.tz } : {}),
+      ...(owner?.name ? { ownerName: owner.name } : {}),
+    });
+    await deps.gateway.dm(
+      ctx.user.userId,
+      noticeView(
+        `:incoming_envelope: Asked ${assigned.ownerName ?? 'the new owner'} to own *${ref(assigned.number)}* by ${assigned.proposedDate}; the previous owner is told.`,
+      ),
+    );
+  });
+
+  r.action(ACTIONS.improvementDrop, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    const action = readAction(body);
+    if (!action.triggerId) return;
+    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    await deps.gateway.openView(
+      action.triggerId,
+      dropModal(improvement, formMeta(body, improvement.number)),
+    );
+  });
+
+  r.view(IMPROVEMENT_VIEWS.drop, async ({ view, ack, context }: ViewArgs) => {
+    const form = parseForm(view, { note: true });
+    if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
+    const ctx = pebbleContext(context);
+    const lead = await ctx.withRole();
+    const dropped = await improvements
+      .drop(ctx.workspace, lead, form.meta.n, form.note!)
+      .catch(formError(ack, 'note'));
+    if (!dropped) return;
+    await ack();
+    await updateOrigin(
+      form.meta,
+      noticeView(`*${ref(dropped.number)}* ${dropped.title} was dropped: ${form.note}`),
+    );
+    await refreshCards(ctx, dropped);
+  });
+
+  // --- Close the loop ---------------------------------------------------------------------
+
+  for (const [id, answer] of [
+    [ACTIONS.improvementFixedYes, 'yes'],
+    [ACTIONS.improvementFixedNo, 'no'],
+  ] as const) {
+    r.action(id, async ({ ack, body, context }: ActionArgs) => {
+      await ack();
+      const ctx = pebbleContext(context);
+      if (!(await ctx.firstDelivery())) return;
+      const action = readAction(body);
+      const number = improvementNumber(action.value);
+      const result = await improvements.answerFix(ctx.workspace, ctx.user, number, answer);
+      const text = !result.recorded
+        ? `You already answered about *${ref(number)}*; thank you.`
+        : answer === 'yes'
+          ? `:tada: Thank you! Glad *${ref(number)}* fixed it.`
+          : result.reopened
+            ? `Thank you for saying so. *${shortId(result.reopened.number)}* is reopened, so the council looks at it again.`
+            : 'Thank you for saying so; the council hears about it.';
+      await deps.followUp.say(answerTo(action, ctx.user.userId, true), noticeView(text));
+      if (result.reopened) await deps.followUp.refreshCard(ctx.workspace, result.reopened);
+    });
+  }
+}
+
+/** A notice on top of a view. */
+function withNotice(text: string, view: MessageView): MessageView {
+  return { text, blocks: [{ type: 'section', text }, ...view.blocks] };
+}
+
+function doneNotice(improvement: Improvement, asked: number): MessageView {
+  return noticeView(
+    `:tada: *${ref(improvement.number)}* ${improvement.title} is done. ${asked} ${asked === 1 ? 'person who reported or supported it is' : 'people who reported or supported it are'} told and asked whether it fixed it for them.`,
+  );
+}
+
+/**
+ * Shows a domain refusal (a date in the past, not the owner…) in the form, which stays open;
+ * anything else is rethrown for the channel's error handler.
+ */
+function formError(ack: ViewArgs['ack'], field: string): (error: unknown) => Promise<undefined> {
+  return async (error: unknown) => {
+    if (error instanceof PebbleError && !error.code.startsWith('STORE.')) {
+      await ack({ response_action: 'errors', errors: { [field]: error.message } });
+      return undefined;
+    }
+    throw error;
+  };
+}
+
+/** `/pebble improvement …`, called by the /pebble command router. */
+export async function handleImprovementCommand(
+  deps: SlackDeps,
+  ctx: PebbleContext,
+  text: string,
+  answer: Answer,
+): Promise<void> {
+  const { improvements, workspaces } = deps.services;
+  const command = parseImprovementCommand(text);
+  const say = (view: MessageView) => deps.followUp.say(answer, view);
+  switch (command.kind) {
+    case 'help':
+      return say(helpView());
+    case 'settings':
+      return say(noticeView(nudgeSettingsText(ctx.workspace.settings)));
+    case 'list': {
+      if (command.scope === 'mine') {
+        const mine = await improvements.ownedBy(ctx.workspace, ctx.user.userId);
+        return say(improvementListView(mine, mine.length, 'Your journey improvements'));
+      }
+      const page = await improvements.list(
+        ctx.workspace,
+        command.scope === 'all' ? {} : { status: ['planned', 'on-track', 'at-risk', 'blocked'] },
+        { sort: { field: 'number', direction: 'desc' }, limit: 20 },
+      );
+      return say(improvementListView(page.items, page.total));
+    }
+    case 'show':
+      return say(
+        improvementView(await improvements.get(ctx.workspace, command.number), {
+          viewerId: ctx.user.userId,
+        }),
+      );
+    case 'assign': {
+      const lead = await ctx.withRole();
+      improvements.assertLead(ctx.workspace, lead, 'assign an improvement');
+      // The owner's time zone (nudges follow it) and name, from their Slack profile.
+      const owner = await deps.gateway.user(command.ownerId).catch(() => undefined);
+      const assigned = await improvements.assign(ctx.workspace, lead, command.number, {
+        ownerId: command.ownerId,
+        promisedDate: command.date,
+        ...(owner?.tz ? { ownerTimezone: owner.tz } : {}),
+        ...(owner?.name || command.ownerName
+          ? { ownerName: owner?.name ?? command.ownerName }
+          : {}),
+      });
+      deps.logger.info({ improvement: ref(assigned.number) }, 'improvement assigned');
+      return say(
+        noticeView(
+          `:incoming_envelope: Asked ${assigned.ownerName ?? 'them'} to own *${ref(assigned.number)}* ${assigned.title} by *${command.date}*. They got a direct message to accept, propose another date or decline.`,
+        ),
+      );
+    }
+    case 'update': {
+      const current = await improvements.get(ctx.workspace, command.number);
+      const user = current.ownerId === ctx.user.userId ? ctx.user : await ctx.withRole();
+      if (command.status === 'done') {
+        const result = await improvements.complete(
+          ctx.workspace,
+          user,
+          command.number,
+          command.note,
+        );
+        await say(doneNotice(result.improvement, result.asked));
+        for (const pebble of result.pebbles) await deps.followUp.refreshCard(ctx.workspace, pebble);
+        return;
+      }
+      if (command.status === 'dropped') {
+        if (!command.note)
+          throw usage('Say why it is dropped: `/pebble improvement update I-3 dropped "why"`.');
+        const dropped = await improvements.drop(ctx.workspace, user, command.number, command.note);
+        return say(
+          noticeView(`*${ref(dropped.number)}* is dropped; its pebbles are back in triage.`),
+        );
+      }
+      const updated = await improvements.checkIn(
+        ctx.workspace,
+        user,
+        command.number,
+        command.status,
+        command.note,
+      );
+      return say(
+        noticeView(
+          `:white_check_mark: *${ref(updated.number)}* is now *${IMPROVEMENT_STATUS_LABELS[updated.status]}*${command.note ? `: ${command.note}` : ''}.`,
+        ),
+      );
+    }
+    case 'date': {
+      const current = await improvements.get(ctx.workspace, command.number);
+      const user = current.ownerId === ctx.user.userId ? ctx.user : await ctx.withRole();
+      const moved = await improvements.changeDate(
+        ctx.workspace,
+        user,
+        command.number,
+        command.date,
+        command.note,
+      );
+      return say(
+        noticeView(
+          `:calendar: *${ref(moved.number)}* is now promised for *${moved.promisedDate}*; ${current.promisedDate} stays in the ledger as a broken promise.`,
+        ),
+      );
+    }
+    case 'new': {
+      const lead = await ctx.withRole();
+      const created = await improvements.createFromPebbles(ctx.workspace, lead, {
+        title: command.title,
+        pebbleNumbers: command.pebbles,
+      });
+      return say(
+        noticeView(
+          `:seedling: *${ref(created.number)}* ${created.title} is planned for ${command.pebbles.map(shortId).join(', ')}. Give it an owner: \`/pebble improvement assign ${ref(created.number)} @owner YYYY-MM-DD\`.`,
+        ),
+      );
+    }
+    case 'sponsor': {
+      const admin = await ctx.withRole();
+      await workspaces.updateSettings(ctx.workspace, admin, {
+        sponsor: command.userId ?? undefined,
+      });
+      ctx.forgetWorkspace();
+      return say(
+        noticeView(
+          command.userId
+            ? ':white_check_mark: Overdue and blocked improvements now escalate to the new executive sponsor.'
+            : 'No executive sponsor: escalations are not sent.',
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { helpView } from '../../views/help.view.js';
+import { recordedInThreadView } from '../../views/report.view.js';
+import { pebbleContext } from '../context.js';
+import { slackToPlain, withoutLeadingMention } from '../slack-text.js';
+import { SLASH_COMMAND } from './commands.js';
+import type { EventArgs, Registrar, SlackDeps } from './registry.js';
+
+const Mention = z.looseObject({
+  user: z.string().min(1),
+  text: z.string().default(''),
+  channel: z.string().min(1),
+  ts: z.string().min(1),
+  thread_ts: z.string().optional(),
+});
+
+/** `@Pebblebot <text>` reports the text and answers in the thread. */
+export function registerMentions(r: Registrar, deps: SlackDeps): void {
+  r.event('app_mention', async ({ event, context }: EventArgs<'app_mention'>) => {
+    const ctx = pebbleContext(context);
+    const mention = Mention.parse(event);
+    const text = slackToPlain(withoutLeadingMention(mention.text, await deps.botUserId()));
+    const settings = ctx.workspace.settings;
+    if (!text) {
+      await deps.gateway.ephemeral(
+        mention.channel,
+        mention.user,
+        helpView({
+          command: SLASH_COMMAND,
+          reactionEmoji: settings.reactionEmoji,
+          botName: 'Pebblebot',
+        }),
+        mention.thread_ts,
+      );
+      return;
+    }
+    const result = await deps.services.pebbles.report(
+      ctx.workspace,
+      ctx.user,
+      { text },
+      {
+        kind: 'mention',
+        channelId: mention.channel,
+        messageTs: mention.ts,
+        authorId: mention.user,
+      },
+    );
+    await deps.gateway.post(
+      mention.channel,
+      recordedInThreadView(result.pebble, settings.reactionEmoji),
+      mention.thread_ts ?? mention.ts,
+    );
+    await deps.followUp.afterReport(ctx.workspace, result, {
+      user: mention.user,
+      channel: mention.channel,
+    });
+  });
+}

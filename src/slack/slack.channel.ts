@@ -1,0 +1,314 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  verifySlackRequest,
+  webApi,
+  type AnyMiddlewareArgs,
+  type Middleware,
+  type ReceiverEvent,
+} from '@slack/bolt';
+import type { Channel } from '../channel.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import { boltLogger } from './bolt-logger.js';
+import { contextMiddleware } from './context.js';
+import { checkEnvelope, parseRawBody } from './envelope.js';
+import { FollowUp } from './follow-up.js';
+import { createSlackChatGateway } from './chat-gateway.js';
+import { SlackCouncilDirectory } from './council-modal.js';
+import { slackErrorCode, SlackGateway } from './gateway.js';
+import { registerListeners } from './listeners/index.js';
+import { SLASH_COMMAND } from './listeners/commands.js';
+import { createRegistrar, type ListenerIds, type SlackDeps } from './listeners/registry.js';
+import { actionIdPattern } from './render-blocks.js';
+
+export const EVENTS_PATH = '/slack/events';
+/** Slack's largest payloads (a message shortcut on a long message) are far below this. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+/** How long stopping waits for listeners still working after their acknowledgement. */
+const DRAIN_MS = 10_000;
+const FATAL_AUTH_ERRORS = ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked'];
+
+export interface SlackChannelOptions {
+  /** Web API client options on top of the defaults (tests turn retries off). */
+  clientOptions?: webApi.WebClientOptions;
+  /** Socket Mode client options (tests turn reconnection off). */
+  socketMode?: { autoReconnectEnabled?: boolean };
+}
+
+/** A running Slack channel; `listeners` lists what it registered. */
+export type SlackChannel = Channel & { readonly listeners: ListenerIds };
+
+function send(res: ServerResponse, status: number, body?: string): void {
+  res.writeHead(status, body ? { 'content-type': 'text/plain; charset=utf-8' } : {});
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Counts listener chains still running (they go on after the ack), to let them finish on stop. */
+function inFlightTracker() {
+  let running = 0;
+  let idle: (() => void) | undefined;
+  const middleware: Middleware<AnyMiddlewareArgs> = async ({ next }) => {
+    running++;
+    try {
+      await next();
+    } finally {
+      running--;
+      if (running === 0) idle?.();
+    }
+  };
+  const drained = (timeoutMs: number) =>
+    running === 0
+      ? Promise.resolve()
+      : Promise.race([
+          new Promise<void>((resolve) => (idle = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+        ]);
+  return { middleware, drained };
+}
+
+/**
+ * Acknowledges what no listener handles (a button from an older version, an unknown command)
+ * with a friendly word instead of letting Slack time out, so no control is ever a dead end.
+ */
+function unknownInteractionGuard(ids: ListenerIds, deps: SlackDeps): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const body = args.body as Record<string, unknown> & {
+      command?: string;
+      type?: string;
+      callback_id?: string;
+      actions?: { action_id: string }[];
+      view?: { callback_id: string };
+      response_url?: string;
+    };
+    let known = true;
+    if (typeof body.command === 'string') known = ids.commands.includes(body.command);
+    else if (body.type === 'block_actions')
+      known = ids.actions.some((id) =>
+        actionIdPattern(id).test(body.actions?.[0]?.action_id ?? ''),
+      );
+    else if (body.type === 'view_submission')
+      known = ids.views.includes(body.view?.callback_id ?? '');
+    else if (body.type === 'view_closed') known = false;
+    else if (body.type === 'shortcut' || body.type === 'message_action')
+      known = ids.shortcuts.includes(body.callback_id ?? '');
+    if (known) {
+      await args.next();
+      return;
+    }
+    if ('ack' in args && typeof args.ack === 'function') await args.ack();
+    if (body.type === 'view_closed') return;
+    deps.logger.warn({ type: body.type ?? 'command' }, 'unknown Slack interaction');
+    if (typeof body.response_url === 'string') {
+      const text = `That control is from an older version of Pebblebot. Type \`${SLASH_COMMAND} help\` to see what it does now.`;
+      await deps.gateway
+        .respond(body.response_url, { text, blocks: [{ type: 'section', text }] })
+        .catch(() => undefined);
+    }
+  };
+}
+
+/**
+ * The Slack channel: one Bolt app whose listeners serve both transports. Over HTTP its
+ * receiver is mounted on the shared server at /slack/events (Bolt verifies the signature, the
+ * envelope is checked with zod before Bolt parses it); in Socket Mode the same app connects
+ * out with SLACK_APP_TOKEN. Listeners acknowledge first and do the rest after.
+ */
+export function createSlackChannel(
+  slack: NonNullable<Config['slack']>,
+  services: Services,
+  logger: Logger,
+  options: SlackChannelOptions = {},
+): SlackChannel {
+  const log = logger.child({ channel: 'slack' });
+  const botToken = slack.botToken;
+  if (!botToken || slack.mode === 'oauth')
+    throw new Error(
+      'The Slack channel needs SLACK_BOT_TOKEN (one workspace over HTTP or Socket Mode).',
+    );
+  const bolt = boltLogger(log);
+  const clientOptions: webApi.WebClientOptions = {
+    // NOTE: the default policy retries for about 30 minutes; a chat answer that late is useless.
+    retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    logger: bolt,
+    ...options.clientOptions,
+  };
+  const client = new webApi.WebClient(botToken, clientOptions);
+
+  let identity: Promise<{ botId?: string; botUserId: string }> | undefined;
+  const botIdentity = () =>
+    (identity ??= client.auth.test().then(
+      (r) => ({ ...(r.bot_id ? { botId: r.bot_id } : {}), botUserId: r.user_id ?? '' }),
+      (error: unknown) => {
+        identity = undefined;
+        throw error;
+      },
+    ));
+
+  const socket = slack.mode === 'socket';
+  const httpReceiver = socket
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: slack.signingSecret ?? '',
+        endpoints: [EVENTS_PATH],
+        logger: bolt,
+        // NOTE: Slack waits 3 s for the acknowledgement: it is sent before the listener's work.
+        processBeforeResponse: false,
+      });
+  const socketReceiver = socket
+    ? new SocketModeReceiver({
+        appToken: slack.appToken ?? '',
+        logger: bolt,
+        installerOptions: { clientOptions },
+        ...(options.socketMode?.autoReconnectEnabled !== undefined
+          ? { autoReconnectEnabled: options.socketMode.autoReconnectEnabled }
+          : {}),
+      })
+    : undefined;
+  const receiver = httpReceiver ?? socketReceiver!;
+
+  const app = new App({
+    receiver,
+    authorize: async () => ({ botToken, ...(await botIdentity()) }),
+    logger: bolt,
+    clientOptions,
+    convoStore: false,
+  });
+
+  const gateway = new SlackGateway(client, log);
+  // Proactive messages (the outbox) go through the ChatGateway port, with their own bounded client.
+  const chat = createSlackChatGateway(botToken, clientOptions, log);
+  // Vote messages are posted and updated in place through it; user groups keep councils in sync.
+  services.council.connect('slack', {
+    gateway: chat,
+    directory: new SlackCouncilDirectory(client),
+  });
+  const deps: SlackDeps = {
+    services,
+    gateway,
+    followUp: new FollowUp(services, gateway, log),
+    logger: log,
+    command: SLASH_COMMAND,
+    botUserId: async () => (await botIdentity()).botUserId,
+  };
+  const registrar = createRegistrar(app, deps);
+  const tracker = inFlightTracker();
+  app.use(tracker.middleware);
+  app.use(unknownInteractionGuard(registrar.ids, deps));
+  app.use(contextMiddleware({ services, gateway, logger: log }));
+  registerListeners(registrar, deps);
+  app.error((error) => {
+    log.error({ err: error }, 'Slack event failed');
+    return Promise.resolve();
+  });
+
+  // Socket Mode delivers parsed bodies straight to the app: check their envelope on the way.
+  if (socketReceiver) {
+    socketReceiver.init({
+      processEvent: async (event: ReceiverEvent) => {
+        const check = checkEnvelope(event.body);
+        if (!check.ok) {
+          log.warn(
+            { problem: check.problem },
+            'malformed Socket Mode payload acknowledged and dropped',
+          );
+          await event.ack();
+          return;
+        }
+        await app.processEvent(event);
+      },
+    } as unknown as App);
+  }
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!httpReceiver || pathname !== EVENTS_PATH) return send(res, 404);
+    if (req.method !== 'POST') return send(res, 405);
+    const raw = await readBody(req, BODY_LIMIT_BYTES);
+    if (!raw) return send(res, 413);
+    Object.assign(req, { rawBody: raw });
+    const text = raw.toString('utf8');
+    const contentType = req.headers['content-type'];
+    const sslCheck =
+      contentType?.startsWith('application/x-www-form-urlencoded') &&
+      /(^|&)ssl_check=1(&|$)/.test(text);
+    if (!sslCheck) {
+      // Bolt's own check, first: a forged or stale request stops here, before any parsing.
+      try {
+        verifySlackRequest({
+          signingSecret: slack.signingSecret ?? '',
+          body: text,
+          headers: {
+            'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
+            'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
+          },
+        });
+      } catch {
+        log.warn('Slack request with a bad or stale signature rejected');
+        return send(res, 401);
+      }
+      const body = parseRawBody(text, contentType);
+      const check = checkEnvelope(body);
+      if (!check.ok) {
+        log.warn({ problem: check.problem }, 'malformed Slack request rejected');
+        return send(res, 400, 'malformed Slack payload');
+      }
+      if ((body as { type?: string }).type === 'app_rate_limited') {
+        log.warn('Slack says events are being rate limited for this app');
+        return send(res, 200);
+      }
+    }
+    httpReceiver.requestListener(req, res);
+  };
+
+  return {
+    name: 'slack',
+    chat,
+    listeners: registrar.ids,
+    routes: socket ? [] : [{ path: '/slack/*', handler }],
+    async start() {
+      try {
+        // The bot's identity once at start (mentions begin with its user id); a bad token
+        // stops the start with a clear message, an unreachable Slack is retried on first use.
+        await Promise.race([
+          botIdentity(),
+          new Promise((_resolve, reject) =>
+            setTimeout(() => reject(new Error('timeout')), 10_000).unref(),
+          ),
+        ]);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (code && FATAL_AUTH_ERRORS.includes(code))
+          throw new Error(
+            `Slack refused SLACK_BOT_TOKEN (${code}): copy the Bot User OAuth Token of your Slack app again.`,
+          );
+        log.warn(
+          { err: error, code },
+          'Slack not reachable at start; will retry on the first request',
+        );
+      }
+      if (socketReceiver) await app.start();
+      log.info({ mode: slack.mode }, 'Slack channel ready');
+    },
+    async stop() {
+      if (socketReceiver) await app.stop();
+      await tracker.drained(DRAIN_MS);
+    },
+  };
+}

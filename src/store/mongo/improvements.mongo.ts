@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
+import type { Collection, Filter, Sort, UpdateFilter } from 'mongodb';
+import {
+  ImprovementSchema,
+  type FixFeedback,
+  type Improvement,
+} from '../../core/improvements/improvement.model.js';
+import type { HistoryEntry } from '../../core/shared/actor.js';
+import { PebbleError } from '../../core/shared/errors.js';
+import type {
+  ImprovementChange,
+  ImprovementFilter,
+  ImprovementRepository,
+  ImprovementSortField,
+  NewImprovement,
+} from '../improvements.port.js';
+import type { ListOptions, Page } from '../store.port.js';
+import { guard, isDuplicateKey } from './mongo.errors.js';
+import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
+
+export type ImprovementDoc = Omit<Improvement, 'id'> & { _id: string; feedbackIds: string[] };
+
+function toImprovement(doc: ImprovementDoc): Improvement {
+  const { _id, feedbackIds: _ignored, ...rest } = doc;
+  return ImprovementSchema.parse({ ...rest, id: _id });
+}
+
+function toQuery(workspaceId: string, filter: ImprovementFilter = {}): Filter<ImprovementDoc> {
+  const query: Record<string, unknown> = { workspaceId };
+  if (filter.status?.length) query.status = { $in: filter.status };
+  if (filter.ownerId) query.ownerId = filter.ownerId;
+  else if (filter.hasOwner) query.ownerId = { $exists: true };
+  if (filter.pebbleNumber !== undefined) query.pebbleNumbers = filter.pebbleNumber;
+  if (filter.voteNumber !== undefined) query.voteNumber = filter.voteNumber;
+  if (filter.dueOnOrBefore) query.promisedDate = { $lte: filter.dueOnOrBefore };
+  return query;
+}
+
+function conditions(change: ImprovementChange): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  const c = change.if;
+  if (!c) return query;
+  if (c.status) query.status = { $in: c.status };
+  if (c.ownerId !== undefined) query.ownerId = c.ownerId === null ? { $exists: false } : c.ownerId;
+  if (c.ownerPending !== undefined) query.ownerPending = c.ownerPending;
+  if (c.promisedDate !== undefined)
+    query.promisedDate = c.promisedDate === null ? { $exists: false } : c.promisedDate;
+  if (c.escalationLevelBelow !== undefined) query.escalationLevel = { $lt: c.escalationLevelBelow };
+  if (c.notNudgedOn !== undefined) query.lastNudgedOn = { $ne: c.notNudgedOn };
+  return query;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const MAX_CREATE_ATTEMPTS = 50;
+
+export class MongoImprovementRepository implements ImprovementRepository {
+  /** Per-workspace queues of creates whose first number was taken (see `create`). */
+  private readonly retries = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: Collection<ImprovementDoc>,
+    private readonly sequences: Collection<SequenceDoc>,
+  ) {}
+
+  static async indexes(db: Collection<ImprovementDoc>): Promise<void> {
+    await db.createIndex({ workspaceId: 1, number: 1 }, { unique: true });
+    await db.createIndex({ workspaceId: 1, status: 1 });
+  }
+
+  /**
+   * The number comes from the workspace counter; the unique {workspaceId, number} index is the
+   * arbiter. A taken number (a counter behind the data, or a server whose `$inc` loses
+   * concurrent updates, such as FerretDB 1.x) raises the counter to the highest number in use
+   * and tries again; retries of one workspace wait for each other in this process, as pebbles
+   * do. An idempotency key is the `_id`, so a repeated create finds the first one.
+   */
+  create(
+    improvement: NewImprovement,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<{ improvement: Improvement; created: boolean }> {
+    return guard(async () => {
+      const id = options.idempotencyKey
+        ? `${improvement.workspaceId}:${options.idempotencyKey}`
+        : randomUUID();
+      if (options.idempotencyKey) {
+        const existing = await this.db.findOne({ _id: id });
+        if (existing) return { improvement: toImprovement(existing), created: false };
+      }
+      const key = `${improvement.workspaceId}:improvement`;
+      const first = await this.insertNext(improvement, id, key);
+      if (first) return first;
+      return this.queued(key, async () => {
+        for (let attempt = 2; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
+          const [last] = await this.db
+            .find({ workspaceId: improvement.workspaceId })
+            .sort({ number: -1 })
+            .limit(1)
+            .toArray();
+          if (last) await raiseSequence(this.sequences, key, last.number);
+          const retried = await this.insertNext(improvement, id, key);
+          if (retried) return retried;
+          await setTimeout(Math.random() * Math.min(2 ** attempt, 250));
+        }
+        throw new PebbleError(
+          'STORE.DUPLICATE',
+          `Could not give a new improvement of workspace ${improvement.workspaceId} a free number.`,
+        );
+      });
+    });
+  }
+
+  /** Inserts with the next counter value; the existing one for a repeated key; null if taken. */
+  private async insertNext(
+    improvement: NewImprovement,
+    id: string,
+    key: string,
+  ): Promise<{ improvement: Improvement; created: boolean } | null> {
+    const doc: ImprovementDoc = {
+      ...improvement,
+      _id: id,
+      number: await nextSequence(this.sequences, key),
+      feedbackIds: [],
+    };
+    try {
+      await this.db.insertOne(doc);
+      return { improvement: toImprovement(doc), created: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.db.findOne({ _id: id });
+      return existing ? { improvement: toImprovement(existing), created: false } : null;
+    }
+  }
+
+  /** Runs `task` after the tasks queued before it under `key`. */
+  private queued<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.retries.get(key) ?? Promise.resolve();
+    const run = previous.then(task);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.retries.set(key, tail);
+    void tail.then(() => {
+      if (this.retries.get(key) === tail) this.retries.delete(key);
+    });
+    return run;
+  }
+
+  get(workspaceId: string, number: number): Promise<Improvement | null> {
+    return guard(async () => {
+      const doc = await this.db.findOne({ workspaceId, number });
+      return doc ? toImprovement(doc) : null;
+    });
+  }
+
+  list(
+    workspaceId: string,
+    filter?: ImprovementFilter,
+    options: ListOptions<ImprovementSortField> = {},
+  ): Promise<Page<Improvement>> {
+    return guard(async () => {
+      const query = toQuery(workspaceId, filter);
+      const sort = options.sort ?? { field: 'number', direction: 'asc' };
+      const dir = sort.direction === 'asc' ? 1 : -1;
+      const order: Sort =
+        sort.field === 'number' ? { number: dir } : { [sort.field]: dir, number: dir };
+      let cursor = this.db.find(query).sort(order);
+      if (options.offset) cursor = cursor.skip(options.offset);
+      if (options.limit !== undefined) cursor = cursor.limit(options.limit);
+      const [docs, total] = await Promise.all([cursor.toArray(), this.db.countDocuments(query)]);
+      return { items: docs.map(toImprovement), total };
+    });
+  }
+
+  count(workspaceId: string, filter?: ImprovementFilter): Promise<number> {
+    return guard(() => this.db.countDocuments(toQuery(workspaceId, filter)));
+  }
+
+  update(
+    workspaceId: string,
+    number: number,
+    change: ImprovementChange,
+  ): Promise<Improvement | null> {
+    return guard(async () => {
+      const query = { ...conditions(change), workspaceId, number } as Filter<ImprovementDoc>;
+      const ops: Record<string, unknown> = {
+        $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
+        $push: { history: change.history, ...defined(change.push ?? {}) },
+      };
+      const inc = defined(change.inc ?? {});
+      if (Object.keys(inc).length) ops.$inc = inc;
+      if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, '']));
+      const doc = await this.db.findOneAndUpdate(query, ops as UpdateFilter<ImprovementDoc>, {
+        returnDocument: 'after',
+      });
+      return doc ? toImprovement(doc) : null;
+    });
+  }
+
+  /** One conditional update: the filter only matches while the user has not answered yet. */
+  addFeedback(
+    workspaceId: string,
+    number: number,
+    feedback: FixFeedback,
+    history: HistoryEntry,
+  ): Promise<{ added: boolean; improvement: Improvement | null }> {
+    return guard(async () => {
+      const doc = await this.db.findOneAndUpdate(
+        { workspaceId, number, feedbackIds: { $ne: feedback.userId } },
+        {
+          $push: { feedback, feedbackIds: feedback.userId, history },
+          $set: { updatedAt: history.at },
+        },
+        { returnDocument: 'after' },
+      );
+      if (doc) return { added: true, improvement: toImprovement(doc) };
+      return { added: false, improvement: await this.get(workspaceId, number) };
+    });
+  }
+}

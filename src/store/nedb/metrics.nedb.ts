@@ -1,0 +1,382 @@
+import { ACTIVE_IMPROVEMENT_STATUSES } from '../../core/improvements/improvement.model.js';
+import {
+  FixAnswersSchema,
+  LOOP_NOTICE_KIND,
+  LoopNoticesSchema,
+  ParticipationSchema,
+  PromiseFactSchema,
+  ReportedGroupSchema,
+  StatusChangeSchema,
+  type DateRange,
+  type FixAnswers,
+  type ImprovementFact,
+  type LoopNotices,
+  type Participation,
+  type PebbleFact,
+  type PromiseFact,
+  type ReportedGroup,
+  type StatusChange,
+  type TimeRange,
+  type VoteFact,
+} from '../../core/metrics/metric-facts.js';
+import { OPEN_STATUSES } from '../../core/pebbles/pebble.model.js';
+import type { MetricsRepository, WorkspaceMetrics } from '../metrics.port.js';
+import {
+  inRange,
+  toImprovementFact,
+  toPebbleFact,
+  toVoteFact,
+  type ImprovementDoc,
+  type OutboxDoc,
+  type PebbleDoc,
+  type VoteDoc,
+} from '../metrics-docs.js';
+import type { Datastore } from './datastore.js';
+
+const ACTIVE = new Set<string>(ACTIVE_IMPROVEMENT_STATUSES);
+const OPEN = new Set<string>(OPEN_STATUSES);
+
+const byNumber = (a: { number: number }, b: { number: number }) => a.number - b.number;
+
+interface Collections {
+  pebbles: Datastore;
+  improvements: Datastore;
+  outbox: Datastore;
+  votes: Datastore;
+}
+
+/**
+ * The digest's aggregations on the embedded store, computed in process. `getAllData()` hands
+ * out nedb's own objects without copying them (a copy of 100,000 pebbles costs more than the
+ * whole digest), so this code only ever reads them.
+ */
+export class NedbMetricsRepository implements MetricsRepository {
+  constructor(private readonly dbs: Collections) {}
+
+  open(workspaceId: string): Promise<WorkspaceMetrics> {
+    return Promise.resolve(new NedbWorkspaceMetrics(this.dbs, workspaceId));
+  }
+}
+
+/** When a pebble was reported and when it last changed (a history entry or a +1), as numbers. */
+interface Times {
+  created: number;
+  lastActive: number;
+}
+
+/**
+ * The times of each stored pebble, remembered per document object: nedb replaces a document's
+ * object on every update, so an entry is never stale and a changed pebble is simply looked at
+ * again. This saves the walk through 100,000 histories on every digest but the first.
+ */
+const timesOf = new WeakMap<PebbleDoc, Times>();
+
+function times(p: PebbleDoc): Times {
+  let t = timesOf.get(p);
+  if (t) return t;
+  const created = p.createdAt.getTime();
+  let last = created;
+  const history = p.history ?? [];
+  for (let i = 0; i < history.length; i++) {
+    const at = history[i]!.at.getTime();
+    if (at > last) last = at;
+  }
+  const supporters = p.supporters ?? [];
+  for (let i = 0; i < supporters.length; i++) {
+    const at = supporters[i]!.at.getTime();
+    if (at > last) last = at;
+  }
+  t = { created, lastActive: last };
+  timesOf.set(p, t);
+  return t;
+}
+
+/**
+ * One workspace's documents, indexed once per digest: the pebbles with their creation time and
+ * their latest activity as numbers in typed arrays, so each question scans those and touches
+ * only the pebbles of its range. Numbers, because comparing Date objects costs four times as
+ * much.
+ */
+class NedbWorkspaceMetrics implements WorkspaceMetrics {
+  private readonly docs: PebbleDoc[] = [];
+  private readonly created: Float64Array;
+  private readonly lastActive: Float64Array;
+  private improvementsCache: ImprovementDoc[] | undefined;
+  private byNumberCache: Map<number, PebbleDoc> | undefined;
+
+  constructor(
+    private readonly dbs: Collections,
+    private readonly workspaceId: string,
+  ) {
+    const all = dbs.pebbles.getAllData() as PebbleDoc[];
+    for (let i = 0; i < all.length; i++)
+      if (all[i]!.workspaceId === workspaceId) this.docs.push(all[i]!);
+    this.created = new Float64Array(this.docs.length);
+    this.lastActive = new Float64Array(this.docs.length);
+    for (let i = 0; i < this.docs.length; i++) {
+      const t = times(this.docs[i]!);
+      this.created[i] = t.created;
+      this.lastActive[i] = t.lastActive;
+    }
+  }
+
+  /** Pebbles reported in the range. */
+  private reportedIn(range: TimeRange): PebbleDoc[] {
+    const from = range.from.getTime();
+    const to = range.to.getTime();
+    const found: PebbleDoc[] = [];
+    for (let i = 0; i < this.docs.length; i++) {
+      const at = this.created[i]!;
+      if (at >= from && at < to) found.push(this.docs[i]!);
+    }
+    return found;
+  }
+
+  /** Pebbles with a history entry or a +1 at or after `from` (a superset of those in range). */
+  private activeSince(from: Date): PebbleDoc[] {
+    const since = from.getTime();
+    const found: PebbleDoc[] = [];
+    for (let i = 0; i < this.docs.length; i++)
+      if (this.lastActive[i]! >= since) found.push(this.docs[i]!);
+    return found;
+  }
+
+  private pebble(number: number): PebbleDoc | undefined {
+    this.byNumberCache ??= new Map(this.docs.map((p) => [p.number, p]));
+    return this.byNumberCache.get(number);
+  }
+
+  private others<T extends { workspaceId: string }>(db: Datastore): T[] {
+    return (db.getAllData() as T[]).filter((d) => d.workspaceId === this.workspaceId);
+  }
+
+  private improvementDocs(): ImprovementDoc[] {
+    return (this.improvementsCache ??= this.others<ImprovementDoc>(this.dbs.improvements));
+  }
+
+  reported(ranges: TimeRange[]): Promise<ReportedGroup[][]> {
+    const bounds = ranges.map((r) => [r.from.getTime(), r.to.getTime()] as const);
+    const groups = ranges.map(() => new Map<string, ReportedGroup>());
+    for (let i = 0; i < this.docs.length; i++) {
+      const at = this.created[i]!;
+      for (let k = 0; k < bounds.length; k++) {
+        const [from, to] = bounds[k]!;
+        if (at < from || at >= to) continue;
+        const p = this.docs[i]!;
+        const key = `${p.journey ?? ''}\u0000${p.stage ?? ''}\u0000${p.stakeholder}`;
+        const map = groups[k]!;
+        const group = map.get(key);
+        if (group) group.count++;
+        else
+          map.set(
+            key,
+            ReportedGroupSchema.parse({
+              journey: p.journey,
+              stage: p.stage,
+              stakeholder: p.stakeholder,
+              count: 1,
+            }),
+          );
+      }
+    }
+    return Promise.resolve(groups.map((m) => [...m.values()]));
+  }
+
+  mostSupported(range: TimeRange, limit: number): Promise<PebbleFact[]> {
+    const top = this.reportedIn(range)
+      .sort(
+        (a, b) =>
+          (b.supporterCount ?? 0) - (a.supporterCount ?? 0) ||
+          (b.severity ?? 0) - (a.severity ?? 0) ||
+          a.number - b.number,
+      )
+      .slice(0, limit);
+    return Promise.resolve(top.map(toPebbleFact));
+  }
+
+  participation(range: TimeRange): Promise<Participation> {
+    const named = new Set<string>();
+    const anonymous = new Set<string>();
+    const supporters = new Set<string>();
+    const teams = new Set<string>();
+    for (const p of this.reportedIn(range)) {
+      (p.anonymous ? anonymous : named).add(p.reporter.userId);
+      if (p.reporter.team) teams.add(p.reporter.team);
+    }
+    for (const p of this.activeSince(range.from)) {
+      for (const s of p.supporters ?? []) {
+        if (!inRange(s.at, range)) continue;
+        supporters.add(s.userId);
+        if (s.team) teams.add(s.team);
+      }
+    }
+    const reporters = new Set([...named, ...anonymous]);
+    return Promise.resolve(
+      ParticipationSchema.parse({
+        reporters: reporters.size,
+        anonymousReporters: [...anonymous].filter((id) => !named.has(id)).length,
+        supporters: supporters.size,
+        people: [...new Set([...reporters, ...supporters])].sort(),
+        teams: [...teams].sort(),
+      }),
+    );
+  }
+
+  statusChanges(range: TimeRange): Promise<StatusChange[]> {
+    const rows: StatusChange[] = [];
+    for (const p of this.activeSince(range.from)) {
+      for (const h of p.history ?? []) {
+        if (h.action !== 'status' || !h.to || !inRange(h.at, range)) continue;
+        rows.push(
+          StatusChangeSchema.parse({
+            number: p.number,
+            createdAt: p.createdAt,
+            at: h.at,
+            from: h.from,
+            to: h.to,
+            note: h.note,
+          }),
+        );
+      }
+    }
+    rows.sort((a, b) => a.at.getTime() - b.at.getTime() || a.number - b.number);
+    return Promise.resolve(rows);
+  }
+
+  openByAge(edges: Date[]): Promise<number[]> {
+    const bounds = edges.map((e) => e.getTime());
+    const counts = bounds.slice(1).map(() => 0);
+    for (let i = 0; i < this.docs.length; i++) {
+      if (!OPEN.has(this.docs[i]!.status)) continue;
+      const at = this.created[i]!;
+      for (let k = 0; k < counts.length; k++) {
+        if (at < bounds[k]! && at >= bounds[k + 1]!) {
+          counts[k]!++;
+          break;
+        }
+      }
+    }
+    return Promise.resolve(counts);
+  }
+
+  pebbles(numbers: number[]): Promise<PebbleFact[]> {
+    const found = [...new Set(numbers)]
+      .map((n) => this.pebble(n))
+      .filter((p): p is PebbleDoc => p !== undefined);
+    return Promise.resolve(found.sort(byNumber).map(toPebbleFact));
+  }
+
+  duplicatesReported(range: TimeRange): Promise<PebbleFact[]> {
+    return Promise.resolve(
+      this.reportedIn(range)
+        .filter((p) => p.status === 'duplicate' && p.duplicateOf)
+        .sort(byNumber)
+        .map(toPebbleFact),
+    );
+  }
+
+  resolvedAt(numbers: number[], before: Date): Promise<{ number: number; at: Date }[]> {
+    const result: { number: number; at: Date }[] = [];
+    for (const n of new Set(numbers)) {
+      const p = this.pebble(n);
+      let first: Date | undefined;
+      for (const h of p?.history ?? [])
+        if (
+          h.action === 'status' &&
+          h.to === 'resolved' &&
+          h.at < before &&
+          (!first || h.at < first)
+        )
+          first = h.at;
+      if (first) result.push({ number: n, at: first });
+    }
+    return Promise.resolve(result.sort(byNumber));
+  }
+
+  improvementsDone(range: TimeRange): Promise<ImprovementFact[]> {
+    return Promise.resolve(
+      this.improvementDocs()
+        .filter((i) => i.status === 'done' && inRange(i.doneAt, range))
+        .sort((a, b) => a.doneAt!.getTime() - b.doneAt!.getTime() || a.number - b.number)
+        .map(toImprovementFact),
+    );
+  }
+
+  improvementsFixing(pebbleNumbers: number[]): Promise<ImprovementFact[]> {
+    const wanted = new Set(pebbleNumbers);
+    if (wanted.size === 0) return Promise.resolve([]);
+    return Promise.resolve(
+      this.improvementDocs()
+        .filter((i) => i.pebbleNumbers.some((n) => wanted.has(n)))
+        .sort(byNumber)
+        .map(toImprovementFact),
+    );
+  }
+
+  activeDue(dates: DateRange): Promise<ImprovementFact[]> {
+    return Promise.resolve(
+      this.improvementDocs()
+        .filter(
+          (i) =>
+            ACTIVE.has(i.status) &&
+            i.promisedDate !== undefined &&
+            i.promisedDate >= dates.from &&
+            i.promisedDate < dates.to,
+        )
+        .sort((a, b) => a.promisedDate!.localeCompare(b.promisedDate!) || a.number - b.number)
+        .map(toImprovementFact),
+    );
+  }
+
+  promisesDated(dates: DateRange): Promise<PromiseFact[]> {
+    const facts: PromiseFact[] = [];
+    for (const i of this.improvementDocs()) {
+      for (const p of [...(i.promises ?? []), ...(i.promise ? [i.promise] : [])]) {
+        if (p.promisedDate < dates.from || p.promisedDate >= dates.to) continue;
+        facts.push(
+          PromiseFactSchema.parse({
+            number: i.number,
+            promisedDate: p.promisedDate,
+            outcome: p.outcome ?? 'open',
+            ownerId: p.ownerId,
+          }),
+        );
+      }
+    }
+    return Promise.resolve(
+      facts.sort((a, b) => a.promisedDate.localeCompare(b.promisedDate) || a.number - b.number),
+    );
+  }
+
+  fixAnswers(range: TimeRange): Promise<FixAnswers> {
+    let yes = 0;
+    let no = 0;
+    for (const i of this.improvementDocs())
+      for (const f of i.feedback ?? []) {
+        if (!inRange(f.at, range)) continue;
+        if (f.answer === 'yes') yes++;
+        else if (f.answer === 'no') no++;
+      }
+    return Promise.resolve(FixAnswersSchema.parse({ yes, no }));
+  }
+
+  loopNotices(range: TimeRange): Promise<LoopNotices> {
+    const counts = { sent: 0, pending: 0, failed: 0 };
+    for (const m of this.others<OutboxDoc>(this.dbs.outbox)) {
+      if (m.kind !== LOOP_NOTICE_KIND || !inRange(m.createdAt, range)) continue;
+      if (m.status === 'sent') counts.sent++;
+      else if (m.status === 'failed') counts.failed++;
+      else counts.pending++;
+    }
+    return Promise.resolve(LoopNoticesSchema.parse(counts));
+  }
+
+  votes(range: TimeRange): Promise<VoteFact[]> {
+    return Promise.resolve(
+      this.others<VoteDoc>(this.dbs.votes)
+        .filter((v) => inRange(v.closedAt, range) || inRange(v.decision?.at, range))
+        .sort(byNumber)
+        .map(toVoteFact),
+    );
+  }
+}

@@ -1,0 +1,134 @@
+import type { MessageRef } from '../../core/shared/chat-gateway.port.js';
+import { OutboxMessageSchema, type OutboxMessage } from '../../core/shared/outbox.port.js';
+import type { NewOutboxMessage, OutboxFilter, OutboxRepository } from '../improvements.port.js';
+import { isUniqueViolation, update, type Datastore } from './datastore.js';
+
+type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };
+
+function toMessage({ _id, ...rest }: OutboxDoc): OutboxMessage {
+  return OutboxMessageSchema.parse({ ...rest, key: _id });
+}
+
+function toQuery(filter: OutboxFilter = {}): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  if (filter.status?.length) query.status = { $in: filter.status };
+  if (filter.workspaceId) query.workspaceId = filter.workspaceId;
+  if (filter.kind) query.kind = filter.kind;
+  return query;
+}
+
+/** The outbox on nedb: the key is the document's `_id`, so it is unique by construction. */
+export class NedbOutboxRepository implements OutboxRepository {
+  constructor(private readonly db: Datastore) {}
+
+  /**
+   * No index but `_id`: every claim and delivery updates one message by `_id`, and a
+   * low-cardinality index (status) would make each of those updates cost O(messages) in nedb.
+   * The claim's query scans instead, which nedb does fast in memory.
+   */
+  static async indexes(_db: Datastore): Promise<void> {
+    await Promise.resolve();
+  }
+
+  async enqueue(message: NewOutboxMessage): Promise<boolean> {
+    const { key, ...rest } = message;
+    try {
+      await this.db.insertAsync({ ...rest, _id: key, status: 'pending', attempts: 0 });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<OutboxMessage | null> {
+    const doc = (await this.db.findOneAsync({ _id: key })) as OutboxDoc | null;
+    return doc ? toMessage(doc) : null;
+  }
+
+  async claimDue(
+    worker: string,
+    now: Date,
+    lockedUntil: Date,
+    limit: number,
+  ): Promise<OutboxMessage[]> {
+    const claimed: OutboxMessage[] = [];
+    const expired = { status: 'sending', lockedUntil: { $lt: now } };
+    const due = { status: 'pending', nextAttemptAt: { $lte: now } };
+    for (const [query, recovered] of [
+      [expired, true],
+      [due, false],
+    ] as const) {
+      while (claimed.length < limit) {
+        const candidates = (await this.db
+          .findAsync(query, { _id: 1 })
+          .sort({ nextAttemptAt: 1 })
+          .limit(limit - claimed.length)) as unknown as { _id: string }[];
+        if (candidates.length === 0) break;
+        const before = claimed.length;
+        for (const { _id } of candidates) {
+          // The same condition again, on one document: a worker that got there first wins.
+          const result = await update<OutboxDoc>(
+            this.db,
+            { ...query, _id },
+            {
+              $set: { status: 'sending', lockedBy: worker, lockedUntil, recovered },
+              $inc: { attempts: 1 },
+            },
+          );
+          const doc = result.affectedDocuments;
+          if (doc && !Array.isArray(doc)) claimed.push(toMessage(doc));
+        }
+        // Every candidate went to another worker: leave the rest for the next round.
+        if (claimed.length === before) break;
+      }
+    }
+    return claimed;
+  }
+
+  async markSent(
+    key: string,
+    worker: string,
+    result: { at: Date; ref?: MessageRef },
+  ): Promise<boolean> {
+    const done = await update<OutboxDoc>(
+      this.db,
+      { _id: key, status: 'sending', lockedBy: worker },
+      {
+        $set: { status: 'sent', sentAt: result.at, ...(result.ref ? { ref: result.ref } : {}) },
+        $unset: { lockedUntil: true },
+      },
+    );
+    return done.numAffected > 0;
+  }
+
+  async release(
+    key: string,
+    worker: string,
+    result: { nextAttemptAt: Date; error: string; failed?: boolean },
+  ): Promise<boolean> {
+    const done = await update<OutboxDoc>(
+      this.db,
+      { _id: key, status: 'sending', lockedBy: worker },
+      {
+        $set: {
+          status: result.failed ? 'failed' : 'pending',
+          nextAttemptAt: result.nextAttemptAt,
+          lastError: result.error.slice(0, 1_000),
+        },
+        $unset: { lockedUntil: true },
+      },
+    );
+    return done.numAffected > 0;
+  }
+
+  async list(filter?: OutboxFilter, options: { limit?: number } = {}): Promise<OutboxMessage[]> {
+    let cursor = this.db.findAsync(toQuery(filter)).sort({ createdAt: 1 });
+    if (options.limit !== undefined) cursor = cursor.limit(options.limit);
+    return ((await cursor) as unknown as OutboxDoc[]).map(toMessage);
+  }
+
+  async count(filter?: OutboxFilter): Promise<number> {
+    return (await this.db.countAsync(toQuery(filter))) as unknown as number;
+  }
+}

@@ -1,0 +1,136 @@
+import type { HistoryEntry } from '../core/shared/actor.js';
+import type { BallotRepository, VoteRepository } from './council.port.js';
+import type { DigestRepository } from './digests.port.js';
+import type { MetricsRepository } from './metrics.port.js';
+import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
+import type { Workspace, WorkspaceSettings } from '../core/workspaces/workspace.model.js';
+import type {
+  ImprovementRepository,
+  LeaseRepository,
+  OutboxRepository,
+} from './improvements.port.js';
+
+/** A new pebble as the domain hands it to the store; the store assigns id and number. */
+export type NewPebble = Omit<
+  Pebble,
+  'id' | 'number' | 'history' | 'supporters' | 'supporterCount'
+> & {
+  history: HistoryEntry[];
+};
+
+export interface PebbleFilter {
+  status?: PebbleStatus[];
+  journey?: string;
+  stage?: string;
+  stakeholder?: Stakeholder;
+  reporterId?: string;
+  supporterId?: string;
+  /** The chat message a pebble was reported from (reactions find their pebble by it). */
+  sourceMessage?: { channelId: string; messageTs: string };
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+export type PebbleSortField = 'number' | 'createdAt' | 'updatedAt' | 'supporterCount' | 'severity';
+
+export interface ListOptions<F extends string> {
+  sort?: { field: F; direction: 'asc' | 'desc' };
+  limit?: number;
+  offset?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** A change to a pebble: fields to set or clear, applied only if the pebble is still in `ifStatus`. */
+export interface PebbleChange {
+  set?: Partial<
+    Omit<
+      Pebble,
+      'id' | 'workspaceId' | 'number' | 'history' | 'supporters' | 'supporterCount' | 'createdAt'
+    >
+  >;
+  unset?: (
+    | 'journey'
+    | 'stage'
+    | 'severity'
+    | 'segment'
+    | 'frequency'
+    | 'minutesLost'
+    | 'duplicateOf'
+    | 'declineReason'
+  )[];
+  ifStatus?: PebbleStatus[];
+  history: HistoryEntry;
+}
+
+export interface WorkspaceRepository {
+  /** Returns the workspace, creating it with the given defaults on first contact (atomic upsert). */
+  ensure(workspace: Omit<Workspace, 'history'>): Promise<Workspace>;
+  get(id: string): Promise<Workspace | null>;
+  /** Sets settings fields (top-level keys of settings) and records the change. */
+  updateSettings(
+    id: string,
+    patch: Partial<WorkspaceSettings>,
+    history: HistoryEntry,
+  ): Promise<Workspace>;
+  list(): Promise<Workspace[]>;
+}
+
+export interface PebbleRepository {
+  /** Stores a new pebble with the next per-workspace number (P-1, P-2, …). */
+  create(pebble: NewPebble): Promise<Pebble>;
+  get(workspaceId: string, number: number): Promise<Pebble | null>;
+  list(
+    workspaceId: string,
+    filter?: PebbleFilter,
+    options?: ListOptions<PebbleSortField>,
+  ): Promise<Page<Pebble>>;
+  /**
+   * Applies a change atomically; returns the updated pebble, or null when the pebble does not
+   * exist or its status is no longer one of `ifStatus` (someone else changed it first).
+   */
+  update(workspaceId: string, number: number, change: PebbleChange): Promise<Pebble | null>;
+  /** Adds a supporter once per user; `added` is false when that user already supported it. */
+  addSupporter(
+    workspaceId: string,
+    number: number,
+    supporter: Supporter,
+    history: HistoryEntry,
+  ): Promise<{ added: boolean; pebble: Pebble | null }>;
+  /** Removes a pebble for good (a report merged into another as a +1). */
+  delete(workspaceId: string, number: number): Promise<boolean>;
+}
+
+export interface ProcessedEventRepository {
+  /**
+   * Claims a delivery key (a Slack event_id, an interaction id, …). True the first time,
+   * false for every later claim of the same key, also under concurrency.
+   */
+  claim(key: string, expiresAt: Date): Promise<boolean>;
+}
+
+/** The storage port. Adapters: MongoDB (production) and embedded nedb (zero setup). */
+export interface Store {
+  readonly kind: 'mongodb' | 'embedded';
+  readonly workspaces: WorkspaceRepository;
+  readonly pebbles: PebbleRepository;
+  readonly events: ProcessedEventRepository;
+  readonly improvements: ImprovementRepository;
+  /** Messages decided by the domain, delivered exactly once (scheduler/outbox). */
+  readonly outbox: OutboxRepository;
+  /** Named leases: one scheduler replica runs a job at a time. */
+  readonly leases: LeaseRepository;
+  /** Council votes (proposals) and their ballots, one document per ballot. */
+  readonly votes: VoteRepository;
+  readonly ballots: BallotRepository;
+  /** The weekly digest's aggregations (read only). */
+  readonly metrics: MetricsRepository;
+  /** Digest snapshots: one per workspace per period. */
+  readonly digests: DigestRepository;
+  /** Resolves when the store answers; rejects otherwise (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

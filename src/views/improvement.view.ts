@@ -1,0 +1,412 @@
+import {
+  IMPROVEMENT_STATUS_LABELS,
+  improvementShortId,
+  isActiveImprovement,
+  promiseLedger,
+  type Improvement,
+  type PromiseEntry,
+} from '../core/improvements/improvement.model.js';
+import type {
+  ImprovementNotices,
+  OwnerAnswer,
+  Release,
+} from '../core/improvements/improvement.notices.js';
+import {
+  MAX_ESCALATION_LEVEL,
+  type Escalation,
+  type NudgeItem,
+  type OwnerNudge,
+} from '../core/improvements/nudge.planner.js';
+import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
+import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
+import { ACTIONS } from './actions.js';
+import type { BlockView, ButtonView, MessageView } from './message.view.js';
+
+const COMMAND = '/pebble';
+// NOTE: Slack allows 50 blocks per message; a nudge spends at most 3 per improvement, so it
+// lists 12 and says how many more there are.
+export const NUDGE_ITEMS_MAX = 12;
+/** Promises and check-ins shown on an improvement; the whole ledger stays in the store. */
+const LEDGER_MAX = 8;
+
+const ref = improvementShortId;
+
+/** The owner as people read it: their name when known. */
+export function ownerLabel(improvement: Improvement): string {
+  if (!improvement.ownerId) return 'nobody yet';
+  const name = improvement.ownerName ?? 'the owner';
+  return improvement.ownerPending ? `${name} (asked, not yet accepted)` : name;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "due in 3 days", "due today", "4 days overdue". */
+export function dueLabel(daysLeft: number | undefined): string {
+  if (daysLeft === undefined) return 'no date yet';
+  if (daysLeft === 0) return 'due today';
+  if (daysLeft > 0) return `due in ${plural(daysLeft, 'day')}`;
+  return `${plural(-daysLeft, 'day')} overdue`;
+}
+
+function pebbleRefs(improvement: Improvement): string {
+  return improvement.pebbleNumbers.map(shortId).join(', ');
+}
+
+/** One improvement on one line: id, title, status, owner, date. */
+export function improvementLine(improvement: Improvement): string {
+  const parts = [
+    IMPROVEMENT_STATUS_LABELS[improvement.status],
+    improvement.ownerId ? ownerLabel(improvement) : 'no owner',
+    improvement.promisedDate
+      ? `promised ${improvement.promisedDate}`
+      : improvement.proposedDate
+        ? `asked for ${improvement.proposedDate}`
+        : undefined,
+  ].filter(Boolean);
+  return `*${ref(improvement.number)}* ${improvement.title} — ${parts.join(' · ')}`;
+}
+
+function promiseLine(promise: PromiseEntry): string {
+  const outcome: Record<PromiseEntry['outcome'], string> = {
+    open: ':hourglass_flowing_sand: open',
+    kept: ':white_check_mark: kept',
+    broken: ':x: broken',
+    withdrawn: ':leftwards_arrow_with_hook: withdrawn',
+  };
+  return `• ${promise.promisedDate}, made ${promise.madeAt.toISOString().slice(0, 10)}: ${outcome[promise.outcome]}${promise.reason ? ` (${promise.reason})` : ''}`;
+}
+
+/** The owner's one-click controls for an improvement they own. */
+export function ownerButtons(improvement: Improvement): ButtonView[] {
+  const n = improvement.number;
+  return [
+    { label: 'On track', actionId: ACTIONS.improvementStatus, value: `${n}:on-track` },
+    { label: 'At risk', actionId: ACTIONS.improvementStatus, value: `${n}:at-risk` },
+    { label: 'Blocked', actionId: ACTIONS.improvementStatus, value: `${n}:blocked` },
+    { label: 'Done', actionId: ACTIONS.improvementDone, value: String(n), style: 'primary' },
+    { label: 'Change date', actionId: ACTIONS.improvementChangeDate, value: String(n) },
+  ];
+}
+
+export function snoozeButtons(improvement: Improvement): ButtonView[] {
+  const n = improvement.number;
+  return [
+    { label: 'Snooze 1 day', actionId: ACTIONS.improvementSnooze, value: `${n}:1d` },
+    { label: 'Snooze 3 days', actionId: ACTIONS.improvementSnooze, value: `${n}:3d` },
+    { label: 'Snooze 1 week', actionId: ACTIONS.improvementSnooze, value: `${n}:1w` },
+  ];
+}
+
+function askButtons(improvement: Improvement): ButtonView[] {
+  const n = String(improvement.number);
+  return [
+    { label: 'Accept', actionId: ACTIONS.improvementAccept, value: n, style: 'primary' },
+    { label: 'Propose another date', actionId: ACTIONS.improvementProposeDate, value: n },
+    { label: 'Decline', actionId: ACTIONS.improvementDecline, value: n, style: 'danger' },
+  ];
+}
+
+function sponsorButtons(improvement: Improvement): ButtonView[] {
+  const n = String(improvement.number);
+  return [
+    { label: 'Reassign', actionId: ACTIONS.improvementReassign, value: n },
+    { label: 'Extend the date', actionId: ACTIONS.improvementExtend, value: n },
+    { label: 'Drop', actionId: ACTIONS.improvementDrop, value: n, style: 'danger' },
+  ];
+}
+
+/** One improvement in full: status, owner, the promise ledger, recent check-ins. */
+export function improvementView(
+  improvement: Improvement,
+  options: { viewerId?: string } = {},
+): MessageView {
+  const fields = [
+    { label: 'Status', value: IMPROVEMENT_STATUS_LABELS[improvement.status] },
+    { label: 'Owner', value: ownerLabel(improvement) },
+    {
+      label: 'Promised date',
+      value:
+        improvement.promisedDate ??
+        (improvement.proposedDate ? `asked for ${improvement.proposedDate}` : 'not yet'),
+    },
+    { label: 'Fixes', value: pebbleRefs(improvement) },
+  ];
+  if (improvement.recurrences > 0)
+    fields.push({ label: 'Came back', value: plural(improvement.recurrences, 'time') });
+  const blocks: BlockView[] = [
+    { type: 'header', text: `${ref(improvement.number)} ${improvement.title}` },
+    {
+      type: 'section',
+      text: improvement.voteNumber
+        ? `Approved by council vote ${improvement.voteNumber}.`
+        : 'A journey improvement.',
+      fields,
+    },
+  ];
+  const ledger = promiseLedger(improvement);
+  if (ledger.length) {
+    blocks.push({
+      type: 'section',
+      text: `*Promises*\n${ledger.slice(-LEDGER_MAX).map(promiseLine).join('\n')}`,
+    });
+  }
+  const checkIns = improvement.checkIns.slice(-3).reverse();
+  if (checkIns.length) {
+    blocks.push({
+      type: 'section',
+      text: `*Latest check-ins*\n${checkIns
+        .map(
+          (c) =>
+            `• ${c.at.toISOString().slice(0, 10)} ${IMPROVEMENT_STATUS_LABELS[c.status]}${c.note ? `: ${c.note}` : ''}`,
+        )
+        .join('\n')}`,
+    });
+  }
+  const isOwner = options.viewerId !== undefined && options.viewerId === improvement.ownerId;
+  if (isOwner && isActiveImprovement(improvement.status)) {
+    blocks.push({
+      type: 'actions',
+      buttons: improvement.ownerPending ? askButtons(improvement) : ownerButtons(improvement),
+    });
+  }
+  return {
+    text: `${ref(improvement.number)} ${improvement.title} (${IMPROVEMENT_STATUS_LABELS[improvement.status]})`,
+    blocks,
+  };
+}
+
+/** A list of improvements, one line each. */
+export function improvementListView(
+  items: Improvement[],
+  total: number,
+  title = 'Journey improvements',
+): MessageView {
+  if (items.length === 0) {
+    const text = 'No journey improvements yet. The CX council turns approved pebbles into them.';
+    return {
+      text,
+      blocks: [
+        { type: 'header', text: title },
+        { type: 'section', text },
+      ],
+    };
+  }
+  return {
+    text: `${title}: ${total}`,
+    blocks: [
+      { type: 'header', text: title },
+      ...(total > items.length
+        ? [{ type: 'context' as const, text: `Showing ${items.length} of ${total}` }]
+        : []),
+      ...items.map((i): BlockView => ({ type: 'section', text: improvementLine(i) })),
+    ],
+  };
+}
+
+const REASON_TEXT: Record<NudgeItem['reason'], string> = {
+  overdue: ':red_circle:',
+  'due-soon': ':large_orange_circle:',
+  'awaiting-answer': ':wave:',
+  'check-in': ':large_blue_circle:',
+};
+
+function nudgeItemBlocks(item: NudgeItem): BlockView[] {
+  const { improvement } = item;
+  const when =
+    item.reason === 'awaiting-answer'
+      ? `waiting for your answer, asked for ${improvement.proposedDate ?? 'a date'}`
+      : `${dueLabel(item.daysLeft)}${improvement.promisedDate ? ` (promised ${improvement.promisedDate})` : ''}`;
+  return [
+    {
+      type: 'section',
+      text: `${REASON_TEXT[item.reason]} *${ref(improvement.number)}* ${improvement.title}\n${IMPROVEMENT_STATUS_LABELS[improvement.status]} · ${when}`,
+    },
+    {
+      type: 'actions',
+      buttons:
+        item.reason === 'awaiting-answer'
+          ? askButtons(improvement)
+          : [
+              ...ownerButtons(improvement),
+              ...(item.daysLeft === undefined || item.daysLeft > 0
+                ? snoozeButtons(improvement)
+                : []),
+            ],
+    },
+  ];
+}
+
+function ownerAnswerText(improvement: Improvement, ownerId: string, answer: OwnerAnswer): string {
+  const who =
+    improvement.ownerName ??
+    (ownerId === improvement.ownerId ? 'The owner' : 'The person you asked');
+  const id = `*${ref(improvement.number)}* ${improvement.title}`;
+  switch (answer.kind) {
+    case 'accepted':
+      return `:handshake: ${who} accepted ${id} and promised it for *${answer.date}*.`;
+    case 'proposed':
+      return `:handshake: ${who} accepted ${id} for *${answer.date}*${answer.asked ? ` instead of ${answer.asked}` : ''}.`;
+    case 'declined':
+      return `:no_entry_sign: ${who} declined ${id}: "${answer.reason}". It has no owner now: \`${COMMAND} improvement assign ${ref(improvement.number)} @someone YYYY-MM-DD\` asks someone else.`;
+  }
+}
+
+function releaseText(improvement: Improvement, release: Release): string {
+  const id = `*${ref(improvement.number)}* ${improvement.title}`;
+  return release.kind === 'reassigned'
+    ? `${id} was given to ${improvement.ownerName ?? 'someone else'}; your promise for it is withdrawn. Thank you for carrying it.`
+    : `${id} was dropped: "${release.reason}". Your promise for it is withdrawn.`;
+}
+
+/** The messages of the improvement life cycle (the core's ImprovementNotices port). */
+export const improvementNotices: ImprovementNotices = {
+  ownerAsked(improvement) {
+    const id = `${ref(improvement.number)} ${improvement.title}`;
+    return {
+      text: `Will you own ${id}, by ${improvement.proposedDate ?? 'a date you choose'}?`,
+      blocks: [
+        { type: 'header', text: `Will you own ${ref(improvement.number)}?` },
+        {
+          type: 'section',
+          text: `The CX council wants *${improvement.title}* fixed, for ${pebbleRefs(improvement)}.\nAsked for: *${improvement.proposedDate ?? 'a date you choose'}*.`,
+        },
+        {
+          type: 'context',
+          text: 'Accept to promise that date, propose another one, or decline with a reason. Everyone who reported or supported these pebbles hears when it is done.',
+        },
+        { type: 'actions', buttons: askButtons(improvement) },
+      ],
+    };
+  },
+
+  ownerAnswered(improvement, ownerId, answer) {
+    const text = ownerAnswerText(improvement, ownerId, answer);
+    return { text, blocks: [{ type: 'section', text }] };
+  },
+
+  ownerReleased(improvement, release) {
+    const text = releaseText(improvement, release);
+    return { text, blocks: [{ type: 'section', text }] };
+  },
+
+  dateChanged(improvement, _by, from, to) {
+    const text = `:calendar: The promised date of *${ref(improvement.number)}* ${improvement.title} moved from ${from} to *${to}*. The ledger keeps both.`;
+    return {
+      text,
+      blocks: [
+        { type: 'section', text },
+        { type: 'actions', buttons: ownerButtons(improvement) },
+      ],
+    };
+  },
+
+  nudge(nudge: OwnerNudge) {
+    const shown = nudge.items.slice(0, NUDGE_ITEMS_MAX);
+    const overdue = nudge.items.filter((i) => i.reason === 'overdue').length;
+    const blocks: BlockView[] = [
+      {
+        type: 'section',
+        text: `:wave: Your journey improvements today${overdue ? ` (${overdue} overdue)` : ''}. One click tells everyone where things stand.`,
+      },
+      ...shown.flatMap(nudgeItemBlocks),
+    ];
+    if (nudge.items.length > shown.length)
+      blocks.push({
+        type: 'context',
+        text: `${nudge.items.length - shown.length} more: \`${COMMAND} improvement mine\` lists them all.`,
+      });
+    blocks.push({
+      type: 'context',
+      text: 'A snooze pauses these reminders, never past a promised date.',
+    });
+    return {
+      text: `Check-in: ${plural(nudge.items.length, 'journey improvement')} ${nudge.items.length === 1 ? 'needs' : 'need'} a status update`,
+      blocks,
+    };
+  },
+
+  escalation(escalation: Escalation) {
+    const { improvement, level, overdueDays, blockedDays } = escalation;
+    const why = [
+      overdueDays > 0
+        ? `${plural(overdueDays, 'day')} overdue (promised ${improvement.promisedDate})`
+        : undefined,
+      blockedDays > 0 ? `blocked for ${plural(blockedDays, 'day')}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    const last = improvement.checkIns.at(-1);
+    const blocks: BlockView[] = [
+      { type: 'header', text: `${ref(improvement.number)} needs you` },
+      {
+        type: 'section',
+        text: `*${improvement.title}* is ${why}.\nOwner: ${ownerLabel(improvement)} · fixes ${pebbleRefs(improvement)}`,
+      },
+    ];
+    if (last)
+      blocks.push({
+        type: 'context',
+        text: `Last check-in ${last.at.toISOString().slice(0, 10)}: ${IMPROVEMENT_STATUS_LABELS[last.status]}${last.note ? `, "${last.note}"` : ''}`,
+      });
+    blocks.push(
+      {
+        type: 'context',
+        text: `Escalation ${level} of ${MAX_ESCALATION_LEVEL}. As executive sponsor you can give it to someone else, extend the date (recorded as a broken promise and a new one) or drop it.`,
+      },
+      { type: 'actions', buttons: sponsorButtons(improvement) },
+    );
+    return {
+      text: `Escalation: ${ref(improvement.number)} ${improvement.title} is ${why}`,
+      blocks,
+    };
+  },
+
+  closeTheLoop(improvement, recipient, pebbles) {
+    const lines = pebbles.map((p) => {
+      const reported = p.reporter.userId === recipient;
+      const how = reported
+        ? p.anonymous
+          ? 'You reported (anonymously; only you see this)'
+          : 'You reported'
+        : 'You supported';
+      return `• ${how} *${shortId(p.number)}* ${p.title}`;
+    });
+    const done = improvement.checkIns.at(-1);
+    const what = done?.status === 'done' && done.note ? `\n*What changed:* ${done.note}` : '';
+    const who = improvement.ownerName ?? 'its owner';
+    const n = String(improvement.number);
+    return {
+      text: `Fixed: ${improvement.title}. Did this fix it for you?`,
+      blocks: [
+        { type: 'header', text: `Fixed: ${improvement.title}` },
+        { type: 'section', text: lines.join('\n') },
+        {
+          type: 'section',
+          text: `*${ref(improvement.number)}* is done, by ${who}, on ${(improvement.doneAt ?? new Date()).toISOString().slice(0, 10)}.${what}`,
+        },
+        { type: 'section', text: '*Did this fix it for you?*' },
+        {
+          type: 'actions',
+          buttons: [
+            { label: 'Yes', actionId: ACTIONS.improvementFixedYes, value: n, style: 'primary' },
+            { label: 'Not really', actionId: ACTIONS.improvementFixedNo, value: n },
+          ],
+        },
+      ],
+    };
+  },
+};
+
+/** The settings of nudges and escalation, as admins read them. */
+export function nudgeSettingsText(settings: WorkspaceSettings): string {
+  const n = settings.nudges;
+  return [
+    '*Journey improvement settings*',
+    `• Executive sponsor: ${settings.sponsor ? 'set' : 'none (escalations are not sent)'}`,
+    `• Check-in nudge every ${plural(n.checkInEveryDays, 'day')}, daily from ${plural(n.dailyFromDaysBefore, 'day')} before the promised date and when overdue`,
+    `• Quiet hours ${n.quietStart}–${n.quietEnd} in each owner's time zone${n.skipWeekends ? ', none on weekends' : ''}`,
+    `• Escalation after ${plural(n.escalateAfterDays, 'day')} overdue or blocked (then every ${plural(n.escalateAfterDays, 'day')}, ${MAX_ESCALATION_LEVEL} levels at most)`,
+  ].join('\n');
+}

@@ -1,0 +1,97 @@
+import type {
+  ChatGateway,
+  ChatTarget,
+  MessageRef,
+} from '../../../src/core/shared/chat-gateway.port.js';
+import type { UserContext } from '../../../src/core/workspaces/workspace.service.js';
+import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
+import type { Services } from '../../../src/services.js';
+import type { MessageView } from '../../../src/views/message.view.js';
+
+/** A chat platform that records what the council posts and updates. */
+export class FakeGateway implements ChatGateway {
+  readonly sent: { target: ChatTarget; view: MessageView; key?: string }[] = [];
+  readonly updates: { ref: MessageRef; view: MessageView }[] = [];
+  private next = 0;
+
+  send(_ws: string, target: ChatTarget, view: MessageView, key?: string): Promise<MessageRef> {
+    this.sent.push({ target, view, ...(key ? { key } : {}) });
+    this.next++;
+    return Promise.resolve({
+      channelId: target.kind === 'channel' ? target.channelId : `D${target.userId}`,
+      messageId: `1700000000.${String(this.next).padStart(6, '0')}`,
+    });
+  }
+
+  update(_ws: string, ref: MessageRef, view: MessageView): Promise<void> {
+    this.updates.push({ ref, view });
+    return Promise.resolve();
+  }
+
+  uploadImage(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The text of every block of the last update, joined. */
+  lastText(): string {
+    const last = this.updates.at(-1);
+    return last ? viewText(last.view) : '';
+  }
+}
+
+export function viewText(view: MessageView): string {
+  return [
+    view.text,
+    ...view.blocks.map((b) =>
+      'text' in b
+        ? `${b.text} ${(('fields' in b && b.fields) || []).map((f) => f.value).join(' ')}`
+        : '',
+    ),
+  ].join('\n');
+}
+
+export const admin: UserContext = { userId: 'U_ADMIN', name: 'Ada', platformAdmin: true };
+export const vera: UserContext = { userId: 'U_VERA', name: 'Vera' };
+export const reporter: UserContext = { userId: 'U_REP', name: 'Rita', team: 'Support' };
+export const supporter: UserContext = { userId: 'U_SUP', name: 'Sam', team: 'Sales' };
+export const members = [
+  { userId: 'U_M1', name: 'Mia', function: 'Product' },
+  { userId: 'U_M2', name: 'Noah', function: 'Support' },
+  { userId: 'U_M3', name: 'Olga', function: 'Sales' },
+  { userId: 'U_M4', name: 'Paul', function: 'Engineering' },
+];
+export const member = (i: number): UserContext => ({
+  userId: members[i]!.userId,
+  name: members[i]!.name,
+});
+
+/** A council of four, a channel and a sponsor; returns the fresh workspace. */
+export async function setUpCouncil(
+  services: Services,
+  workspace: Workspace,
+  patch: Parameters<Services['council']['configure']>[2] = {},
+): Promise<Workspace> {
+  const { workspace: updated } = await services.council.configure(workspace, admin, {
+    members,
+    channel: 'C_COUNCIL',
+    sponsor: vera.userId,
+    ...patch,
+  });
+  return updated;
+}
+
+/** A triaged pebble with a reporter and one supporter. */
+export async function triagedPebble(
+  services: Services,
+  workspace: Workspace,
+  title = 'Checkout asks for the address twice',
+) {
+  const { pebble } = await services.pebbles.report(
+    workspace,
+    reporter,
+    { text: title, severity: 3, journey: 'customer', stage: 'buy' },
+    { kind: 'console' },
+  );
+  await services.pebbles.support(workspace, supporter, pebble.number);
+  return services.pebbles.transition(workspace, admin, pebble.number, 'triaged');
+}

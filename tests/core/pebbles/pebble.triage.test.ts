@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { stakeholdersOf } from '../../../src/core/pebbles/pebble.service.js';
+import { isPebbleError } from '../../../src/core/shared/errors.js';
+import { alice, bob, carol, makeServices } from '../../helpers/services.js';
+
+const admin = { userId: 'U_ADMIN', name: 'Ada', platformAdmin: true };
+
+async function withPebbles() {
+  const ctx = await makeServices();
+  const { services, workspace } = ctx;
+  const one = await services.pebbles.report(
+    workspace,
+    alice,
+    { text: 'Checkout times out' },
+    { kind: 'slash', channelId: 'C1', messageTs: '1.1' },
+  );
+  const two = await services.pebbles.report(
+    workspace,
+    carol,
+    { text: 'Mobile checkout hangs', anonymous: true },
+    { kind: 'reaction', channelId: 'C1', messageTs: '2.2' },
+  );
+  await services.pebbles.support(workspace, bob, 2);
+  return { ...ctx, one: one.pebble, two: two.pebble };
+}
+
+describe('PebbleService triage decisions', () => {
+  it('lets only admins decline, requires a reason, and names who to tell', async () => {
+    const { services, workspace } = await withPebbles();
+    const refused = await services.pebbles
+      .decline(workspace, bob, 2, 'nope')
+      .catch((e: unknown) => e);
+    expect(isPebbleError(refused, 'WORKSPACE.NOT_ADMIN')).toBe(true);
+    const empty = await services.pebbles
+      .decline(workspace, admin, 2, '  ')
+      .catch((e: unknown) => e);
+    expect(isPebbleError(empty, 'PEBBLE.INVALID_INPUT')).toBe(true);
+    const { pebble, notify } = await services.pebbles.decline(
+      workspace,
+      admin,
+      2,
+      'Known vendor issue',
+    );
+    expect(pebble).toMatchObject({ status: 'declined', declineReason: 'Known vendor issue' });
+    expect(notify.sort()).toEqual([bob.userId, carol.userId].sort());
+  });
+
+  it('counts workspace settings admins as admins too', async () => {
+    const { services, workspace } = await withPebbles();
+    const updated = await services.workspaces.updateSettings(workspace, admin, {
+      admins: [bob.userId],
+    });
+    await expect(
+      services.pebbles.decline(updated, bob, 1, 'Duplicate of an old ticket'),
+    ).resolves.toBeDefined();
+  });
+
+  it('marks a duplicate and moves the reporter’s and supporters’ +1 to the original', async () => {
+    const { services, workspace } = await withPebbles();
+    const result = await services.pebbles.markDuplicate(workspace, admin, 2, 1);
+    expect(result.pebble).toMatchObject({ status: 'duplicate', duplicateOf: 1 });
+    expect(result.original.supporters.map((s) => s.userId).sort()).toEqual(
+      [bob.userId, carol.userId].sort(),
+    );
+    expect(result.moved).toBe(2);
+    expect(result.notify.sort()).toEqual([bob.userId, carol.userId].sort());
+    // A duplicate of the duplicate points at the first original.
+    const three = await services.pebbles.report(
+      workspace,
+      bob,
+      { text: 'Checkout spins' },
+      { kind: 'slash' },
+    );
+    const again = await services.pebbles.markDuplicate(workspace, admin, three.pebble.number, 2);
+    expect(again.pebble.duplicateOf).toBe(1);
+    const refused = await services.pebbles
+      .markDuplicate(workspace, bob, 1, 2)
+      .catch((e: unknown) => e);
+    expect(isPebbleError(refused, 'WORKSPACE.NOT_ADMIN')).toBe(true);
+  });
+
+  it('does not move support onto an original that is closed', async () => {
+    const { services, workspace } = await withPebbles();
+    await services.pebbles.decline(workspace, admin, 1, 'Fixed by the vendor');
+    const result = await services.pebbles.markDuplicate(workspace, admin, 2, 1);
+    expect(result.moved).toBe(0);
+    expect(result.original.supporterCount).toBe(0);
+  });
+
+  it('finds a pebble by the message it was reported from', async () => {
+    const { services, workspace } = await withPebbles();
+    expect((await services.pebbles.findBySourceMessage(workspace, 'C1', '2.2'))?.number).toBe(2);
+    expect(await services.pebbles.findBySourceMessage(workspace, 'C1', '9.9')).toBeNull();
+    expect(await services.pebbles.findBySourceMessage(workspace, 'C2', '1.1')).toBeNull();
+  });
+
+  it('remembers the triage card', async () => {
+    const { services, workspace } = await withPebbles();
+    const updated = await services.pebbles.setTriageCard(workspace, 1, {
+      channelId: 'C9',
+      ts: '5.5',
+    });
+    expect(updated?.triageCard).toEqual({ channelId: 'C9', ts: '5.5' });
+    expect((await services.pebbles.get(workspace, 1)).triageCard).toEqual({
+      channelId: 'C9',
+      ts: '5.5',
+    });
+  });
+
+  it('lists the pebbles a user supported, and open pebbles per stage', async () => {
+    const { services, workspace } = await withPebbles();
+    await services.pebbles.updateDetails(workspace, alice, 1, {
+      journey: 'customer',
+      stage: 'buy',
+    });
+    expect((await services.pebbles.supported(workspace, bob)).items.map((p) => p.number)).toEqual([
+      2,
+    ]);
+    const stages = await services.pebbles.openByStage(workspace);
+    expect(stages.find((s) => s.stage?.key === 'buy')).toMatchObject({ total: 1 });
+    expect(stages.at(-1)!.stage).toBeUndefined();
+    expect(stages.at(-1)!.total).toBe(1);
+  });
+});
+
+describe('PebbleService.reviseReport and anonymity', () => {
+  it('lets only the reporter revise, sets and clears fields, and shortens oversized text', async () => {
+    const { services, workspace } = await withPebbles();
+    await services.pebbles.updateDetails(workspace, alice, 1, { segment: 'SMB', severity: 2 });
+    const refused = await services.pebbles
+      .reviseReport(workspace, bob, 1, { title: 'Mine now' })
+      .catch((e: unknown) => e);
+    expect(isPebbleError(refused, 'PEBBLE.INVALID_INPUT')).toBe(true);
+    const { pebble, truncated } = await services.pebbles.reviseReport(workspace, alice, 1, {
+      title: 'x'.repeat(400),
+      severity: 4,
+      anonymous: true,
+    });
+    expect(truncated).toBe(true);
+    expect(pebble.title.length).toBeLessThanOrEqual(150);
+    expect(pebble).toMatchObject({ severity: 4, anonymous: true });
+    expect(pebble.segment).toBeUndefined();
+  });
+
+  it('refuses an anonymity change through updateDetails from anyone but the reporter', async () => {
+    const { services, workspace } = await withPebbles();
+    const refused = await services.pebbles
+      .updateDetails(workspace, bob, 2, { anonymous: false })
+      .catch((e: unknown) => e);
+    expect(isPebbleError(refused, 'PEBBLE.INVALID_INPUT')).toBe(true);
+  });
+
+  it('names each stakeholder once, without the one acting', async () => {
+    const { services, workspace } = await withPebbles();
+    const two = await services.pebbles.get(workspace, 2);
+    expect(stakeholdersOf(two).sort()).toEqual([bob.userId, carol.userId].sort());
+    expect(stakeholdersOf(two, bob.userId)).toEqual([carol.userId]);
+  });
+
+  it('returns the merged report when folding it into another pebble', async () => {
+    const { services, workspace } = await withPebbles();
+    const mine = await services.pebbles.report(
+      workspace,
+      bob,
+      { text: 'Checkout slow' },
+      { kind: 'slash' },
+    );
+    const result = await services.pebbles.mergeInto(workspace, bob, mine.pebble.number, 1);
+    expect(result.merged.number).toBe(mine.pebble.number);
+    expect(result.pebble.supporterCount).toBe(1);
+  });
+});

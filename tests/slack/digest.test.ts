@@ -1,0 +1,385 @@
+import { DateTime } from 'luxon';
+import nock from 'nock';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { withDigestCharts } from '../../src/core/digest/digest.delivery.js';
+import { sweepDigests } from '../../src/core/digest/digest.jobs.js';
+import { DigestService } from '../../src/core/digest/digest.service.js';
+import { completedPeriod } from '../../src/core/digest/period.js';
+import { FakeClock } from '../../src/core/shared/clock.port.js';
+import { defaultSettings, type Workspace } from '../../src/core/workspaces/workspace.model.js';
+import { createChartRenderer } from '../../src/digest/chart.js';
+import { OutboxDispatcher, StoreOutbox } from '../../src/scheduler/outbox.js';
+import { createSlackChatGateway, OUTBOX_EVENT_TYPE } from '../../src/slack/chat-gateway.js';
+import { parseDigestConfig } from '../../src/slack/listeners/digest.js';
+import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
+import type { Store } from '../../src/store/store.port.js';
+import { ACTIONS } from '../../src/views/actions.js';
+import { digestViews } from '../../src/views/digest.view.js';
+import { blockKitProblems, type AnyBlock } from './block-kit-limits.js';
+import {
+  alice,
+  API,
+  blockAction,
+  BOT_TOKEN,
+  carol,
+  commandBody,
+  eventually,
+  responsePath,
+  startSlackApp,
+  TEAM,
+  uid,
+  type SlackTestApp,
+} from './harness.js';
+
+const FILES = 'https://files.slack.com';
+const LEADERS = 'C0LEADERS';
+const CEO = 'U0CEO';
+const WORKSPACE = `slack:${TEAM}`;
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+
+const userInfo = (body: Record<string, unknown>) => ({
+  user: { id: body.user, name: String(body.user).toLowerCase(), is_admin: body.user === carol.id },
+});
+const posted = (body: Record<string, unknown>) => ({
+  channel: String(body.channel).startsWith('U')
+    ? `D${String(body.channel).slice(1)}`
+    : body.channel,
+  ts: `${Math.floor(Date.now() / 1000)}.${uid().slice(-6).replace(/\D/g, '1')}`,
+});
+
+/** Slack's file upload: the URL to upload to, the bytes, then the share into a conversation. */
+function expectUploads(t: SlackTestApp, times: number, complete: 'ok' | string = 'ok') {
+  const uploads: Buffer[] = [];
+  t.slack.expect(
+    'files.getUploadURLExternal',
+    () => {
+      const id = `F${uid().replace(/\W/g, '').toUpperCase()}`;
+      return { upload_url: `${FILES}/upload/v1/${id}`, file_id: id };
+    },
+    times,
+  );
+  nock(FILES)
+    .post(/\/upload\/v1\/.*/)
+    .times(times)
+    .reply(200, (_uri, body) => {
+      uploads.push(Buffer.isBuffer(body) ? body : Buffer.from(String(body), 'hex'));
+      return 'OK - 1234';
+    });
+  if (complete === 'ok')
+    t.slack.expect('files.completeUploadExternal', { files: [{ id: 'F1' }] }, times);
+  else t.slack.fail('files.completeUploadExternal', complete, times);
+  return uploads;
+}
+
+/** A workspace that existed before the week reported, with its digest due an hour ago. */
+async function seedWorkspace(store: Store, digest: Record<string, unknown>): Promise<Workspace> {
+  const due = DateTime.utc().minus({ hours: 1 });
+  const settings = {
+    ...defaultSettings(),
+    digest: {
+      ...defaultSettings().digest,
+      day: due.weekday,
+      time: due.toFormat('HH:mm'),
+      ...digest,
+    },
+  };
+  const at = new Date('2025-01-01T00:00:00Z');
+  await store.workspaces.ensure({
+    id: WORKSPACE,
+    platform: 'slack',
+    externalId: TEAM,
+    name: 'Acme',
+    settings,
+    createdAt: at,
+    updatedAt: at,
+  });
+  const period = completedPeriod(new Date(), settings.digest, settings.timezone);
+  for (const [i, stage] of ['onboard', 'onboard', 'buy'].entries()) {
+    const createdAt = new Date(period.start.getTime() + (i + 1) * 3_600_000);
+    await store.pebbles.create({
+      workspaceId: WORKSPACE,
+      title: `Friction ${i + 1} <!channel>`,
+      description: '',
+      stakeholder: 'customer',
+      journey: 'customer',
+      stage,
+      anonymous: i === 0,
+      reporter: { userId: `U0REP${i}`, name: `Secret Reporter ${i}` },
+      source: { kind: 'slash' },
+      status: 'new',
+      createdAt,
+      updatedAt: createdAt,
+      history: [{ at: createdAt, actor: `U0REP${i}`, action: 'reported', to: 'new' }],
+    });
+  }
+  return (await store.workspaces.get(WORKSPACE))!;
+}
+
+let t: SlackTestApp | undefined;
+afterEach(async () => {
+  if (t) {
+    expect(t.slack.unexpected).toEqual([]);
+    await t.stop();
+    t = undefined;
+  }
+  nock.cleanAll();
+});
+
+const sweep = (app: SlackTestApp['app']) =>
+  sweepDigests(
+    {
+      store: app.services.store,
+      digests: app.services.digest,
+      outbox: app.services.outbox,
+      views: digestViews,
+    },
+    new Date(),
+  );
+
+describe('weekly digest in Slack', () => {
+  it('posts the seeded week once to the leaders channel and each leader, each with its chart', async () => {
+    t = await startSlackApp();
+    const { store } = t.app.services;
+    await seedWorkspace(store, { channel: LEADERS, leaders: [CEO] });
+    // findSent looks first (nothing there yet), then the post, then the chart.
+    t.slack.expect('conversations.history', { messages: [], has_more: false }, 2);
+    t.slack.expect('chat.postMessage', posted, 2);
+    const uploads = expectUploads(t, 2);
+
+    expect(await sweep(t.app)).toMatchObject({ queued: 1, failed: 0 });
+    await t.slack.done(15_000);
+
+    const posts = t.slack.of('chat.postMessage');
+    expect(posts.map((p) => p.body.channel).sort()).toEqual([LEADERS, CEO].sort());
+    for (const post of posts) {
+      const blocks = post.body.blocks as AnyBlock[];
+      expect(blockKitProblems(blocks, 'message')).toEqual([]);
+      expect(blocks[0]).toMatchObject({ type: 'header', text: { text: 'Weekly CX digest' } });
+      expect(post.body.metadata).toMatchObject({ event_type: OUTBOX_EVENT_TYPE });
+      // Counts only: the reporters (one of them anonymous) are never named.
+      expect(post.raw).not.toMatch(/Secret Reporter|U0REP/);
+      // Titles are escaped: no one can ping the channel through a pebble title.
+      expect(post.raw).not.toContain('<!channel>');
+    }
+    expect(JSON.stringify(posts.map((p) => p.body.blocks))).toContain('3 pebbles reported');
+    const shares = t.slack.of('files.completeUploadExternal');
+    expect(shares.map((s) => s.body.channel_id).sort()).toEqual(
+      [LEADERS, `D${CEO.slice(1)}`].sort(),
+    );
+    expect(JSON.stringify(shares[0]!.body.files)).toContain('Friction by journey stage');
+    for (const upload of uploads) expect(upload.includes(PNG)).toBe(true);
+
+    // Later ticks, a restart or another replica: nothing is queued or sent again.
+    const again = await Promise.all([sweep(t.app), sweep(t.app)]);
+    expect(again.map((r) => r.queued)).toEqual([0, 0]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.slack.of('chat.postMessage')).toHaveLength(2);
+    expect(await store.outbox.count({ kind: 'digest', status: ['sent'] })).toBe(2);
+  });
+
+  it('turns the digest into its text-only version when Slack refuses the chart', async () => {
+    t = await startSlackApp({ logLevel: 'error' });
+    await seedWorkspace(t.app.services.store, { channel: LEADERS });
+    t.slack.expect('conversations.history', { messages: [], has_more: false });
+    t.slack.expect('chat.postMessage', posted);
+    expectUploads(t, 1, 'not_allowed_token_type');
+    t.slack.expect('chat.update', (body) => ({ channel: body.channel, ts: body.ts }));
+    await sweep(t.app);
+    await t.slack.done(15_000);
+    const update = t.slack.of('chat.update')[0]!;
+    expect(JSON.stringify(update.body.blocks)).toContain('Friction by journey stage, last 8 weeks');
+    expect(JSON.stringify(update.body.blocks)).toContain('Onboard: 0 · 0 · 0 · 0 · 0 · 0 · 0 · 2');
+    expect(t.slack.of('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('previews this week privately with /pebble digest, posting nothing', async () => {
+    t = await startSlackApp();
+    await seedWorkspace(t.app.services.store, { channel: LEADERS });
+    const id = uid();
+    t.slack.expectRespond(responsePath(id));
+    await t.command('digest', { response_url: `https://hooks.slack.com${responsePath(id)}` });
+    await t.slack.done();
+    const answer = t.slack.of('respond')[0]!.body;
+    expect(answer.response_type).toBe('ephemeral');
+    expect(JSON.stringify(answer.blocks)).toContain('CX digest preview: this week so far');
+    expect(blockKitProblems(answer.blocks as AnyBlock[], 'message')).toEqual([]);
+    expect(t.slack.of('chat.postMessage')).toEqual([]);
+  });
+
+  it('lets admins set the digest channel and leaders, and nobody else', async () => {
+    t = await startSlackApp();
+    await seedWorkspace(t.app.services.store, {});
+    const first = uid();
+    t.slack
+      .expect('users.info', userInfo)
+      .expect('conversations.join')
+      .expectRespond(responsePath(first));
+    await t.command(`config digest channel <#${LEADERS}|leaders>`, {
+      user_id: carol.id,
+      response_url: `https://hooks.slack.com${responsePath(first)}`,
+    });
+    await t.slack.done();
+    expect(t.slack.of('conversations.join')[0]!.body.channel).toBe(LEADERS);
+    expect(JSON.stringify(t.slack.of('respond')[0]!.body)).toContain('posted to #C0LEADERS');
+    const second = uid();
+    t.slack.expectRespond(responsePath(second));
+    await t.command(`config digest leaders <@${CEO}|ceo> <@U0COO>`, {
+      user_id: carol.id,
+      response_url: `https://hooks.slack.com${responsePath(second)}`,
+    });
+    await t.slack.done();
+    const saved = await eventually(async () => {
+      const ws = await t!.app.services.store.workspaces.get(WORKSPACE);
+      return ws?.settings.digest.leaders.length === 2 && ws;
+    });
+    expect(saved.settings.digest).toMatchObject({ channel: LEADERS, leaders: [CEO, 'U0COO'] });
+
+    const third = uid();
+    t.slack.expect('users.info', userInfo).expectRespond(responsePath(third));
+    await t.command('config digest off', {
+      user_id: alice.id,
+      response_url: `https://hooks.slack.com${responsePath(third)}`,
+    });
+    await t.slack.done();
+    expect(JSON.stringify(t.slack.of('respond').at(-1)!.body)).toContain('Only Pebblebot admins');
+    expect((await t.app.services.store.workspaces.get(WORKSPACE))!.settings.digest.enabled).toBe(
+      true,
+    );
+  });
+
+  it('shows admins the digest schedule on the Home tab and sends them a preview from it', async () => {
+    t = await startSlackApp();
+    await seedWorkspace(t.app.services.store, { channel: LEADERS, leaders: [CEO] });
+    t.slack.expect('users.info', userInfo).expect('views.publish');
+    await t.event({
+      type: 'app_home_opened',
+      user: carol.id,
+      channel: 'D0CAROL',
+      tab: 'home',
+      event_ts: '1.1',
+    });
+    await t.slack.done();
+    const home = t.slack.of('views.publish')[0]!.body.view as { blocks: AnyBlock[] };
+    expect(blockKitProblems(home.blocks, 'home')).toEqual([]);
+    expect(JSON.stringify(home.blocks)).toContain('Weekly CX digest');
+    expect(JSON.stringify(home.blocks)).toContain(
+      'to channel #C0LEADERS and 1 leader by direct message',
+    );
+
+    t.slack.expect('chat.postMessage', posted);
+    await t.interaction(
+      blockAction(
+        carol,
+        { action_id: ACTIONS.digestPreview, value: 'home' },
+        { container: 'view' },
+      ),
+    );
+    await t.slack.done();
+    const dm = t.slack.of('chat.postMessage')[0]!;
+    expect(dm.body.channel).toBe(carol.id);
+    expect(JSON.stringify(dm.body.blocks)).toContain('CX digest preview');
+  });
+});
+
+describe('digest delivery through the Slack gateway', () => {
+  it('posts once when Slack accepted the first attempt but its answer was lost (a forced retry)', async () => {
+    nock.disableNetConnect();
+    const store = await openEmbeddedStore();
+    const clock = new FakeClock();
+    const seeded = await seedWorkspace(store, { channel: LEADERS });
+    clock.set(new Date());
+    const service = new DigestService({ store, clock });
+    await service.sendDue(seeded, new StoreOutbox(store, clock), digestViews);
+    const logger = pino({ level: 'silent' });
+    const chat = createSlackChatGateway(BOT_TOKEN, { retryConfig: { retries: 0 } }, logger, {
+      perChannelMinTimeMs: 0,
+    });
+    const gateway = withDigestCharts(chat, {
+      store,
+      chart: createChartRenderer(),
+      views: digestViews,
+    });
+    const dispatcher = new OutboxDispatcher({
+      store,
+      clock,
+      logger,
+      worker: 'w',
+      gatewayFor: () => gateway,
+    });
+
+    const accepted: Record<string, unknown>[] = [];
+    const api = nock(API)
+      .post('/api/conversations.history')
+      .reply(200, { ok: true, messages: [], has_more: false })
+      // Slack keeps the message, the answer never arrives.
+      .post('/api/chat.postMessage')
+      .reply(500, (_uri, body) => {
+        accepted.push(new URLSearchParams(String(body)) as unknown as Record<string, unknown>);
+        return 'upstream timeout';
+      })
+      // The retry looks first, and finds it by its outbox key in the message metadata.
+      .post('/api/conversations.history')
+      .reply(200, () => {
+        const metadata = JSON.parse(
+          String((accepted[0] as unknown as URLSearchParams).get('metadata')),
+        ) as unknown;
+        return { ok: true, messages: [{ ts: '1700000000.000100', metadata }], has_more: false };
+      });
+
+    expect(await dispatcher.drain()).toMatchObject({ sent: 0, retried: 1 });
+    clock.advance(60 * 60_000);
+    expect(await dispatcher.drain()).toMatchObject({ sent: 1 });
+    expect(api.isDone()).toBe(true);
+    expect(accepted).toHaveLength(1);
+    expect(
+      await store.outbox.get(
+        `digest:${WORKSPACE}:${completedPeriod(new Date(), seeded.settings.digest, 'UTC').key}`,
+      ),
+    ).toMatchObject({
+      status: 'sent',
+      ref: { channelId: LEADERS, messageId: '1700000000.000100' },
+    });
+    await store.close();
+  });
+});
+
+describe('/pebble config digest', () => {
+  it('reads each setting and refuses what it does not understand', () => {
+    expect(parseDigestConfig('')).toEqual({ kind: 'show' });
+    expect(parseDigestConfig('channel <#C0LEADERS|leaders>')).toEqual({
+      kind: 'patch',
+      patch: { channel: 'C0LEADERS' },
+      join: { id: 'C0LEADERS', name: 'leaders' },
+    });
+    expect(parseDigestConfig('channel off')).toEqual({
+      kind: 'patch',
+      patch: { channel: undefined },
+    });
+    expect(parseDigestConfig('leaders <@U1|a> <@U2> <@U1>')).toEqual({
+      kind: 'patch',
+      patch: { leaders: ['U1', 'U2'] },
+    });
+    expect(parseDigestConfig('leaders none')).toEqual({ kind: 'patch', patch: { leaders: [] } });
+    expect(parseDigestConfig('friday 16:30')).toEqual({
+      kind: 'patch',
+      patch: { day: 5, time: '16:30' },
+    });
+    expect(parseDigestConfig('monday at 9:00')).toEqual({
+      kind: 'patch',
+      patch: { day: 1, time: '09:00' },
+    });
+    expect(parseDigestConfig('day tue')).toEqual({ kind: 'patch', patch: { day: 2 } });
+    expect(parseDigestConfig('timezone Europe/Berlin')).toEqual({
+      kind: 'patch',
+      patch: {},
+      timezone: 'Europe/Berlin',
+    });
+    expect(parseDigestConfig('off')).toEqual({ kind: 'patch', patch: { enabled: false } });
+    expect(() => parseDigestConfig('time 25:00')).toThrow(/not a time/);
+    expect(() => parseDigestConfig('timezone Mars/Olympus')).toThrow(/not a time zone/);
+    expect(() => parseDigestConfig('channel leaders')).toThrow(/with #/);
+    expect(() => parseDigestConfig('sometimes')).toThrow(/I can set the digest/);
+    expect(commandBody('digest').text).toBe('digest');
+  });
+});

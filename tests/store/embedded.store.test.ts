@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
+import { isPebbleError } from '../../src/core/shared/errors.js';
+import type { Datastore } from '../../src/store/nedb/datastore.js';
+import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
+import type { NewPebble, Store } from '../../src/store/store.port.js';
+import { describeStoreContract } from './store.contract.js';
+
+const LOCK_FILE = 'pebblebot.lock';
+const tempDirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pebblebot-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** Reaches into the nedb adapter to rewind a counter (test only: proves the unique index holds). */
+async function resetSequence(store: Store, workspaceId: string): Promise<void> {
+  const { sequences } = store.pebbles as unknown as { sequences: Datastore };
+  await sequences.updateAsync({ _id: `${workspaceId}:pebble` }, { $set: { seq: 0 } }, {});
+}
+
+describeStoreContract('embedded (nedb in memory)', () => openEmbeddedStore(), { resetSequence });
+describeStoreContract(
+  'embedded (nedb on a DATA_DIR folder)',
+  async () => openEmbeddedStore({ dataDir: await tempDir() }),
+  { resetSequence },
+);
+
+function pebble(workspaceId: string, title: string): NewPebble {
+  const at = new Date('2026-01-05T09:00:00Z');
+  return {
+    workspaceId,
+    title,
+    description: '',
+    stakeholder: 'employee',
+    anonymous: true,
+    reporter: { userId: 'U-1' },
+    source: { kind: 'console' },
+    status: 'new',
+    createdAt: at,
+    updatedAt: at,
+    history: [{ at, actor: 'U-1', action: 'created' }],
+  };
+}
+
+/** A process that stays alive until killed; its pid stands for "another Pebblebot". */
+function liveProcess(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+}
+
+/** The pid of a process that has already exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await once(child, 'exit');
+  return child.pid!;
+}
+
+describe('embedded store on a DATA_DIR folder', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill();
+  });
+
+  it('keeps pebbles, supporters, workspaces, claims and counters across close and reopen', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-persist';
+    const at = new Date('2026-01-05T10:00:00Z');
+
+    const first = await openEmbeddedStore({ dataDir: dir });
+    await first.workspaces.ensure({
+      id: ws,
+      platform: 'slack',
+      externalId: 'T-persist',
+      settings: defaultSettings(),
+      createdAt: at,
+      updatedAt: at,
+    });
+    await first.workspaces.updateSettings(
+      ws,
+      { timezone: 'Europe/Berlin' },
+      { at, actor: 'U-1', action: 'settings' },
+    );
+    await first.pebbles.create(pebble(ws, 'Expense form loses attachments'));
+    await first.pebbles.create(pebble(ws, 'VPN drops every hour'));
+    await first.pebbles.addSupporter(
+      ws,
+      2,
+      { userId: 'U-2', at },
+      { at, actor: 'U-2', action: 'supported' },
+    );
+    await first.pebbles.update(ws, 1, {
+      set: { status: 'triaged' },
+      history: { at, actor: 'U-1', action: 'triaged' },
+    });
+    expect(await first.events.claim('evt-1', new Date(Date.now() + 3_600_000))).toBe(true);
+    const before = {
+      workspace: await first.workspaces.get(ws),
+      pebbles: await first.pebbles.list(ws),
+    };
+    await first.close();
+
+    const second = await openEmbeddedStore({ dataDir: dir });
+    try {
+      expect(await second.workspaces.get(ws)).toEqual(before.workspace);
+      expect(await second.pebbles.list(ws)).toEqual(before.pebbles);
+      expect((await second.pebbles.get(ws, 2))?.supporterCount).toBe(1);
+      expect(await second.events.claim('evt-1', new Date(Date.now() + 3_600_000))).toBe(false);
+      expect((await second.pebbles.create(pebble(ws, 'Third'))).number).toBe(3);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('holds the folder lock while open and releases it on close', async () => {
+    const dir = await tempDir();
+    const store = await openEmbeddedStore({ dataDir: dir });
+    expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+    await store.close();
+    await expect(stat(path.join(dir, LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a folder locked by another live process (a running child) with STORE.LOCKED', async () => {
+    const dir = await tempDir();
+    const child = liveProcess();
+    children.push(child);
+    await once(child, 'spawn');
+    await writeFile(path.join(dir, LOCK_FILE), String(child.pid));
+
+    const error = await openEmbeddedStore({ dataDir: dir }).catch((e: unknown) => e);
+    expect(isPebbleError(error, 'STORE.LOCKED')).toBe(true);
+    expect((error as Error).message).toContain(path.resolve(dir));
+    expect((error as Error).message).toContain(String(child.pid));
+    // The lock of the other process is left alone.
+    expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(child.pid));
+
+    // Once that process is gone, its lock is stale and is taken over.
+    child.kill();
+    await once(child, 'exit');
+    const store = await openEmbeddedStore({ dataDir: dir });
+    expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+    await store.close();
+  });
+
+  it("refuses a folder locked by this process's parent with STORE.LOCKED", async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, LOCK_FILE), String(process.ppid));
+    const error = await openEmbeddedStore({ dataDir: dir }).catch((e: unknown) => e);
+    expect(isPebbleError(error, 'STORE.LOCKED')).toBe(true);
+    expect((error as Error).message).toContain(path.resolve(dir));
+  });
+
+  it('takes over a stale lock left by a process that no longer runs', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, LOCK_FILE), String(await deadPid()));
+    const store = await openEmbeddedStore({ dataDir: dir });
+    try {
+      expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+      await store.pebbles.create(pebble('slack:T-stale', 'Works after takeover'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes over an unreadable lock file', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, LOCK_FILE), 'not a pid');
+    const store = await openEmbeddedStore({ dataDir: dir });
+    await store.close();
+  });
+
+  it('never duplicates a number when the counter file is rewound behind its back', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-rewind';
+    const first = await openEmbeddedStore({ dataDir: dir });
+    for (const title of ['One', 'Two', 'Three']) await first.pebbles.create(pebble(ws, title));
+    await first.close();
+    // nedb files are append-only: a later line for the same _id wins when the file is loaded.
+    await appendFile(
+      path.join(dir, 'sequences.db'),
+      `${JSON.stringify({ _id: `${ws}:pebble`, seq: 0 })}\n`,
+    );
+
+    const second = await openEmbeddedStore({ dataDir: dir });
+    try {
+      await second.pebbles.create(pebble(ws, 'After rewind')).catch(() => undefined);
+      const all = await second.pebbles.list(
+        ws,
+        {},
+        { sort: { field: 'number', direction: 'asc' } },
+      );
+      expect(new Set(all.items.map((p) => p.number)).size).toBe(all.items.length);
+      expect(all.items.slice(0, 3).map((p) => p.title)).toEqual(['One', 'Two', 'Three']);
+    } finally {
+      await second.close();
+    }
+  });
+});
