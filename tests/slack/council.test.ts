@@ -178,6 +178,48 @@ describe('Slack: council settings', () => {
   });
 });
 
+describe('Slack: council kept in sync with a user group', () => {
+  it('takes the members of the group when set, and again when the group changes', async () => {
+    t = await startSlackApp();
+    const group = (users: string[]) => () => ({ users });
+    const id = uid();
+    t.slack
+      .expect('users.info', userInfo) // the admin's role
+      .expect('usergroups.users.list', group(['U0MIA', 'U0NOAH']))
+      .expect('users.info', userInfo, 2) // the members' names
+      .expectRespond(responsePath(id));
+    await t.command('config council group <!subteam^S0COUNCIL|@cx-council>', {
+      user_id: carol.id,
+      user_name: carol.name,
+      response_url: `https://hooks.slack.com${responsePath(id)}`,
+    });
+    await t.slack.done();
+    expect(JSON.stringify(t.slack.of(`respond ${responsePath(id)}`)[0]!.body)).toContain(
+      'Kept in sync with user group: @cx-council',
+    );
+    let council = (await t.app.services.store.workspaces.get(`slack:${TEAM}`))!.settings.council;
+    expect(council.members.map((x) => x.userId)).toEqual(['U0MIA', 'U0NOAH']);
+
+    t.slack
+      .expect('usergroups.users.list', group(['U0NOAH', 'U0OLGA']))
+      .expect('users.info', userInfo, 2);
+    await t.event({
+      type: 'subteam_members_changed',
+      subteam_id: 'S0COUNCIL',
+      team_id: TEAM,
+      added_users: ['U0OLGA'],
+      removed_users: ['U0MIA'],
+      event_ts: '1.2',
+    });
+    await t.slack.done();
+    await eventually(async () => {
+      council = (await t.app.services.store.workspaces.get(`slack:${TEAM}`))!.settings.council;
+      return council.members.some((x) => x.userId === 'U0OLGA');
+    });
+    expect(council.members.map((x) => x.userId)).toEqual(['U0NOAH', 'U0OLGA']);
+  });
+});
+
 describe('Slack: council settings in App Home', () => {
   it('shows admins the council section, and saves the settings form', async () => {
     t = await startSlackApp();
@@ -453,6 +495,45 @@ describe('Slack: council votes', () => {
         .of('chat.postMessage')
         .filter((c) => JSON.stringify(c.body).includes('A new checkout ships in May.')),
     ).toHaveLength(2);
+  });
+
+  it('asks the council what to displace above the WIP limit, and queues it on request', async () => {
+    t = await startSlackApp();
+    const ws = await seedCouncil();
+    await t.app.services.council.configure(
+      ws,
+      { userId: carol.id, platformAdmin: true },
+      { wipLimit: 1 },
+    );
+    await t.app.services.improvements.createPlanned(
+      ws,
+      { title: 'Already being fixed', pebbleNumbers: [1] },
+      { userId: carol.id, platformAdmin: true },
+    );
+    recordUpdates();
+    await propose();
+    t.slack.expect('chat.postMessage', posted); // the WIP question in the council channel
+    for (let i = 0; i < 4; i++) await ballot(m(i), '1:fix-now');
+    await t.slack.done(10_000);
+    const question = t.slack
+      .of('chat.postMessage')
+      .find((c) => JSON.stringify(c.body).includes('make room'))!;
+    expect(question.body.channel).toBe(COUNCIL);
+    expect(textOf(question)).toContain(ACTIONS.councilWipDisplace);
+
+    const id = uid();
+    t.slack.expect('users.info', userInfo).expectRespond(responsePath(id));
+    await t.interaction(
+      blockAction(
+        m(1),
+        { action_id: ACTIONS.councilWipQueue, value: '1' },
+        { responseUrlId: id, channel: COUNCIL },
+      ),
+    );
+    await t.slack.done();
+    expect(JSON.stringify(t.slack.of(`respond ${responsePath(id)}`)[0]!.body)).toContain('queued');
+    const vote = await t.app.services.council.getVote(ws, 1);
+    expect(vote.wip).toMatchObject({ status: 'queued', by: m(1).id });
   });
 
   it('reminds only the members who have not voted, once', async () => {
