@@ -8,6 +8,9 @@
  *
  *   npm run bench:nudges [-- --improvements 10000 --owners 2000 --replicas 2 --rate-limited 3]
  *   MONGODB_URI=mongodb://127.0.0.1:27017 npm run bench:nudges   (MongoDB instead of nedb)
+ *
+ * Progress goes to stderr. On FerretDB 1.x, seed with `--seed-concurrency 1`: its `$inc` is not
+ * atomic, so concurrent creates collide on numbers and retry.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -31,12 +34,14 @@ const { values: args } = parseArgs({
     owners: { type: 'string', default: '2000' },
     replicas: { type: 'string', default: '2' },
     'rate-limited': { type: 'string', default: '3' },
+    'seed-concurrency': { type: 'string', default: '16' },
   },
 });
 const IMPROVEMENTS = Number(args.improvements);
 const OWNERS = Number(args.owners);
 const REPLICAS = Number(args.replicas);
 const RATE_LIMITED = Number(args['rate-limited']);
+const SEED_CONCURRENCY = Number(args['seed-concurrency']);
 
 /** Wednesday 16 December 2026, 14:00 UTC: a working hour in every zone below but Tokyo's. */
 const NOW = new Date('2026-12-16T14:00:00Z');
@@ -123,7 +128,7 @@ async function seed(store: Store): Promise<void> {
       history: [],
     };
   });
-  await pool(docs, 16, async (doc) => {
+  await pool(docs, SEED_CONCURRENCY, async (doc) => {
     await store.improvements.create(doc);
   });
 }
@@ -133,17 +138,25 @@ async function main(): Promise<void> {
   const fake = await startFakeSlack();
   let received: Received | undefined;
   try {
+    const progress = (what: string) => process.stderr.write(`… ${what}\n`);
+    progress(`seeding ${fmt(IMPROVEMENTS)} improvements`);
     const seeded = performance.now();
     await seed(store);
     const seedMs = ms(seeded);
+    progress(`seeded in ${fmt(seedMs)} ms; planning`);
     let ownersDue = 0;
     for (let o = 0; o < OWNERS; o++) if (!QUIET_ZONES.has(ZONES[o % ZONES.length]!)) ownersDue++;
 
     // Plan and enqueue: the nudge sweep, as the scheduler runs it.
-    const deps = { store, outbox: new StoreOutbox(store, { now: () => NOW }), notices: improvementNotices };
+    const deps = {
+      store,
+      outbox: new StoreOutbox(store, { now: () => NOW }),
+      notices: improvementNotices,
+    };
     const planned = performance.now();
     const sweep = await sweepNudges(deps, NOW);
     const planMs = ms(planned);
+    progress(`planned in ${fmt(planMs)} ms; delivering`);
     const again = await sweepNudges(deps, NOW);
 
     // Deliver: replicas drain the one outbox, each with its own Slack gateway and limiter, on

@@ -19,8 +19,9 @@ export interface RunningScheduler {
 
 /**
  * Starts every scheduled job of the process: nudges and escalations of journey improvements,
- * and the outbox delivery (every 10 s, and at once when something is enqueued). Messages of a
- * workspace go out through the ChatGateway of its platform's channel (`slack:T…` -> slack).
+ * the council sweep, the weekly digest, and the outbox delivery (every 10 s, and at once when
+ * something is enqueued). Messages of a workspace go out through the ChatGateway of its
+ * platform's channel (`slack:T…` -> slack).
  */
 export function startScheduler(options: {
   services: Services;

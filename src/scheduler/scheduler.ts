@@ -81,7 +81,10 @@ export class Scheduler {
       this.tasks.push(task);
     }
     log.info(
-      { instance: this.instanceId, jobs: [...this.jobs.values()].map((j) => `${j.name} ${j.cron}`) },
+      {
+        instance: this.instanceId,
+        jobs: [...this.jobs.values()].map((j) => `${j.name} ${j.cron}`),
+      },
       'scheduler started',
     );
   }
@@ -124,7 +127,7 @@ export class Scheduler {
       const runs = name
         ? [this.running.get(name), this.kicks.get(name)]
         : [...this.running.values(), ...this.kicks.values()];
-      const pending = runs.filter(Boolean);
+      const pending = runs.filter((run): run is Promise<unknown> => run !== undefined);
       if (pending.length === 0) return;
       await Promise.allSettled(pending);
     }
@@ -174,7 +177,8 @@ export class Scheduler {
           now,
           new Date(now.getTime() + this.leaseMs),
         );
-        if (!leased) logger.info({ job: job.name, slot: key }, 'previous run still going; slot skipped');
+        if (!leased)
+          logger.info({ job: job.name, slot: key }, 'previous run still going; slot skipped');
         return leased;
       },
       onComplete: async () => {
@@ -227,7 +231,9 @@ export class Scheduler {
           .then((held) => {
             if (!held) logger.warn({ job: job.name }, 'job lease lost while running');
           })
-          .catch((error: unknown) => logger.warn({ job: job.name, err: error }, 'lease renewal failed'));
+          .catch((error: unknown) =>
+            logger.warn({ job: job.name, err: error }, 'lease renewal failed'),
+          );
       },
       Math.max(1_000, Math.floor(this.leaseMs / 3)),
     );

@@ -98,7 +98,16 @@ export interface ImprovementRepository {
    * Applies a change atomically; the updated improvement, or null when it does not exist or a
    * condition no longer holds (someone else changed it first).
    */
-  update(workspaceId: string, number: number, change: ImprovementChange): Promise<Improvement | null>;
+  update(
+    workspaceId: string,
+    number: number,
+    change: ImprovementChange,
+  ): Promise<Improvement | null>;
+  /**
+   * Applies one change to several improvements, each atomically and only where its conditions
+   * hold (not atomic as a whole); returns how many changed. For sweeps that record decisions.
+   */
+  updateMany(workspaceId: string, numbers: number[], change: ImprovementChange): Promise<number>;
   /** Records one person's answer once; `added` is false when they had already answered. */
   addFeedback(
     workspaceId: string,

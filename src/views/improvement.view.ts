@@ -17,7 +17,7 @@ import {
   type NudgeItem,
   type OwnerNudge,
 } from '../core/improvements/nudge.planner.js';
-import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
+import { shortId } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';

@@ -14,11 +14,7 @@ export interface FakeMessage {
 
 /** What to do with one call: answer normally, fail, ask to slow down, or never answer. */
 export type FakeReply =
-  | 'ok'
-  | { error: string }
-  | { status: 429; retryAfter: number }
-  | { status: number }
-  | 'hang';
+  'ok' | { error: string } | { status: 429; retryAfter: number } | { status: number } | 'hang';
 
 export interface FakeSlackApiOptions {
   /** Decides each call's fate (default: answer normally). Called before anything is recorded. */
@@ -31,8 +27,14 @@ export interface FakeSlackApiOptions {
   now?: () => number;
 }
 
+/** A form field as text (Slack's fields are strings; anything else reads as empty). */
+function str(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
-  if (contentType?.includes('application/json')) return JSON.parse(raw || '{}') as Record<string, unknown>;
+  if (contentType?.includes('application/json'))
+    return JSON.parse(raw || '{}') as Record<string, unknown>;
   const body: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
     try {
@@ -77,7 +79,9 @@ export class FakeSlackApi {
   async stop(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 
   /** Messages posted with a Pebblebot outbox key, by key. */
@@ -108,7 +112,10 @@ export class FakeSlackApi {
     if (typeof reply === 'object' && 'status' in reply) {
       if (reply.status === 429) {
         this.calls.push({ method, body, at: this.elapsed() });
-        res.writeHead(429, { 'retry-after': String((reply as { retryAfter: number }).retryAfter), 'content-type': 'application/json' });
+        res.writeHead(429, {
+          'retry-after': String((reply as { retryAfter: number }).retryAfter),
+          'content-type': 'application/json',
+        });
         res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
         return;
       }
@@ -121,17 +128,18 @@ export class FakeSlackApi {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    if (typeof reply === 'object' && 'error' in reply) return send({ ok: false, error: reply.error });
+    if (typeof reply === 'object' && 'error' in reply)
+      return send({ ok: false, error: reply.error });
     switch (method) {
       case 'auth.test':
         return send({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
       case 'chat.postMessage': {
-        const target = String(body.channel ?? '');
+        const target = str(body.channel);
         const channel = /^[UW]/.test(target) ? `D${target}` : target;
         const message: FakeMessage = {
           channel,
           ts: `${Math.floor((this.options.now?.() ?? Date.now()) / 1000)}.${String(++this.seq).padStart(6, '0')}`,
-          text: String(body.text ?? ''),
+          text: str(body.text),
           blocks: (body.blocks as unknown[]) ?? [],
           ...(body.metadata ? { metadata: body.metadata as FakeMessage['metadata'] } : {}),
           at: this.elapsed(),
@@ -143,7 +151,7 @@ export class FakeSlackApi {
       case 'chat.update':
         return send({ ok: true, channel: body.channel, ts: body.ts });
       case 'conversations.open': {
-        const users = String(body.users ?? '');
+        const users = str(body.users);
         return send({ ok: true, channel: { id: `D${users}` } });
       }
       case 'conversations.history': {
@@ -162,7 +170,7 @@ export class FakeSlackApi {
         return send({ ok: true, messages, has_more: false });
       }
       case 'users.info': {
-        const user = String(body.user ?? '');
+        const user = str(body.user);
         return send({
           ok: true,
           user: {

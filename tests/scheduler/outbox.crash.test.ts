@@ -40,20 +40,25 @@ describe('outbox: a worker process killed mid-send', () => {
     await before.close();
 
     // Slack takes the 4th message; the worker is killed before it hears back.
-    let child: ReturnType<typeof spawn> | undefined;
+    const worker: { child?: ReturnType<typeof spawn> } = {};
     fake = new FakeSlackApi({
       onPosted: () => {
-        if (fake!.messages.length === 4) child?.kill('SIGKILL');
+        if (fake!.messages.length === 4) worker.child?.kill('SIGKILL');
       },
     });
     const url = await fake.start();
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/outbox-worker.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dir, SLACK_API_URL: url, CLAIM_MS: String(CLAIM_MS) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'fixtures/outbox-worker.ts')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dir, SLACK_API_URL: url, CLAIM_MS: String(CLAIM_MS) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    worker.child = child;
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
     expect(signal, stderr).toBe('SIGKILL');
     expect(fake.messages).toHaveLength(4);

@@ -1,6 +1,10 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatGateway, ChatTarget, MessageRef } from '../../src/core/shared/chat-gateway.port.js';
+import type {
+  ChatGateway,
+  ChatTarget,
+  MessageRef,
+} from '../../src/core/shared/chat-gateway.port.js';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
 import { DeliveryError } from '../../src/core/shared/outbox.port.js';
 import { OutboxDispatcher, StoreOutbox, outboxJob } from '../../src/scheduler/outbox.js';
@@ -39,7 +43,9 @@ class FakePlatform implements ChatGateway {
   findSent(_ws: string, _target: ChatTarget, key: string): Promise<MessageRef | undefined> {
     this.findSentCalls++;
     const index = this.delivered.findIndex((d) => d.key === key);
-    return Promise.resolve(index === -1 ? undefined : { channelId: 'D1', messageId: String(index + 1) });
+    return Promise.resolve(
+      index === -1 ? undefined : { channelId: 'D1', messageId: String(index + 1) },
+    );
   }
 
   count(key: string): number {
@@ -99,7 +105,11 @@ describe('outbox: exactly once', () => {
     const result = await dispatcher('w1').drain();
     expect(result).toMatchObject({ sent: 1, failed: 0 });
     expect(platform.delivered).toEqual([
-      { key, target: { kind: 'dm', userId: 'U0' }, view: expect.objectContaining({ text: 'hello U0' }) },
+      {
+        key,
+        target: { kind: 'dm', userId: 'U0' },
+        view: expect.objectContaining({ text: 'hello U0' }),
+      },
     ]);
     expect(await store.outbox.get(key!)).toMatchObject({
       status: 'sent',
@@ -144,7 +154,12 @@ describe('outbox: exactly once', () => {
 
   it('sends a message whose worker died after claiming it but before sending (lease ran out)', async () => {
     const [key] = await enqueue(1);
-    await store.outbox.claimDue('dead-worker', clock.now(), new Date(clock.now().getTime() + 60_000), 10);
+    await store.outbox.claimDue(
+      'dead-worker',
+      clock.now(),
+      new Date(clock.now().getTime() + 60_000),
+      10,
+    );
     expect(await dispatcher('B').drain()).toMatchObject({ sent: 0 });
     clock.advance(60_001);
     expect(await dispatcher('B').drain()).toMatchObject({ sent: 1, recovered: 0 });
@@ -190,7 +205,10 @@ describe('outbox: failures', () => {
         : new Error('socket hang up');
     const d = dispatcher('w', platform, { maxAttempts: 3 });
     expect(await d.drain()).toMatchObject({ failed: 1, retried: 1 });
-    expect(await store.outbox.get(gone!)).toMatchObject({ status: 'failed', lastError: 'user_not_found' });
+    expect(await store.outbox.get(gone!)).toMatchObject({
+      status: 'failed',
+      lastError: 'user_not_found',
+    });
     for (let i = 0; i < 2; i++) {
       clock.advance(60 * 60_000);
       await d.drain();
@@ -208,7 +226,11 @@ describe('outbox: failures', () => {
     await enqueue(2);
     const job = outboxJob(dispatcher('w'));
     expect(job.name).toBe('outbox.deliver');
-    const result = await job.run({ now: clock.now(), slot: clock.now(), signal: new AbortController().signal });
+    const result = await job.run({
+      now: clock.now(),
+      slot: clock.now(),
+      signal: new AbortController().signal,
+    });
     expect(result).toMatchObject({ sent: 2 });
   });
 

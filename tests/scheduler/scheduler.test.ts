@@ -3,7 +3,11 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, systemClock, type Clock } from '../../src/core/shared/clock.port.js';
 import type { ScheduledJob } from '../../src/core/shared/job.port.js';
+import { nudgeJob } from '../../src/core/improvements/improvement.jobs.js';
+import { OutboxDispatcher, outboxJob } from '../../src/scheduler/outbox.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { improvementNotices } from '../../src/views/improvement.view.js';
+import { makeServices } from '../helpers/services.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/store/store.port.js';
 
@@ -31,7 +35,12 @@ afterEach(async () => {
 });
 
 /** A job that records which instance ran which slot. */
-function recordingJob(runs: { instance: string; slot: string }[], instance: string, cron = '*/15 * * * *', work?: () => Promise<void>): ScheduledJob {
+function recordingJob(
+  runs: { instance: string; slot: string }[],
+  instance: string,
+  cron = '*/15 * * * *',
+  work?: () => Promise<void>,
+): ScheduledJob {
   return {
     name: 'test.sweep',
     cron,
@@ -43,8 +52,21 @@ function recordingJob(runs: { instance: string; slot: string }[], instance: stri
   };
 }
 
-function scheduler(instanceId: string, jobs: ScheduledJob[], clock: Clock = systemClock, leaseMs = 60_000) {
-  const s = new Scheduler({ store, clock, logger, jobs, instanceId, leaseMs, stopTimeoutMs: 2_000 });
+function scheduler(
+  instanceId: string,
+  jobs: ScheduledJob[],
+  clock: Clock = systemClock,
+  leaseMs = 60_000,
+) {
+  const s = new Scheduler({
+    store,
+    clock,
+    logger,
+    jobs,
+    instanceId,
+    leaseMs,
+    stopTimeoutMs: 2_000,
+  });
   schedulers.push(s);
   return s;
 }
@@ -87,7 +109,12 @@ describe('scheduler: one replica runs each tick', () => {
     const runs: { instance: string; slot: string }[] = [];
     const b = scheduler('B', [recordingJob(runs, 'B')], clock, 60_000);
     // Instance A took the lease and died without releasing it.
-    await store.leases.acquire('job:test.sweep', 'A', clock.now(), new Date(clock.now().getTime() + 60_000));
+    await store.leases.acquire(
+      'job:test.sweep',
+      'A',
+      clock.now(),
+      new Date(clock.now().getTime() + 60_000),
+    );
     expect(await b.tick('test.sweep', new Date('2026-03-02T10:00:00Z'))).toBe('not-elected');
     clock.advance(60_000);
     expect(await b.tick('test.sweep', new Date('2026-03-02T10:15:00Z'))).toBe('ran');
@@ -138,9 +165,9 @@ describe('scheduler: one replica runs each tick', () => {
   });
 
   it('refuses an invalid cron expression', () => {
-    expect(() => scheduler('A', [{ name: 'bad', cron: 'every day', run: () => Promise.resolve() }])).toThrow(
-      /invalid cron/,
-    );
+    expect(() =>
+      scheduler('A', [{ name: 'bad', cron: 'every day', run: () => Promise.resolve() }]),
+    ).toThrow(/invalid cron/);
   });
 
   it('with real node-cron timers, two started instances run each second’s slot once', async () => {
@@ -154,5 +181,70 @@ describe('scheduler: one replica runs each tick', () => {
     await b.stop();
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(new Set(runs.map((r) => r.slot)).size).toBe(runs.length);
+  });
+});
+
+describe('scheduler: two instances sending nudges through one store', () => {
+  it('deliver each owner’s nudge exactly once, whichever instance runs the ticks', async () => {
+    const { services, clock, workspace } = await makeServices('2026-03-02T09:00:00Z');
+    const admin = { userId: 'U_ADMIN', platformAdmin: true };
+    await services.pebbles.report(workspace, { userId: 'U_R' }, { text: 'x' }, { kind: 'slash' });
+    const owners = ['U_A', 'U_B', 'U_C'];
+    for (let i = 0; i < 6; i++) {
+      const { number } = await services.improvements.createFromPebbles(workspace, admin, {
+        title: `Fix ${i}`,
+        pebbleNumbers: [1],
+      });
+      const owner = owners[i % 3]!;
+      await services.improvements.assign(workspace, admin, number, {
+        ownerId: owner,
+        promisedDate: '2026-03-04',
+      });
+      await services.improvements.accept(workspace, { userId: owner }, number);
+    }
+    const sent: string[] = [];
+    const instance = (id: string) => {
+      const gateway = {
+        send: (_ws: string, _t: unknown, _v: unknown, key?: string) => {
+          sent.push(key ?? '');
+          return Promise.resolve({ channelId: 'D', messageId: String(sent.length) });
+        },
+        update: () => Promise.resolve(),
+        uploadImage: () => Promise.resolve(),
+      };
+      const dispatcher = new OutboxDispatcher({
+        store: services.store,
+        clock,
+        logger,
+        worker: id,
+        gatewayFor: () => gateway,
+      });
+      const deps = { store: services.store, outbox: services.outbox, notices: improvementNotices };
+      const s = new Scheduler({
+        store: services.store,
+        clock,
+        logger,
+        instanceId: id,
+        jobs: [nudgeJob(deps), outboxJob(dispatcher)],
+      });
+      schedulers.push(s);
+      return s;
+    };
+    const [a, b] = [instance('A'), instance('B')];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const slot = new Date(clock.now().getTime() + i * 15 * 60_000);
+        await Promise.all([
+          a.tick('improvements.nudges', slot),
+          b.tick('improvements.nudges', slot),
+        ]);
+        await Promise.all([a.tick('outbox.deliver', slot), b.tick('outbox.deliver', slot)]);
+      }
+      const nudges = sent.filter((k) => k.startsWith('nudge:'));
+      expect(nudges.sort()).toEqual(owners.map((o) => `nudge:${workspace.id}:${o}:2026-03-02`));
+      expect(new Set(sent).size).toBe(sent.length);
+    } finally {
+      await services.store.close();
+    }
   });
 });

@@ -98,14 +98,16 @@ export async function sweepNudges(
 
 /** Marks the nudged improvements (once per local date, whoever gets there first). */
 async function recordNudge(store: Store, nudge: OwnerNudge, now: Date): Promise<void> {
-  for (const { improvement } of nudge.items) {
-    await store.improvements.update(nudge.workspaceId, improvement.number, {
+  await store.improvements.updateMany(
+    nudge.workspaceId,
+    nudge.items.map((i) => i.improvement.number),
+    {
       set: { lastNudgedAt: now, lastNudgedOn: nudge.localDate },
       inc: { nudgesSent: 1 },
       if: { notNudgedOn: nudge.localDate, ownerId: nudge.ownerId },
       history: { at: now, actor: 'pebblebot', action: 'nudged', to: nudge.ownerId },
-    });
-  }
+    },
+  );
 }
 
 /** Records the level reached, only upwards: a level is escalated once. */

@@ -31,7 +31,11 @@ export function registerAppHome(r: Registrar, deps: SlackDeps): void {
       const council = councilHomeBlocks(ctx.workspace.settings, votes);
       view.blocks.splice(at, 0, ...council);
       // Then the weekly digest: when it goes out, to whom, and a private preview.
-      view.blocks.splice(at + council.length, 0, ...digestHomeBlocks(ctx.workspace.settings, SLASH_COMMAND));
+      view.blocks.splice(
+        at + council.length,
+        0,
+        ...digestHomeBlocks(ctx.workspace.settings, SLASH_COMMAND),
+      );
     }
     await deps.gateway.publishHome(event.user, {
       type: 'home',

@@ -406,15 +406,14 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
   r.view(IMPROVEMENT_VIEWS.done, async ({ view, ack, context }: ViewArgs) => {
     const form = parseForm(view, {});
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
-    await ack();
     const ctx = pebbleContext(context);
     const current = await improvements.get(ctx.workspace, form.meta.n);
-    const result = await improvements.complete(
-      ctx.workspace,
-      await actor(ctx, current),
-      form.meta.n,
-      form.note,
-    );
+    // Done before the ack, so a refusal (already done, not the owner) shows in the form.
+    const result = await improvements
+      .complete(ctx.workspace, await actor(ctx, current), form.meta.n, form.note)
+      .catch(formError(ack, 'note'));
+    if (!result) return;
+    await ack();
     deps.logger.info(
       { improvement: ref(result.improvement.number), asked: result.asked },
       'improvement done',
@@ -491,14 +490,17 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
         response_action: 'errors',
         errors: { owner: 'Only the executive sponsor and Pebblebot admins can reassign.' },
       });
-    await ack();
     const owner = await deps.gateway.user(form.owner!).catch(() => undefined);
-    const assigned = await improvements.assign(ctx.workspace, lead, form.meta.n, {
-      ownerId: form.owner!,
-      promisedDate: form.date!,
-      ...(owner?.tz ? { ownerTimezone: owner.tz } : {}),
-      ...(owner?.name ? { ownerName: owner.name } : {}),
-    });
+    const assigned = await improvements
+      .assign(ctx.workspace, lead, form.meta.n, {
+        ownerId: form.owner!,
+        promisedDate: form.date!,
+        ...(owner?.tz ? { ownerTimezone: owner.tz } : {}),
+        ...(owner?.name ? { ownerName: owner.name } : {}),
+      })
+      .catch(formError(ack, 'date'));
+    if (!assigned) return;
+    await ack();
     await deps.gateway.dm(
       ctx.user.userId,
       noticeView(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
-import type { Collection, Filter, Sort, UpdateFilter } from 'mongodb';
+import type { Collection, Filter, Sort } from 'mongodb';
 import {
   ImprovementSchema,
   type FixFeedback,
@@ -53,6 +53,18 @@ function conditions(change: ImprovementChange): Record<string, unknown> {
 
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The update operators of a change (history appended, updatedAt set). */
+function operations(change: ImprovementChange): Record<string, unknown> {
+  const ops: Record<string, unknown> = {
+    $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
+    $push: { history: change.history, ...defined(change.push ?? {}) },
+  };
+  const inc = defined(change.inc ?? {});
+  if (Object.keys(inc).length) ops.$inc = inc;
+  if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, '']));
+  return ops;
 }
 
 const MAX_CREATE_ATTEMPTS = 50;
@@ -187,17 +199,23 @@ export class MongoImprovementRepository implements ImprovementRepository {
   ): Promise<Improvement | null> {
     return guard(async () => {
       const query = { ...conditions(change), workspaceId, number } as Filter<ImprovementDoc>;
-      const ops: Record<string, unknown> = {
-        $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
-        $push: { history: change.history, ...defined(change.push ?? {}) },
-      };
-      const inc = defined(change.inc ?? {});
-      if (Object.keys(inc).length) ops.$inc = inc;
-      if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, '']));
-      const doc = await this.db.findOneAndUpdate(query, ops as UpdateFilter<ImprovementDoc>, {
+      const doc = await this.db.findOneAndUpdate(query, operations(change), {
         returnDocument: 'after',
       });
       return doc ? toImprovement(doc) : null;
+    });
+  }
+
+  /** One updateMany: each document's update is atomic, its conditions checked per document. */
+  updateMany(workspaceId: string, numbers: number[], change: ImprovementChange): Promise<number> {
+    return guard(async () => {
+      if (numbers.length === 0) return 0;
+      const query = {
+        ...conditions(change),
+        workspaceId,
+        number: { $in: [...new Set(numbers)] },
+      } as Filter<ImprovementDoc>;
+      return (await this.db.updateMany(query, operations(change))).modifiedCount;
     });
   }
 

@@ -8,7 +8,7 @@ import { MongoBallotRepository, type BallotDoc } from './ballots.mongo.js';
 import { MongoVoteRepository, type VoteDoc } from './votes.mongo.js';
 import { MongoDigestRepository, type DigestDoc } from './digests.mongo.js';
 import { MongoMetricsRepository, type MetricsCollections } from './metrics.mongo.js';
-import { MongoOutboxRepository, type OutboxDoc } from './outbox.mongo.js';
+import { MongoOutboxRepository, type OutboxClaimDoc, type OutboxDoc } from './outbox.mongo.js';
 import { redactUri, toStoreError } from './mongo.errors.js';
 import { MongoPebbleRepository, type PebbleDoc } from './pebbles.mongo.js';
 import type { SequenceDoc } from './sequences.mongo.js';
@@ -99,8 +99,9 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     await MongoPebbleRepository.indexes(pebbles);
     const improvements = db.collection<ImprovementDoc>('improvements');
     const outbox = db.collection<OutboxDoc>('outbox');
+    const outboxClaims = db.collection<OutboxClaimDoc>('outbox_claims');
     await MongoImprovementRepository.indexes(improvements);
-    await MongoOutboxRepository.indexes(outbox);
+    await MongoOutboxRepository.indexes(outbox, outboxClaims);
     const votes = db.collection<VoteDoc>('votes');
     const ballots = db.collection<BallotDoc>('ballots');
     await MongoVoteRepository.indexes(votes);
@@ -134,7 +135,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
         improvements,
         db.collection<SequenceDoc>('sequences'),
       ),
-      outbox: new MongoOutboxRepository(outbox),
+      outbox: new MongoOutboxRepository(outbox, outboxClaims),
       leases: new MongoLeaseRepository(db.collection<LeaseDoc>('leases')),
       votes: new MongoVoteRepository(votes, db.collection<SequenceDoc>('sequences')),
       ballots: new MongoBallotRepository(ballots),

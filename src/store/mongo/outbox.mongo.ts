@@ -6,6 +6,14 @@ import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };
 
+/** One attempt's claim: `_id` is `{key}#{attempt}`, so only one worker can make it. */
+export interface OutboxClaimDoc {
+  _id: string;
+  key: string;
+  worker: string;
+  at: Date;
+}
+
 function toMessage({ _id, ...rest }: OutboxDoc): OutboxMessage {
   return OutboxMessageSchema.parse({ ...rest, key: _id });
 }
@@ -18,14 +26,27 @@ function toQuery(filter: OutboxFilter = {}): Filter<OutboxDoc> {
   return query;
 }
 
-/** The outbox on MongoDB: the key is `_id` (unique), each claim one findOneAndUpdate. */
+/**
+ * The outbox on MongoDB: the key is `_id` (unique). A claim is decided by a unique insert of
+ * `{key}#{attempt}` into `outbox_claims`, then recorded on the message with an update
+ * conditioned on the attempt: MongoDB would not need the insert (findOneAndUpdate is atomic),
+ * but MongoDB-compatible servers that do not isolate concurrent updates of one document
+ * (FerretDB 1.x) would otherwise let two replicas claim, and send, the same message.
+ */
 export class MongoOutboxRepository implements OutboxRepository {
-  constructor(private readonly db: Collection<OutboxDoc>) {}
+  constructor(
+    private readonly db: Collection<OutboxDoc>,
+    private readonly claims: Collection<OutboxClaimDoc>,
+  ) {}
 
-  static async indexes(db: Collection<OutboxDoc>): Promise<void> {
+  static async indexes(
+    db: Collection<OutboxDoc>,
+    claims: Collection<OutboxClaimDoc>,
+  ): Promise<void> {
     await db.createIndex({ status: 1, nextAttemptAt: 1 });
     await db.createIndex({ status: 1, lockedUntil: 1 });
     await db.createIndex({ createdAt: 1 });
+    await claims.createIndex({ key: 1 });
   }
 
   enqueue(message: NewOutboxMessage): Promise<boolean> {
@@ -57,20 +78,53 @@ export class MongoOutboxRepository implements OutboxRepository {
       ];
       for (const [query, recovered] of phases) {
         while (claimed.length < limit) {
-          const doc = await this.db.findOneAndUpdate(
-            query,
-            {
-              $set: { status: 'sending', lockedBy: worker, lockedUntil, recovered },
-              $inc: { attempts: 1 },
-            },
-            { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
-          );
-          if (!doc) break;
-          claimed.push(toMessage(doc));
+          const candidates = await this.db
+            .find(query, { projection: { _id: 1, attempts: 1 } })
+            .sort({ nextAttemptAt: 1 })
+            .limit(limit - claimed.length)
+            .toArray();
+          if (candidates.length === 0) break;
+          const before = claimed.length;
+          for (const { _id: key, attempts } of candidates) {
+            const message = await this.claim(key, attempts, query, worker, lockedUntil, recovered);
+            if (message) claimed.push(message);
+          }
+          // Every candidate went to another worker: leave the rest for the next round.
+          if (claimed.length === before) break;
         }
       }
       return claimed;
     });
+  }
+
+  /** Claims one attempt of one message: the unique insert decides, the update records it. */
+  private async claim(
+    key: string,
+    attempts: number,
+    query: Filter<OutboxDoc>,
+    worker: string,
+    lockedUntil: Date,
+    recovered: boolean,
+  ): Promise<OutboxMessage | null> {
+    const claimId = `${key}#${attempts + 1}`;
+    try {
+      await this.claims.insertOne({ _id: claimId, key, worker, at: new Date() });
+    } catch (error) {
+      if (isDuplicateKey(error)) return null;
+      throw error;
+    }
+    const doc = await this.db.findOneAndUpdate(
+      { ...query, _id: key, attempts },
+      {
+        $set: { status: 'sending', lockedBy: worker, lockedUntil, recovered },
+        $inc: { attempts: 1 },
+      },
+      { returnDocument: 'after' },
+    );
+    if (doc) return toMessage(doc);
+    // The message changed since it was listed (sent, released): the claim is void.
+    await this.claims.deleteOne({ _id: claimId });
+    return null;
   }
 
   markSent(key: string, worker: string, result: { at: Date; ref?: MessageRef }): Promise<boolean> {
@@ -82,6 +136,7 @@ export class MongoOutboxRepository implements OutboxRepository {
           $unset: { lockedUntil: '' },
         },
       );
+      if (done.modifiedCount > 0) await this.claims.deleteMany({ key });
       return done.modifiedCount > 0;
     });
   }
@@ -103,6 +158,7 @@ export class MongoOutboxRepository implements OutboxRepository {
           $unset: { lockedUntil: '' },
         },
       );
+      if (done.modifiedCount > 0) await this.claims.deleteMany({ key });
       return done.modifiedCount > 0;
     });
   }

@@ -41,13 +41,11 @@ function conditions(change: ImprovementChange): Record<string, unknown> {
   const c = change.if;
   if (!c) return query;
   if (c.status) query.status = { $in: c.status };
-  if (c.ownerId !== undefined)
-    query.ownerId = c.ownerId === null ? { $exists: false } : c.ownerId;
+  if (c.ownerId !== undefined) query.ownerId = c.ownerId === null ? { $exists: false } : c.ownerId;
   if (c.ownerPending !== undefined) query.ownerPending = c.ownerPending;
   if (c.promisedDate !== undefined)
     query.promisedDate = c.promisedDate === null ? { $exists: false } : c.promisedDate;
-  if (c.escalationLevelBelow !== undefined)
-    query.escalationLevel = { $lt: c.escalationLevelBelow };
+  if (c.escalationLevelBelow !== undefined) query.escalationLevel = { $lt: c.escalationLevelBelow };
   if (c.notNudgedOn !== undefined) query.lastNudgedOn = { $ne: c.notNudgedOn };
   return query;
 }
@@ -55,6 +53,18 @@ function conditions(change: ImprovementChange): Record<string, unknown> {
 /** Drops keys whose value is undefined (nedb would store them as null-ish holes). */
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The update operators of a change (history appended, updatedAt set). */
+function operations(change: ImprovementChange): Record<string, unknown> {
+  const ops: Record<string, unknown> = {
+    $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
+    $push: { history: change.history, ...defined(change.push ?? {}) },
+  };
+  const inc = defined(change.inc ?? {});
+  if (Object.keys(inc).length) ops.$inc = inc;
+  if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, true]));
+  return ops;
 }
 
 const MAX_CREATE_ATTEMPTS = 5;
@@ -139,7 +149,7 @@ export class NedbImprovementRepository implements ImprovementRepository {
   }
 
   async count(workspaceId: string, filter?: ImprovementFilter): Promise<number> {
-    return (await this.db.countAsync(toQuery(workspaceId, filter))) as unknown as number;
+    return this.db.countAsync(toQuery(workspaceId, filter));
   }
 
   async update(
@@ -148,16 +158,23 @@ export class NedbImprovementRepository implements ImprovementRepository {
     change: ImprovementChange,
   ): Promise<Improvement | null> {
     const query = { ...conditions(change), workspaceId, number };
-    const ops: Record<string, unknown> = {
-      $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
-      $push: { history: change.history, ...defined(change.push ?? {}) },
-    };
-    const inc = defined(change.inc ?? {});
-    if (Object.keys(inc).length) ops.$inc = inc;
-    if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, true]));
-    const result = await update<ImprovementDoc>(this.db, query, ops);
+    const result = await update<ImprovementDoc>(this.db, query, operations(change));
     const doc = result.affectedDocuments;
     return doc && !Array.isArray(doc) ? toImprovement(doc) : null;
+  }
+
+  async updateMany(
+    workspaceId: string,
+    numbers: number[],
+    change: ImprovementChange,
+  ): Promise<number> {
+    // One update per improvement: each uses the compound index (a `$in` would scan them all).
+    let changed = 0;
+    for (const number of new Set(numbers)) {
+      const query = { ...conditions(change), workspaceId, number };
+      changed += (await update<ImprovementDoc>(this.db, query, operations(change))).numAffected;
+    }
+    return changed;
   }
 
   async addFeedback(

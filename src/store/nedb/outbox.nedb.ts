@@ -129,6 +129,6 @@ export class NedbOutboxRepository implements OutboxRepository {
   }
 
   async count(filter?: OutboxFilter): Promise<number> {
-    return (await this.db.countAsync(toQuery(filter))) as unknown as number;
+    return this.db.countAsync(toQuery(filter));
   }
 }

@@ -207,7 +207,10 @@ describe('ImprovementService: owner, promise and check-ins', () => {
       promisedDate: '2026-04-15',
     });
     expect(
-      isPebbleError(await errorOf(services.improvements.decline(workspace, owner, 1, ' ')), 'IMPROVEMENT.INVALID_INPUT'),
+      isPebbleError(
+        await errorOf(services.improvements.decline(workspace, owner, 1, ' ')),
+        'IMPROVEMENT.INVALID_INPUT',
+      ),
     ).toBe(true);
     const declined = await services.improvements.decline(workspace, owner, 1, 'No capacity');
     expect(declined.ownerId).toBeUndefined();
@@ -234,7 +237,10 @@ describe('ImprovementService: owner, promise and check-ins', () => {
       promisedDate: '2026-04-15',
     });
     expect(
-      isPebbleError(await errorOf(services.improvements.accept(workspace, bob, 1)), 'IMPROVEMENT.NOT_OWNER'),
+      isPebbleError(
+        await errorOf(services.improvements.accept(workspace, bob, 1)),
+        'IMPROVEMENT.NOT_OWNER',
+      ),
     ).toBe(true);
     expect(
       isPebbleError(
@@ -430,9 +436,17 @@ describe('ImprovementService: the promise ledger', () => {
   it('drops with a reason (sponsor only): promise withdrawn, pebbles back to triage', async () => {
     await accepted();
     expect(
-      isPebbleError(await errorOf(services.improvements.drop(workspace, owner, 1, 'meh')), 'IMPROVEMENT.NOT_ALLOWED'),
+      isPebbleError(
+        await errorOf(services.improvements.drop(workspace, owner, 1, 'meh')),
+        'IMPROVEMENT.NOT_ALLOWED',
+      ),
     ).toBe(true);
-    const dropped = await services.improvements.drop(workspace, sponsor, 1, 'Superseded by replatforming');
+    const dropped = await services.improvements.drop(
+      workspace,
+      sponsor,
+      1,
+      'Superseded by replatforming',
+    );
     expect(dropped).toMatchObject({ status: 'dropped', dropReason: 'Superseded by replatforming' });
     expect(dropped.promises.at(-1)?.outcome).toBe('withdrawn');
     expect((await services.pebbles.get(workspace, 1)).status).toBe('triaged');
@@ -469,8 +483,12 @@ describe('ImprovementService: closing the loop', () => {
     expect(result.pebbles.map((p) => p.status)).toEqual(['resolved', 'resolved']);
     expect(result.asked).toBe(3);
     const loops = await store.outbox.list({ kind: 'improvement.close-the-loop' });
-    expect(loops.map((m) => m.target).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      [alice, bob, carol].map((u) => ({ kind: 'dm', userId: u.userId })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    expect(
+      loops.map((m) => m.target).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
+      [alice, bob, carol]
+        .map((u) => ({ kind: 'dm', userId: u.userId }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
     const toAlice = loops.find((m) => m.target.kind === 'dm' && m.target.userId === alice.userId)!;
     expect(JSON.stringify(toAlice.view)).toContain('anonymously; only you see this');
@@ -480,7 +498,10 @@ describe('ImprovementService: closing the loop', () => {
     expect(JSON.stringify(toBob.view)).not.toContain('anonymously');
     // Done twice is refused, and nobody is asked twice.
     expect(
-      isPebbleError(await errorOf(services.improvements.complete(workspace, owner, 1)), 'IMPROVEMENT.ILLEGAL_TRANSITION'),
+      isPebbleError(
+        await errorOf(services.improvements.complete(workspace, owner, 1)),
+        'IMPROVEMENT.ILLEGAL_TRANSITION',
+      ),
     ).toBe(true);
     expect(await store.outbox.count({ kind: 'improvement.close-the-loop' })).toBe(3);
   });
@@ -496,7 +517,10 @@ describe('ImprovementService: closing the loop', () => {
       { userId: bob.userId, answer: 'yes', at: clock.now() },
     ]);
     expect(
-      isPebbleError(await errorOf(services.improvements.answerFix(workspace, dave, 1, 'yes')), 'IMPROVEMENT.NOT_ALLOWED'),
+      isPebbleError(
+        await errorOf(services.improvements.answerFix(workspace, dave, 1, 'yes')),
+        'IMPROVEMENT.NOT_ALLOWED',
+      ),
     ).toBe(true);
   });
 

@@ -38,13 +38,21 @@ function improvement(overrides: Partial<Improvement> & { number: number }): Impr
 function promised(date: string, extra: Partial<Improvement> & { number: number }): Improvement {
   return improvement({
     promisedDate: date,
-    promise: { promisedDate: date, ownerId: extra.ownerId ?? 'U_OWNER', madeAt: T0, outcome: 'open' },
+    promise: {
+      promisedDate: date,
+      ownerId: extra.ownerId ?? 'U_OWNER',
+      madeAt: T0,
+      outcome: 'open',
+    },
     ...extra,
   });
 }
 
 function workspace(settings: Partial<WorkspaceSettings> = {}) {
-  return { id: 'slack:T1', settings: WorkspaceSettingsSchema.parse({ timezone: 'Europe/Berlin', ...settings }) };
+  return {
+    id: 'slack:T1',
+    settings: WorkspaceSettingsSchema.parse({ timezone: 'Europe/Berlin', ...settings }),
+  };
 }
 
 const at = (iso: string) => new Date(iso);
@@ -70,13 +78,21 @@ describe('nudge planning: cadence', () => {
     const soon = [promised('2026-03-12', { number: 1 })];
     const plan = planNudges(at('2026-03-09T10:00:00Z'), workspace(), soon).nudges;
     expect(plan[0]!.items[0]).toMatchObject({ reason: 'due-soon', daysLeft: 3 });
-    const nudgedMonday = [promised('2026-03-12', { number: 1, lastNudgedOn: '2026-03-09', lastNudgedAt: at('2026-03-09T10:00:00Z') })];
+    const nudgedMonday = [
+      promised('2026-03-12', {
+        number: 1,
+        lastNudgedOn: '2026-03-09',
+        lastNudgedAt: at('2026-03-09T10:00:00Z'),
+      }),
+    ];
     expect(planNudges(at('2026-03-09T15:00:00Z'), workspace(), nudgedMonday).nudges).toEqual([]);
-    expect(planNudges(at('2026-03-10T10:00:00Z'), workspace(), nudgedMonday).nudges[0]!.items[0])
-      .toMatchObject({ reason: 'due-soon', daysLeft: 2 });
+    expect(
+      planNudges(at('2026-03-10T10:00:00Z'), workspace(), nudgedMonday).nudges[0]!.items[0],
+    ).toMatchObject({ reason: 'due-soon', daysLeft: 2 });
     const late = [promised('2026-03-06', { number: 1, lastNudgedOn: '2026-03-06' })];
-    expect(planNudges(at('2026-03-09T10:00:00Z'), workspace(), late).nudges[0]!.items[0])
-      .toMatchObject({ reason: 'overdue', daysLeft: -3 });
+    expect(
+      planNudges(at('2026-03-09T10:00:00Z'), workspace(), late).nudges[0]!.items[0],
+    ).toMatchObject({ reason: 'overdue', daysLeft: -3 });
   });
 
   it('combines all of an owner’s due improvements into one nudge, overdue first', () => {
@@ -120,7 +136,9 @@ describe('nudge planning: cadence', () => {
 });
 
 describe('nudge planning: the owner’s clock', () => {
-  const due = (extra: Partial<Improvement> = {}) => [promised('2026-03-09', { number: 1, ...extra })];
+  const due = (extra: Partial<Improvement> = {}) => [
+    promised('2026-03-09', { number: 1, ...extra }),
+  ];
 
   it('never nudges in quiet hours (19:00–08:00 in the owner’s zone)', () => {
     const tokyo = due({ ownerTimezone: 'Asia/Tokyo' });
@@ -143,7 +161,10 @@ describe('nudge planning: the owner’s clock', () => {
     // 18:30 on Monday the 9th in Los Angeles is already Tuesday the 10th in UTC.
     const la = due({ ownerTimezone: 'America/Los_Angeles' });
     const plan = planNudges(at('2026-03-10T01:30:00Z'), workspace(), la).nudges;
-    expect(plan[0]).toMatchObject({ localDate: '2026-03-09', key: 'nudge:slack:T1:U_OWNER:2026-03-09' });
+    expect(plan[0]).toMatchObject({
+      localDate: '2026-03-09',
+      key: 'nudge:slack:T1:U_OWNER:2026-03-09',
+    });
     // 19:00 there: quiet.
     expect(planNudges(at('2026-03-10T02:00:00Z'), workspace(), la).nudges).toEqual([]);
   });
@@ -162,15 +183,26 @@ describe('nudge planning: the owner’s clock', () => {
   });
 
   it('falls back to the workspace zone when the owner’s zone is unknown or invalid', () => {
-    const plan = planNudges(at('2026-03-09T10:00:00Z'), workspace(), due({ ownerTimezone: 'Mars/Olympus' }));
+    const plan = planNudges(
+      at('2026-03-09T10:00:00Z'),
+      workspace(),
+      due({ ownerTimezone: 'Mars/Olympus' }),
+    );
     expect(plan.nudges[0]!.timezone).toBe('Europe/Berlin');
   });
 
   it('reads quiet hours that wrap midnight, and none when start equals end', () => {
-    const local = (h: number, m = 0) => DateTime.fromObject({ hour: h, minute: m }, { zone: 'UTC' });
+    const local = (h: number, m = 0) =>
+      DateTime.fromObject({ hour: h, minute: m }, { zone: 'UTC' });
     const q = { quietStart: '19:00', quietEnd: '08:00' };
     expect([6, 7, 8, 12, 18, 19, 23].map((h) => isQuietTime(local(h), q))).toEqual([
-      true, true, false, false, false, true, true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
     ]);
     expect(isQuietTime(local(7, 59), q)).toBe(true);
     expect(isQuietTime(local(3), { quietStart: '12:00', quietEnd: '14:00' })).toBe(false);
@@ -185,7 +217,9 @@ describe('escalation levels', () => {
     planEscalations(at(when), ws, items).escalations.map((e) => [e.improvement.number, e.level]);
 
   it('escalates overdue by N days as level 1, 2N as level 2, up to 3', () => {
-    const late = (extra: Partial<Improvement> = {}) => [promised('2026-03-02', { number: 1, ...extra })];
+    const late = (extra: Partial<Improvement> = {}) => [
+      promised('2026-03-02', { number: 1, ...extra }),
+    ];
     expect(level(late(), '2026-03-04T10:00:00Z')).toEqual([]);
     expect(level(late(), '2026-03-05T10:00:00Z')).toEqual([[1, 1]]);
     expect(level(late({ escalationLevel: 1 }), '2026-03-06T10:00:00Z')).toEqual([]);
@@ -195,17 +229,29 @@ describe('escalation levels', () => {
   });
 
   it('escalates blocked for N days, even before the date', () => {
-    const blocked = [improvement({ number: 1, status: 'blocked', blockedSince: at('2026-03-02T15:00:00Z') })];
+    const blocked = [
+      improvement({ number: 1, status: 'blocked', blockedSince: at('2026-03-02T15:00:00Z') }),
+    ];
     expect(level(blocked, '2026-03-04T10:00:00Z')).toEqual([]);
     const plan = planEscalations(at('2026-03-05T10:00:00Z'), sponsored, blocked).escalations;
-    expect(plan[0]).toMatchObject({ level: 1, blockedDays: 3, overdueDays: 0, sponsorId: 'U_SPONSOR' });
+    expect(plan[0]).toMatchObject({
+      level: 1,
+      blockedDays: 3,
+      overdueDays: 0,
+      sponsorId: 'U_SPONSOR',
+    });
   });
 
   it('starts a new cycle of keys when the promise changes', () => {
     const first = promised('2026-03-02', { number: 1 });
     const moved = promised('2026-03-02', {
       number: 1,
-      promise: { promisedDate: '2026-03-02', ownerId: 'U_OWNER', madeAt: at('2026-03-03T08:00:00Z'), outcome: 'open' },
+      promise: {
+        promisedDate: '2026-03-02',
+        ownerId: 'U_OWNER',
+        madeAt: at('2026-03-03T08:00:00Z'),
+        outcome: 'open',
+      },
     });
     const [a] = planEscalations(at('2026-03-05T10:00:00Z'), sponsored, [first]).escalations;
     const [b] = planEscalations(at('2026-03-05T10:00:00Z'), sponsored, [moved]).escalations;
