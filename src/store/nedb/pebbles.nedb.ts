@@ -48,7 +48,9 @@ export class NedbPebbleRepository implements PebbleRepository {
 
   static async indexes(db: Datastore): Promise<void> {
     await db.ensureIndexAsync({ fieldName: ['workspaceId', 'number'], unique: true });
-    await db.ensureIndexAsync({ fieldName: 'workspaceId' });
+    // NOTE: no single-field workspaceId index: nedb would pick it over the compound one and
+    // scan a whole workspace for every update by number (data folders of older versions have it).
+    await db.removeIndexAsync('workspaceId');
   }
 
   async create(pebble: NewPebble): Promise<Pebble> {
