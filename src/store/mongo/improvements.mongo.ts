@@ -16,6 +16,7 @@ import type {
   NewImprovement,
 } from '../improvements.port.js';
 import type { ListOptions, Page } from '../store.port.js';
+import { improvementOperations } from '../improvement-operations.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
 
@@ -49,22 +50,6 @@ function conditions(change: ImprovementChange): Record<string, unknown> {
   if (c.escalationLevelBelow !== undefined) query.escalationLevel = { $lt: c.escalationLevelBelow };
   if (c.notNudgedOn !== undefined) query.lastNudgedOn = { $ne: c.notNudgedOn };
   return query;
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** The update operators of a change (history appended, updatedAt set). */
-function operations(change: ImprovementChange): Record<string, unknown> {
-  const ops: Record<string, unknown> = {
-    $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
-    $push: { history: change.history, ...defined(change.push ?? {}) },
-  };
-  const inc = defined(change.inc ?? {});
-  if (Object.keys(inc).length) ops.$inc = inc;
-  if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, '']));
-  return ops;
 }
 
 const MAX_CREATE_ATTEMPTS = 50;
@@ -199,7 +184,7 @@ export class MongoImprovementRepository implements ImprovementRepository {
   ): Promise<Improvement | null> {
     return guard(async () => {
       const query = { ...conditions(change), workspaceId, number } as Filter<ImprovementDoc>;
-      const doc = await this.db.findOneAndUpdate(query, operations(change), {
+      const doc = await this.db.findOneAndUpdate(query, improvementOperations(change, ''), {
         returnDocument: 'after',
       });
       return doc ? toImprovement(doc) : null;
@@ -215,7 +200,7 @@ export class MongoImprovementRepository implements ImprovementRepository {
         workspaceId,
         number: { $in: [...new Set(numbers)] },
       } as Filter<ImprovementDoc>;
-      return (await this.db.updateMany(query, operations(change))).modifiedCount;
+      return (await this.db.updateMany(query, improvementOperations(change, ''))).modifiedCount;
     });
   }
 

@@ -14,6 +14,7 @@ import type {
   NewImprovement,
 } from '../improvements.port.js';
 import type { ListOptions, Page } from '../store.port.js';
+import { improvementOperations } from '../improvement-operations.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 import { nextSequence } from './sequences.nedb.js';
 
@@ -48,23 +49,6 @@ function conditions(change: ImprovementChange): Record<string, unknown> {
   if (c.escalationLevelBelow !== undefined) query.escalationLevel = { $lt: c.escalationLevelBelow };
   if (c.notNudgedOn !== undefined) query.lastNudgedOn = { $ne: c.notNudgedOn };
   return query;
-}
-
-/** Drops keys whose value is undefined (nedb would store them as null-ish holes). */
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** The update operators of a change (history appended, updatedAt set). */
-function operations(change: ImprovementChange): Record<string, unknown> {
-  const ops: Record<string, unknown> = {
-    $set: { ...defined(change.set ?? {}), updatedAt: change.history.at },
-    $push: { history: change.history, ...defined(change.push ?? {}) },
-  };
-  const inc = defined(change.inc ?? {});
-  if (Object.keys(inc).length) ops.$inc = inc;
-  if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, true]));
-  return ops;
 }
 
 const MAX_CREATE_ATTEMPTS = 5;
@@ -158,7 +142,11 @@ export class NedbImprovementRepository implements ImprovementRepository {
     change: ImprovementChange,
   ): Promise<Improvement | null> {
     const query = { ...conditions(change), workspaceId, number };
-    const result = await update<ImprovementDoc>(this.db, query, operations(change));
+    const result = await update<ImprovementDoc>(
+      this.db,
+      query,
+      improvementOperations(change, true),
+    );
     const doc = result.affectedDocuments;
     return doc && !Array.isArray(doc) ? toImprovement(doc) : null;
   }
@@ -172,7 +160,8 @@ export class NedbImprovementRepository implements ImprovementRepository {
     let changed = 0;
     for (const number of new Set(numbers)) {
       const query = { ...conditions(change), workspaceId, number };
-      changed += (await update<ImprovementDoc>(this.db, query, operations(change))).numAffected;
+      changed += (await update<ImprovementDoc>(this.db, query, improvementOperations(change, true)))
+        .numAffected;
     }
     return changed;
   }
