@@ -410,3 +410,31 @@ export function nudgeSettingsText(settings: WorkspaceSettings): string {
     `• Escalation after ${plural(n.escalateAfterDays, 'day')} overdue or blocked (then every ${plural(n.escalateAfterDays, 'day')}, ${MAX_ESCALATION_LEVEL} levels at most)`,
   ].join('\n');
 }
+
+/** App Home section for the sponsor and admins: planned improvements nobody owns yet. */
+export function unownedImprovementsHomeBlocks(page: {
+  items: Improvement[];
+  total: number;
+}): BlockView[] {
+  if (page.total === 0) return [];
+  const blocks: BlockView[] = [
+    { type: 'divider' },
+    { type: 'header', text: 'Improvements waiting for an owner' },
+    ...page.items.map((improvement): BlockView => ({
+      type: 'section',
+      text: improvementLine(improvement),
+      button: {
+        label: 'Assign an owner…',
+        actionId: ACTIONS.improvementReassign,
+        value: String(improvement.number),
+      },
+    })),
+  ];
+  if (page.total > page.items.length) {
+    blocks.push({
+      type: 'context',
+      text: `${page.total - page.items.length} more: /pebble improvement list shows them all.`,
+    });
+  }
+  return blocks;
+}

@@ -491,3 +491,52 @@ describe('Slack: the sponsor’s buttons', () => {
     expect(await t.app.services.pebbles.get(ws, 1)).toMatchObject({ status: 'triaged' });
   });
 });
+
+describe('Slack: assigning from App Home', () => {
+  it('shows admins the improvements nobody owns, with a working Assign button', async () => {
+    t = await startSlackApp();
+    await planned();
+    t.slack.expect('users.info', userInfo).expect('views.publish');
+    await t.event({
+      type: 'app_home_opened',
+      user: admin.id,
+      channel: 'D0ADMIN',
+      tab: 'home',
+      event_ts: '1.1',
+    });
+    await t.slack.done();
+    const home = t.slack.of('views.publish')[0]!.body.view as { blocks: unknown[] };
+    const text = JSON.stringify(home.blocks);
+    expect(text).toContain('Improvements waiting for an owner');
+    expect(text).toContain('Ask for the address once');
+    expect(text).toContain(`"action_id":"${ACTIONS.improvementReassign}"`);
+
+    t.slack.expect('views.open');
+    await t.interaction(
+      blockAction(
+        admin,
+        { action_id: ACTIONS.improvementReassign, value: '1' },
+        { container: 'view' },
+      ),
+    );
+    await t.slack.done();
+    expect(JSON.stringify(t.slack.of('views.open')[0]!.body.view)).toContain('I-1');
+  });
+
+  it('does not show the section to people who are not admins or the sponsor', async () => {
+    t = await startSlackApp();
+    await planned();
+    t.slack.expect('users.info', userInfo).expect('views.publish');
+    await t.event({
+      type: 'app_home_opened',
+      user: dave.id,
+      channel: 'D0DAVE',
+      tab: 'home',
+      event_ts: '1.2',
+    });
+    await t.slack.done();
+    expect(JSON.stringify(t.slack.of('views.publish')[0]!.body)).not.toContain(
+      'Improvements waiting for an owner',
+    );
+  });
+});

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { councilHomeBlocks } from '../../views/council.view.js';
 import { digestHomeBlocks } from '../../views/digest.view.js';
 import { homeView, HOME_ITEMS_PER_SECTION } from '../../views/home.view.js';
+import { unownedImprovementsHomeBlocks } from '../../views/improvement.view.js';
 import { pebbleContext } from '../context.js';
 import { renderBlocks } from '../render-blocks.js';
 import { SLASH_COMMAND } from './commands.js';
@@ -36,6 +37,16 @@ export function registerAppHome(r: Registrar, deps: SlackDeps): void {
         0,
         ...digestHomeBlocks(ctx.workspace.settings, SLASH_COMMAND),
       );
+    }
+    // The sponsor and admins also see planned improvements nobody owns yet, to assign them.
+    if (deps.services.improvements.isLead(ctx.workspace, user)) {
+      const unowned = await deps.services.improvements.list(
+        ctx.workspace,
+        { status: ['planned'], hasOwner: false },
+        { limit: 5, sort: { field: 'number', direction: 'asc' } },
+      );
+      const at = view.blocks.findIndex((b) => b.type === 'actions') + 1;
+      view.blocks.splice(at, 0, ...unownedImprovementsHomeBlocks(unowned));
     }
     await deps.gateway.publishHome(event.user, {
       type: 'home',

@@ -32,6 +32,7 @@ function toQuery(workspaceId: string, filter: ImprovementFilter = {}): Filter<Im
   if (filter.status?.length) query.status = { $in: filter.status };
   if (filter.ownerId) query.ownerId = filter.ownerId;
   else if (filter.hasOwner) query.ownerId = { $exists: true };
+  else if (filter.hasOwner === false) query.ownerId = { $exists: false };
   if (filter.pebbleNumber !== undefined) query.pebbleNumbers = filter.pebbleNumber;
   if (filter.voteNumber !== undefined) query.voteNumber = filter.voteNumber;
   if (filter.dueOnOrBefore) query.promisedDate = { $lte: filter.dueOnOrBefore };
