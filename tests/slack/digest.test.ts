@@ -49,7 +49,7 @@ const posted = (body: Record<string, unknown>) => ({
 });
 
 /** Slack's file upload: the URL to upload to, the bytes, then the share into a conversation. */
-function expectUploads(t: SlackTestApp, times: number, complete: 'ok' | string = 'ok') {
+function expectUploads(t: SlackTestApp, times: number, refuse?: string) {
   const uploads: Buffer[] = [];
   t.slack.expect(
     'files.getUploadURLExternal',
@@ -63,12 +63,13 @@ function expectUploads(t: SlackTestApp, times: number, complete: 'ok' | string =
     .post(/\/upload\/v1\/.*/)
     .times(times)
     .reply(200, (_uri, body) => {
-      uploads.push(Buffer.isBuffer(body) ? body : Buffer.from(String(body), 'hex'));
+      // nock hands over a binary body as hex.
+      uploads.push(typeof body === 'string' ? Buffer.from(body, 'hex') : Buffer.alloc(0));
       return 'OK - 1234';
     });
-  if (complete === 'ok')
+  if (refuse === undefined)
     t.slack.expect('files.completeUploadExternal', { files: [{ id: 'F1' }] }, times);
-  else t.slack.fail('files.completeUploadExternal', complete, times);
+  else t.slack.fail('files.completeUploadExternal', refuse, times);
   return uploads;
 }
 
@@ -118,12 +119,14 @@ async function seedWorkspace(store: Store, digest: Record<string, unknown>): Pro
 
 let t: SlackTestApp | undefined;
 afterEach(async () => {
-  if (t) {
-    expect(t.slack.unexpected).toEqual([]);
-    await t.stop();
-    t = undefined;
+  const app = t;
+  t = undefined;
+  try {
+    if (app) expect(app.slack.unexpected).toEqual([]);
+  } finally {
+    await app?.stop();
+    nock.cleanAll();
   }
-  nock.cleanAll();
 });
 
 const sweep = (app: SlackTestApp['app']) =>
@@ -142,7 +145,9 @@ describe('weekly digest in Slack', () => {
     t = await startSlackApp();
     const { store } = t.app.services;
     await seedWorkspace(store, { channel: LEADERS, leaders: [CEO] });
-    // findSent looks first (nothing there yet), then the post, then the chart.
+    // findSent looks first (nothing there yet; the DM is opened to read it), then the post,
+    // then the chart.
+    t.slack.expect('conversations.open', { channel: { id: `D${CEO.slice(1)}` } });
     t.slack.expect('conversations.history', { messages: [], has_more: false }, 2);
     t.slack.expect('chat.postMessage', posted, 2);
     const uploads = expectUploads(t, 2);
@@ -308,22 +313,20 @@ describe('digest delivery through the Slack gateway', () => {
       gatewayFor: () => gateway,
     });
 
-    const accepted: Record<string, unknown>[] = [];
+    const accepted: URLSearchParams[] = [];
     const api = nock(API)
       .post('/api/conversations.history')
       .reply(200, { ok: true, messages: [], has_more: false })
       // Slack keeps the message, the answer never arrives.
       .post('/api/chat.postMessage')
       .reply(500, (_uri, body) => {
-        accepted.push(new URLSearchParams(String(body)) as unknown as Record<string, unknown>);
+        accepted.push(new URLSearchParams(typeof body === 'string' ? body : ''));
         return 'upstream timeout';
       })
       // The retry looks first, and finds it by its outbox key in the message metadata.
       .post('/api/conversations.history')
       .reply(200, () => {
-        const metadata = JSON.parse(
-          String((accepted[0] as unknown as URLSearchParams).get('metadata')),
-        ) as unknown;
+        const metadata = JSON.parse(String(accepted[0]!.get('metadata'))) as unknown;
         return { ok: true, messages: [{ ts: '1700000000.000100', metadata }], has_more: false };
       });
 

@@ -383,6 +383,40 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
     expect(e.youSaid.previous).toBe(1);
   });
 
+  it('keeps one snapshot per workspace and period: the first written wins, queued once', async () => {
+    const workspaceId = `slack:T-${randomUUID()}`;
+    const snapshot = (narrative: string, period: string) => ({
+      workspaceId,
+      period,
+      metrics: { ...m, period: { ...m.period, key: period } },
+      narrative,
+      narrator: 'numbers',
+      computedAt: d('2026-03-30T07:00:00Z'),
+      computeMs: 12,
+      recipients: [{ kind: 'channel' as const, channelId: 'C1' }],
+    });
+    const first = await store.digests.saveOnce(snapshot('first', '2026-W13'));
+    const second = await store.digests.saveOnce(snapshot('second', '2026-W13'));
+    expect([first.created, second.created]).toEqual([true, false]);
+    expect(second.snapshot.narrative).toBe('first');
+    expect(second.snapshot.metrics).toEqual(first.snapshot.metrics);
+    await store.digests.saveOnce(snapshot('older', '2026-W12'));
+    expect(await store.digests.markQueued(workspaceId, '2026-W13', d('2026-03-30T07:01:00Z'))).toBe(
+      true,
+    );
+    expect(await store.digests.markQueued(workspaceId, '2026-W13', d('2026-03-30T07:02:00Z'))).toBe(
+      false,
+    );
+    const stored = await store.digests.get(workspaceId, '2026-W13');
+    expect(stored?.queuedAt).toEqual(d('2026-03-30T07:01:00Z'));
+    expect(stored?.metrics.youSaid).toEqual(m.youSaid);
+    expect((await store.digests.list(workspaceId, 5)).map((x) => x.period)).toEqual([
+      '2026-W13',
+      '2026-W12',
+    ]);
+    expect(await store.digests.get(workspaceId, '2026-W11')).toBeNull();
+  });
+
   it('previews the running week up to now, deciding only the promises of days already over', async () => {
     const { workspace } = await seedWeek(store);
     // Thursday 26 March 12:00 in Berlin.
