@@ -148,7 +148,9 @@ export class OutboxDispatcher {
     try {
       let ref: MessageRef | undefined;
       let outcome: 'sent' | 'recovered' = 'sent';
-      if (message.recovered && gateway.findSent) {
+      // A claim that ran out (a crashed worker) or an earlier attempt that failed may still have
+      // reached the platform (the answer was lost): look before sending again.
+      if ((message.recovered || message.attempts > 1) && gateway.findSent) {
         ref = await this.findSent(gateway, message);
         if (ref) outcome = 'recovered';
       }

@@ -332,7 +332,8 @@ describe('digest delivery through the Slack gateway', () => {
 
     expect(await dispatcher.drain()).toMatchObject({ sent: 0, retried: 1 });
     clock.advance(60 * 60_000);
-    expect(await dispatcher.drain()).toMatchObject({ sent: 1 });
+    // The retry finds the message Slack kept and records it instead of posting it again.
+    expect(await dispatcher.drain()).toMatchObject({ sent: 0, recovered: 1 });
     expect(api.isDone()).toBe(true);
     expect(accepted).toHaveLength(1);
     expect(
