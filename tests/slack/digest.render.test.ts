@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestMetrics } from '../../src/core/digest/digest.model.js';
 import { narrateNumbers } from '../../src/core/digest/numbers.narrator.js';
-import { completedPeriod } from '../../src/core/digest/period.js';
-import { DigestMetricsCalculator } from '../../src/core/metrics/digest-metrics.js';
 import { renderMessage } from '../../src/slack/render-blocks.js';
-import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/store/store.port.js';
 import { digestView } from '../../src/views/digest.view.js';
-import { seedWeek } from '../core/digest/dataset.js';
-import { d } from '../core/digest/fixtures.js';
+import { seededWeekMetrics } from '../core/digest/dataset.js';
 import { maximal } from '../core/digest/maximal.js';
 import { blockKitProblems, type AnyBlock } from './block-kit-limits.js';
 
@@ -16,15 +12,7 @@ let store: Store;
 let metrics: DigestMetrics;
 
 beforeAll(async () => {
-  store = await openEmbeddedStore();
-  const { workspace } = await seedWeek(store);
-  const { digest, timezone } = workspace.settings;
-  const period = completedPeriod(d('2026-03-30T07:00:00Z'), digest, timezone);
-  metrics = await new DigestMetricsCalculator(store.metrics).compute(
-    workspace.id,
-    workspace.settings,
-    period,
-  );
+  ({ store, metrics } = await seededWeekMetrics());
 });
 
 afterAll(async () => {

@@ -1,3 +1,7 @@
+import type { DigestMetrics } from '../../../src/core/digest/digest.model.js';
+import { completedPeriod } from '../../../src/core/digest/period.js';
+import { DigestMetricsCalculator } from '../../../src/core/metrics/digest-metrics.js';
+import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { addImprovement, addLoopNotice, addPebble, addVote, makeWorkspace } from './fixtures.js';
 
@@ -261,4 +265,21 @@ export async function seedWeek(store: Store) {
   await addLoopNotice(store, ws, '2026-03-02T10:05:00Z', 'sent');
 
   return { workspace: (await store.workspaces.get(ws))!, p8, p9 };
+}
+
+/**
+ * The hand-built week's metrics for the completed period of 2026-03-30, on a fresh in-memory
+ * store (the view tests' common starting point). Close the returned store when done.
+ */
+export async function seededWeekMetrics(): Promise<{ store: Store; metrics: DigestMetrics }> {
+  const store = await openEmbeddedStore();
+  const { workspace } = await seedWeek(store);
+  const { digest, timezone } = workspace.settings;
+  const period = completedPeriod(new Date('2026-03-30T07:00:00Z'), digest, timezone);
+  const metrics = await new DigestMetricsCalculator(store.metrics).compute(
+    workspace.id,
+    workspace.settings,
+    period,
+  );
+  return { store, metrics };
 }

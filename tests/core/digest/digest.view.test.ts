@@ -2,31 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/console/render-text.js';
 import type { DigestMetrics } from '../../../src/core/digest/digest.model.js';
 import { narrateNumbers } from '../../../src/core/digest/numbers.narrator.js';
-import { completedPeriod } from '../../../src/core/digest/period.js';
-import { DigestMetricsCalculator } from '../../../src/core/metrics/digest-metrics.js';
-import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { digestView, SECTION_MAX } from '../../../src/views/digest.view.js';
-import { seedWeek } from './dataset.js';
-import { d } from './fixtures.js';
+import { seededWeekMetrics } from './dataset.js';
 import { maximal } from './maximal.js';
 
 let store: Store;
 let metrics: DigestMetrics;
 
 beforeAll(async () => {
-  store = await openEmbeddedStore();
-  const { workspace } = await seedWeek(store);
-  const period = completedPeriod(
-    d('2026-03-30T07:00:00Z'),
-    workspace.settings.digest,
-    workspace.settings.timezone,
-  );
-  metrics = await new DigestMetricsCalculator(store.metrics).compute(
-    workspace.id,
-    workspace.settings,
-    period,
-  );
+  ({ store, metrics } = await seededWeekMetrics());
 });
 
 afterAll(async () => {
