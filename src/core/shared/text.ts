@@ -1,0 +1,22 @@
+/**
+ * Text people type is data. `cleanText` is applied where such text enters the core (reports,
+ * reasons, "what changed", settings): it removes what no person means to send and what could
+ * disguise itself as the bot's own markup.
+ */
+
+// C0 controls except tab and newline, DEL, and C1 controls.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+// The private-use characters that delimit the bot's own inline tokens (src/views/tokens.ts).
+const TOKEN_DELIMITERS = /[\uE000-\uE00F]/g;
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes control characters and token delimiters, normalises line ends, repairs surrogates. */
+export function cleanText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(CONTROL, '')
+    .replace(TOKEN_DELIMITERS, '')
+    .replace(LONE_SURROGATE, '\uFFFD');
+}
