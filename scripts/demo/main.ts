@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -9,25 +9,8 @@ import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/services.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import { CAST_FILE, DemoCastSchema, PEOPLE, userOf } from './cast.js';
+import { freshDemoFolder } from './folder.js';
 import { seedDemo } from './seed.js';
-
-/**
- * A fresh demo folder. It is deleted and recreated on every run, so a folder that is not a
- * previous demo (no cast.json) and not empty is refused: DEMO_DATA_DIR pointed at real data
- * must never wipe it.
- */
-function freshFolder(dir: string): void {
-  if (existsSync(dir)) {
-    const entries = readdirSync(dir);
-    if (entries.length > 0 && !entries.includes(CAST_FILE)) {
-      throw new Error(
-        `${dir} is not empty and holds no demo (${CAST_FILE}); choose another DEMO_DATA_DIR.`,
-      );
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-  mkdirSync(dir, { recursive: true });
-}
 
 /** The environment of the demo app: console only, on the demo folder, no chat credentials. */
 function demoEnv(dataDir: string, ballotSecret: string): NodeJS.ProcessEnv {
@@ -40,7 +23,7 @@ function demoEnv(dataDir: string, ballotSecret: string): NodeJS.ProcessEnv {
 /** `npm run demo`: seeds eight weeks into a fresh folder, then opens the console on it. */
 async function main(): Promise<void> {
   const dataDir = path.resolve(process.env.DEMO_DATA_DIR?.trim() || 'data-demo');
-  freshFolder(dataDir);
+  freshDemoFolder(dataDir);
   // Secret ballots are sealed with it: the seeding and the console must share it.
   const ballotSecret = process.env.BALLOT_SECRET?.trim() || randomBytes(24).toString('base64url');
 
