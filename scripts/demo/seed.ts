@@ -143,6 +143,9 @@ export async function seedDemo(
   const at = (w: number, d: number, hh: number, mm = 0) =>
     new Date(base.getTime() + w * WEEK + d * DAY + (hh - 9) * HOUR + mm * 60_000);
   const dateOf = (w: number, d: number) => isoDate(at(w, d, 12));
+  /** A moment of the running week, as a share of what has passed of it (it may have just begun). */
+  const running = (share: number) =>
+    new Date(lastMonday.getTime() + Math.floor(share * (end.getTime() - lastMonday.getTime())));
 
   clock.set(base);
   const timeline = new Timeline(clock, end);
@@ -220,7 +223,7 @@ export async function seedDemo(
   const report = (
     when: Date,
     r: FrictionReport,
-    opts: { by?: string; supporters?: number; triage?: 'triage' | 'decline' | 'none' } = {},
+    opts: { by?: string; supporters?: number } = {},
   ) => {
     const reporter = opts.by ? who(opts.by) : rng.pick(rng.chance(0.6) ? chatty : reporters);
     const kind = rng.pick(kinds);
@@ -228,7 +231,8 @@ export async function seedDemo(
     const anonymous = structured && rng.chance(0.07);
     const plusOnes = opts.supporters ?? rng.pick([0, 0, 1, 1, 1, 2, 2, 3, 4]);
     const triageAfter = r.key ? rng.int(1, 3) * HOUR : rng.int(2, 40) * HOUR;
-    const triage = opts.triage ?? (!r.key && rng.chance(0.08) ? 'decline' : 'triage');
+    // Triage declines a few everyday reports; the council's pebbles all go through.
+    const decline = !r.key && rng.chance(0.08);
     const declineReason = rng.pick(DECLINE_REASONS);
     const fans = rng.sample(
       PEOPLE.filter((p) => p.id !== reporter.id && p.handle !== 'daniel'),
@@ -270,7 +274,6 @@ export async function seedDemo(
           ),
         ),
       );
-      if (triage === 'none') return;
       timeline.at(working(new Date(when.getTime() + triageAfter)), async () => {
         const current = await services.pebbles.get(ws(), number);
         if (current.status !== 'new') return;
@@ -280,8 +283,7 @@ export async function seedDemo(
           stage: r.stage,
           severity: r.severity,
         });
-        if (triage === 'decline')
-          await services.pebbles.decline(ws(), admin, number, declineReason);
+        if (decline) await services.pebbles.decline(ws(), admin, number, declineReason);
         else await services.pebbles.transition(ws(), admin, number, 'triaged');
       });
     });
@@ -299,7 +301,7 @@ export async function seedDemo(
   };
 
   // The pebbles the council story follows, reported by the people who would meet them.
-  const keyed_at: [string, Date, string][] = [
+  const keyReporters: [string, Date, string][] = [
     ['promo-code', at(0, 0, 10, 20), 'nina'],
     ['password-reset', at(0, 2, 11), 'amara'],
     ['verify-spam', at(1, 0, 15), 'grace'],
@@ -316,7 +318,7 @@ export async function seedDemo(
     ['admin-search', at(6, 1, 10), 'tomas'],
     ['address-autocomplete', at(7, 0, 10), 'felix'],
   ];
-  for (const [key, when, by] of keyed_at)
+  for (const [key, when, by] of keyReporters)
     report(when, keyReport(key), { by, supporters: rng.int(3, 6) });
 
   // Everyday friction: about ten a week, a few more in the running week.
@@ -329,9 +331,7 @@ export async function seedDemo(
       const d = rng.chance(0.06) ? 5 : rng.int(0, 4);
       when = at(w, d, rng.int(w === 0 && d === 0 ? 10 : 8, 18), rng.int(0, 59));
     } else {
-      // The running week may have just begun: spread its reports over what there is of it.
-      const span = Math.max(1, end.getTime() - lastMonday.getTime());
-      when = new Date(lastMonday.getTime() + Math.floor(span * (0.2 + 0.6 * rng.next())));
+      when = running(0.2 + 0.6 * rng.next());
     }
     report(when, r);
   });
@@ -682,14 +682,20 @@ export async function seedDemo(
       at: at(7, 3, 11),
       note: 'A deal for a customer another reseller registered in the last 90 days is now held for review instead of approved.',
     },
-    answers: [[at(7, 4, 10), 'reporter', 'yes']],
+    answers: [
+      [at(7, 4, 10), 'reporter', 'yes'],
+      [running(0.4), 0, 'yes'],
+    ],
   });
-  // Still running at the end.
+  // Still running at the end, with a check-in this week.
   improvement('welcome', {
     owner: 'priya',
     assign: at(7, 4, 11),
     promise: dateOf(9, 2),
     accept: at(7, 4, 15),
+    checkIns: [
+      [running(0.5), 'on-track', 'German templates translated; legal reviews the wording.'],
+    ],
   });
 
   // It came back: the promo code friction is reported again in the last full week.
