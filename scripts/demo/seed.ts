@@ -476,7 +476,7 @@ export async function seedDemo(
     moveDate?: { at: Date; to: string; reason: string };
     done?: { at: Date; note: string };
     drop?: { at: Date; reason: string };
-    /** Close-the-loop answers: the reporter of the first pebble, or its n-th supporter. */
+    /** Close-the-loop answers: the reporter of the first pebble, or the n-th supporter of the pebbles (the owner aside). */
     answers?: [Date, 'reporter' | number, 'yes' | 'no'][];
   }
   const improvement = (label: string, plan: Plan) => {
@@ -532,6 +532,7 @@ export async function seedDemo(
             : linked
                 .flatMap((p) => p.supporters.map((s) => s.userId))
                 .filter((id) => id !== owner.userId)[whom];
+        // Fewer +1s than the plan counts on (another seed): nobody left to answer.
         if (!person) return;
         const p = who(person);
         await services.improvements.answerFix(ws(), userOf(p), n, answer);
@@ -556,7 +557,7 @@ export async function seedDemo(
       [at(3, 3, 14), 0, 'yes'],
     ],
   });
-  // Broken: done three working days late; one supporter says it did not fix it for them.
+  // Broken: done after the promised date; one supporter says it did not fix it for them.
   improvement('emails', {
     owner: 'ravi',
     assign: at(2, 4, 15),
