@@ -4,6 +4,7 @@ import type { Channel } from './channel.js';
 import type { Config } from './config.js';
 import { ConsoleChannel } from './console/console.channel.js';
 import { systemClock, type Clock } from './core/shared/clock.port.js';
+import type { UserContext } from './core/workspaces/workspace.service.js';
 import { startHttpServer, type RunningHttpServer } from './http/server.js';
 import { safeUri, type Logger } from './logger.js';
 import { startScheduler, type RunningScheduler } from './scheduler/index.js';
@@ -16,6 +17,8 @@ export interface AppOptions {
   /** Console channel input/output (default: the process's). */
   stdin?: Readable;
   stdout?: Writable;
+  /** Who the console acts as (default: the operating-system user, as an admin). */
+  consoleUser?: UserContext;
   /** Builds the chat channels from the services; the default builds none. */
   channels?: (services: Services) => Channel[] | Promise<Channel[]>;
 }
@@ -78,7 +81,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
   if (config.console) {
     const stdin = options.stdin ?? process.stdin;
     const stdout = options.stdout ?? process.stdout;
-    const user = {
+    const user = options.consoleUser ?? {
       userId: os.userInfo().username || 'you',
       name: os.userInfo().username || 'you',
       platformAdmin: true,
