@@ -276,7 +276,7 @@ export class ConfigError extends Error {
     super(
       `Pebblebot cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}.\n` +
         problems.map((p) => `  - ${p}`).join('\n') +
-        '\nFix these environment variables (see .env.example) and start again.',
+        '\nFix these variables (in the environment or in .env, see .env.example) and start again.',
     );
   }
 }

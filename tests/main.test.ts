@@ -101,6 +101,7 @@ describe('npm start reads .env', () => {
     const result = await start(cwd, cleanEnv({ DATA_DIR: tempDir() })).exit;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('LOG_LEVEL must be one of');
+    expect(result.stderr).toContain('Fix these variables (in the environment or in .env');
   });
 
   it('starts without a .env', async () => {
