@@ -16,17 +16,13 @@ export function createChannels(
   logger: Logger,
   options: ChannelOptions = {},
 ): Channel[] {
-  const channels: Channel[] = [];
-  if (config.slack) {
-    if (config.slack.mode === 'oauth')
-      logger.warn(
-        'Slack OAuth (many workspaces) is not built into this version yet: set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN',
-      );
-    else channels.push(createSlackChannel(config.slack, services, logger, options.slack));
-  }
+  // loadConfig refuses these variables; a Config built another way must not start half a bot.
+  if (config.slack?.mode === 'oauth')
+    throw new Error('Slack OAuth (many workspaces) is not available in this version of Pebblebot');
   if (config.teams)
-    logger.warn(
-      'Teams credentials are set, but the Teams channel is not built into this version yet',
-    );
+    throw new Error('Microsoft Teams is not available in this version of Pebblebot');
+  const channels: Channel[] = [];
+  if (config.slack)
+    channels.push(createSlackChannel(config.slack, services, logger, options.slack));
   return channels;
 }

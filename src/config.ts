@@ -99,10 +99,68 @@ const EnvSchema = z.object({
 });
 
 /**
+ * Channels whose variables are in the environment contract but whose code is not in this version.
+ * Setting one stops start-up: running without the channel behind a green /readyz would look like
+ * it works. A channel's entry goes when the channel lands (its rules below then apply).
+ */
+const NOT_IN_THIS_VERSION = {
+  teams: {
+    feature: 'Microsoft Teams',
+    variables: [
+      'MICROSOFT_APP_ID',
+      'MICROSOFT_APP_PASSWORD',
+      'MICROSOFT_APP_TENANT_ID',
+      'MICROSOFT_APP_TYPE',
+      'TEAMS_ALLOW_UNAUTHENTICATED',
+      'BOTFRAMEWORK_OPENID_METADATA_URL',
+      'BOTFRAMEWORK_TOKEN_ISSUER',
+      'BOTFRAMEWORK_LOGIN_URL',
+      'BOTFRAMEWORK_OAUTH_SCOPE',
+    ],
+  },
+  slackOAuth: {
+    feature: 'Slack OAuth (installing in many workspaces)',
+    variables: ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'],
+  },
+} as const;
+type UnbuiltChannel = keyof typeof NOT_IN_THIS_VERSION;
+
+/** Set means a value that asks for the feature: blank, or a switch left at false, does not. */
+const asksFor = (name: string, value: unknown) =>
+  typeof value === 'string' &&
+  value.trim() !== '' &&
+  !(
+    name === 'TEAMS_ALLOW_UNAUTHENTICATED' &&
+    !['true', '1', 'yes'].includes(value.trim().toLowerCase())
+  );
+
+/** One problem per unbuilt channel, naming every variable of it that is set. */
+const UnbuiltChannels = z.looseObject({}).superRefine((env, ctx) => {
+  for (const { feature, variables } of Object.values(NOT_IN_THIS_VERSION)) {
+    const set = variables.filter((name) => asksFor(name, env[name]));
+    if (!set.length) continue;
+    const them = set.length === 1 ? 'it' : 'them';
+    ctx.addIssue({
+      code: 'custom',
+      path: [set.join(', ')],
+      message: `${set.length === 1 ? 'is' : 'are'} set, but ${feature} is not available in this version of Pebblebot: unset ${them} to start (Slack over HTTP or Socket Mode, and the console, work without ${them})`,
+    });
+  }
+});
+
+function unbuiltChannelsAskedFor(env: NodeJS.ProcessEnv): Set<UnbuiltChannel> {
+  return new Set(
+    (Object.keys(NOT_IN_THIS_VERSION) as UnbuiltChannel[]).filter((key) =>
+      NOT_IN_THIS_VERSION[key].variables.some((name) => asksFor(name, env[name])),
+    ),
+  );
+}
+
+/**
  * Rules between variables. They read the raw values (present or not), so they are reported
  * together with any malformed value instead of after it is fixed.
  */
-function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
+function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>): string[] {
   const problems: string[] = [];
   const env = Object.fromEntries(
     Object.entries(raw).map(([k, v]) => [k, v?.trim() ? v.trim() : undefined]),
@@ -110,7 +168,10 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
   const problem = (path: string, message: string) => problems.push(`${path} ${message}`);
   const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET];
   const oauthSome = oauth.some(Boolean);
-  if (oauthSome && !oauth.every(Boolean)) {
+  // A refused channel's own rules would only ask for more of its variables.
+  const oauthRules = !refused.has('slackOAuth');
+  const teamsRules = !refused.has('teams');
+  if (oauthRules && oauthSome && !oauth.every(Boolean)) {
     for (const [name, v] of [
       ['SLACK_CLIENT_ID', env.SLACK_CLIENT_ID],
       ['SLACK_CLIENT_SECRET', env.SLACK_CLIENT_SECRET],
@@ -123,7 +184,7 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
         );
     }
   }
-  if (oauthSome && !env.SLACK_SIGNING_SECRET) {
+  if (oauthRules && oauthSome && !env.SLACK_SIGNING_SECRET) {
     problem('SLACK_SIGNING_SECRET', 'is required with Slack OAuth to verify requests from Slack');
   }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -132,18 +193,23 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
       'needs SLACK_SIGNING_SECRET (Slack over HTTP) or SLACK_APP_TOKEN (Socket Mode) beside it',
     );
   }
-  if (!env.SLACK_BOT_TOKEN && !oauthSome && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
+  if (
+    !env.SLACK_BOT_TOKEN &&
+    !(oauthRules && oauthSome) &&
+    (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
+  ) {
     problem(
       env.SLACK_APP_TOKEN ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET',
       'is set but SLACK_BOT_TOKEN is missing: add the bot token (xoxb-…) from your Slack app',
     );
   }
-  if (oauthSome && env.SLACK_BOT_TOKEN) {
+  if (oauthRules && oauthSome && env.SLACK_BOT_TOKEN) {
     problem(
       'SLACK_BOT_TOKEN',
       'cannot be combined with Slack OAuth: installations bring their own tokens',
     );
   }
+  if (!teamsRules) return problems;
   if (
     env.MICROSOFT_APP_ID &&
     !env.MICROSOFT_APP_PASSWORD &&
@@ -210,7 +276,7 @@ export class ConfigError extends Error {
     super(
       `Pebblebot cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}.\n` +
         problems.map((p) => `  - ${p}`).join('\n') +
-        '\nFix these environment variables (see .env.example) and start again.',
+        '\nFix these variables (in the environment or in .env, see .env.example) and start again.',
     );
   }
 }
@@ -223,12 +289,14 @@ const drop = <T extends object>(o: T): T =>
  * result is frozen and injected (nothing else reads process.env).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const issues = (error: z.ZodError | undefined) =>
+    (error?.issues ?? []).map((i) => `${i.path.join('.') || 'environment'} ${i.message}`);
+  const unbuilt = UnbuiltChannels.safeParse(env);
   const parsed = EnvSchema.safeParse(env);
   const problems = [
-    ...(parsed.success
-      ? []
-      : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`)),
-    ...crossFieldProblems(env),
+    ...issues(unbuilt.error),
+    ...issues(parsed.error),
+    ...crossFieldProblems(env, unbuiltChannelsAskedFor(env)),
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
@@ -240,9 +308,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         : 'http'
       : undefined;
   const teamsOn = Boolean(e.MICROSOFT_APP_ID) || e.TEAMS_ALLOW_UNAUTHENTICATED;
+  const consoleMode = !slackMode && !teamsOn;
   const config: Config = {
     port: e.PORT,
-    host: e.HOST,
+    // The console is one person trying the bot on their own machine: its HTTP server (health
+    // probes only) stays on loopback whatever HOST says, so a trial never opens a port to the network.
+    host: consoleMode ? '127.0.0.1' : e.HOST,
     dataDir: e.DATA_DIR,
     ...(e.MONGODB_URI ? { mongodb: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB } } : {}),
     ...(slackMode
@@ -281,9 +352,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         }
       : {}),
     // The console channel shares the terminal with its user: only warnings unless asked.
-    logLevel: e.LOG_LEVEL ?? (!slackMode && !teamsOn ? 'warn' : 'info'),
+    logLevel: e.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info'),
     ...(e.BALLOT_SECRET ? { ballotSecret: e.BALLOT_SECRET } : {}),
-    console: !slackMode && !teamsOn,
+    console: consoleMode,
   };
   return Object.freeze(config);
 }

@@ -4,8 +4,24 @@ import { isPebbleError } from './core/shared/errors.js';
 import { createLogger } from './logger.js';
 import { createChannels } from './channels.js';
 
+/**
+ * Reads `.env` from the working folder when there is one, as .env.example promises. Variables
+ * already in the environment win: a deployment's settings are never overridden by a stray file.
+ */
+function readDotEnv(): void {
+  try {
+    process.loadEnvFile('.env');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    const why = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Pebblebot cannot start: .env could not be read (${why}).\n`);
+    process.exit(1);
+  }
+}
+
 /** Process entry point: `npm start`. */
 async function main(): Promise<void> {
+  readDotEnv();
   let config;
   try {
     config = loadConfig();

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { ROOT } from './helpers/run-cli.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -16,7 +20,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       dataDir: './data',
       console: true,
       logLevel: 'warn',
@@ -25,22 +29,64 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('chooses Slack over HTTP, Socket Mode or OAuth from the variables present', () => {
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.mode).toBe(
-      'http',
-    );
+  it('chooses Slack over HTTP or Socket Mode from the variables present', () => {
+    const http = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    expect(http.slack?.mode).toBe('http');
+    expect(http.console).toBe(false);
+    expect(http.logLevel).toBe('info');
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack?.mode).toBe(
       'socket',
     );
-    const oauth = loadConfig({
-      SLACK_CLIENT_ID: 'c',
-      SLACK_CLIENT_SECRET: 's',
-      SLACK_STATE_SECRET: 't',
-      SLACK_SIGNING_SECRET: 'x',
+  });
+
+  it('keeps the console on loopback whatever HOST says, and honours HOST for Slack', () => {
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '192.0.2.10' }).host).toBe('127.0.0.1');
+    expect(
+      loadConfig({ HOST: '0.0.0.0', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).host,
+    ).toBe('0.0.0.0');
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).host).toBe(
+      '0.0.0.0',
+    );
+  });
+
+  it('refuses Teams variables: one problem naming each one set, none of Teams’ own rules', () => {
+    const found = problems({
+      MICROSOFT_APP_ID: 'id',
+      MICROSOFT_APP_TYPE: 'SingleTenant',
+      TEAMS_ALLOW_UNAUTHENTICATED: 'true',
     });
-    expect(oauth.slack?.mode).toBe('oauth');
-    expect(oauth.console).toBe(false);
-    expect(oauth.logLevel).toBe('info');
+    expect(found).toEqual([
+      'MICROSOFT_APP_ID, MICROSOFT_APP_TYPE, TEAMS_ALLOW_UNAUTHENTICATED are set, but Microsoft Teams is not available in this version of Pebblebot: unset them to start (Slack over HTTP or Socket Mode, and the console, work without them)',
+    ]);
+    expect(problems({ MICROSOFT_APP_PASSWORD: 'secret-pw' })[0]).toMatch(
+      /^MICROSOFT_APP_PASSWORD is set, but Microsoft Teams is not available in this version/,
+    );
+    expect(problems({ BOTFRAMEWORK_LOGIN_URL: 'https://login.example' })).toHaveLength(1);
+  });
+
+  it('refuses Slack OAuth variables, next to any other problem', () => {
+    const found = problems({
+      SLACK_CLIENT_ID: 'c',
+      SLACK_CLIENT_SECRET: 'client-secret-value',
+      SLACK_SIGNING_SECRET: 's',
+      PORT: 'x',
+    });
+    expect(found).toEqual([
+      'SLACK_CLIENT_ID, SLACK_CLIENT_SECRET are set, but Slack OAuth (installing in many workspaces) is not available in this version of Pebblebot: unset them to start (Slack over HTTP or Socket Mode, and the console, work without them)',
+      'PORT must be a whole number from 0 to 65535 (got "x")',
+      'SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: add the bot token (xoxb-…) from your Slack app',
+    ]);
+    expect(found.join('\n')).not.toContain('client-secret-value');
+  });
+
+  it('starts the console from a copy of .env.example as it is (its blanks count as unset)', () => {
+    const example = parseEnv(readFileSync(path.join(ROOT, '.env.example'), 'utf8'));
+    expect(example).toMatchObject({ MONGODB_URI: '', SLACK_BOT_TOKEN: '', PORT: '3000' });
+    const config = loadConfig(example);
+    expect(config).toMatchObject({ console: true, host: '127.0.0.1', dataDir: './data' });
+    expect(config.slack).toBeUndefined();
+    expect(config.teams).toBeUndefined();
   });
 
   it('uses MongoDB when MONGODB_URI is set', () => {
@@ -55,18 +101,9 @@ describe('loadConfig', () => {
       { SLACK_BOT_TOKEN: 'xoxp-1', SLACK_SIGNING_SECRET: 's' },
       'SLACK_BOT_TOKEN must be a bot token',
     ],
-    [
-      { SLACK_CLIENT_ID: 'c', SLACK_SIGNING_SECRET: 's' },
-      'SLACK_CLIENT_SECRET is required for Slack OAuth',
-    ],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI must be a MongoDB connection string'],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
     [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL must be a full URL'],
-    [{ MICROSOFT_APP_ID: 'id' }, 'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID'],
-    [
-      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'p', MICROSOFT_APP_TYPE: 'SingleTenant' },
-      'MICROSOFT_APP_TENANT_ID is required',
-    ],
     [{ TEAMS_ALLOW_UNAUTHENTICATED: 'maybe' }, 'TEAMS_ALLOW_UNAUTHENTICATED must be true or false'],
   ])('rejects %o', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);

@@ -19,9 +19,10 @@ export const TRIAGE = 'C0TRIAGE01';
 export const API = 'https://slack.com';
 export const HOOKS = 'https://hooks.slack.com';
 
-export const FIXTURES = path.resolve(ROOT, '../shared/fixtures/slack');
+/** The project's own Slack payloads and schemas (see tests/fixtures/README.md). */
+export const FIXTURES = path.join(ROOT, 'tests/fixtures/slack');
 
-/** A fixture file of ../shared/fixtures/slack (real payload shapes). */
+/** A fixture file of tests/fixtures/slack, written after a real payload of the same path. */
 export function fixture<T = Record<string, unknown>>(relative: string): T {
   return JSON.parse(readFileSync(path.join(FIXTURES, relative), 'utf8')) as T;
 }
