@@ -237,7 +237,7 @@ export class ImprovementService {
     if (current.ownerId === ownerId && !current.ownerPending)
       throw new PebbleError(
         'IMPROVEMENT.INVALID_INPUT',
-        `<@${ownerId}> already owns ${ref(number)}; change its date instead.`,
+        `${current.ownerName ?? input.ownerName ?? 'That person'} already owns ${ref(number)}; change its date instead.`,
       );
     const now = this.clock.now();
     const previous = current.ownerId;
