@@ -38,8 +38,10 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
+// A member's name as read; only an unnamed member becomes a token (Slack names them), so a
+// ballot tally in the council channel does not ping every voter.
 function memberName(member: Pick<CouncilMember, 'userId' | 'name'>): string {
-  return person(member.userId, member.name);
+  return member.name ?? person(member.userId);
 }
 
 /** What a pebble costs, when its reporter estimated it. */
