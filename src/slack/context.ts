@@ -5,6 +5,7 @@ import type { UserContext } from '../core/workspaces/workspace.service.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { friendlyError } from './errors.js';
+import { FALLBACK_TEXT_MAX, slackMrkdwn } from './render-blocks.js';
 import type { SlackGateway, SlackUser } from './gateway.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -207,7 +208,10 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       (args.context as { pebble?: PebbleContext }).pebble = ctx;
     } catch (error) {
       // The store is down or slow: answer the person instead of letting Slack time out.
-      const text = friendlyError(error, logger, { stage: 'context' });
+      const text = slackMrkdwn(
+        friendlyError(error, logger, { stage: 'context' }),
+        FALLBACK_TEXT_MAX,
+      );
       if ('ack' in args && typeof args.ack === 'function') {
         const ack = args.ack as (response?: unknown) => Promise<void>;
         await ack(
