@@ -1,4 +1,5 @@
 import type { ButtonView, MessageView } from '../views/message.view.js';
+import { renderTokens, tokenPlain } from '../views/tokens.js';
 
 const EMOJI: Record<string, string> = {
   ':white_check_mark:': '✔',
@@ -6,14 +7,20 @@ const EMOJI: Record<string, string> = {
   ':rock:': '🪨',
 };
 
-/** Slack-flavoured markup to plain terminal text. */
-export function plain(text: string): string {
+function markup(text: string): string {
   return text
     .replace(/:[a-z0-9_+-]+:/g, (m) => EMOJI[m] ?? '')
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
     .replace(/(^|[\s(])_([^_\n]+)_/g, '$1$2')
-    .replace(/`([^`\n]+)`/g, '$1')
-    .trim();
+    .replace(/`([^`\n]+)`/g, '$1');
+}
+
+/**
+ * Slack-flavoured markup to plain terminal text; the bot's tokens read as names. Markup is
+ * stripped around tokens, not inside them (a date token holds `:00:`, which is no emoji).
+ */
+export function plain(text: string): string {
+  return renderTokens(text, markup, tokenPlain).trim();
 }
 
 /**

@@ -6,9 +6,13 @@ import { DeliveryError } from '../core/shared/outbox.port.js';
 import type { Logger } from '../logger.js';
 import type { MessageView } from '../views/message.view.js';
 import { slackErrorCode } from './gateway.js';
-import { renderMessage } from './render-blocks.js';
+import { renderMessage, slackPlain } from './render-blocks.js';
 
 type WebClient = webApi.WebClient;
+
+// Bounds of our own (no documented Slack limit was found): a runaway title must not fail an upload.
+const FILE_TITLE_MAX = 250;
+const ALT_TEXT_MAX = 2_000;
 
 /** Message metadata that marks what Pebblebot's outbox posted, so a lost answer can be found. */
 export const OUTBOX_EVENT_TYPE = 'pebblebot_outbox';
@@ -163,8 +167,9 @@ export class SlackChatGateway implements ChatGateway {
         channel_id: channel,
         file: image.data,
         filename: image.filename,
-        title: image.title,
-        alt_text: image.altText,
+        // File titles and alt text are shown as plain text: view tokens read as names.
+        title: slackPlain(image.title, FILE_TITLE_MAX),
+        alt_text: slackPlain(image.altText, ALT_TEXT_MAX),
       }),
     );
   }

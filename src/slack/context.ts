@@ -5,11 +5,15 @@ import type { UserContext } from '../core/workspaces/workspace.service.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { friendlyError } from './errors.js';
+import { FALLBACK_TEXT_MAX, slackMrkdwn } from './render-blocks.js';
 import type { SlackGateway, SlackUser } from './gateway.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** How long a delivery key is remembered; Slack retries within 5 minutes. */
 const DELIVERY_KEY_TTL_MS = 60 * 60_000;
+
+const NOT_THIS_WORKSPACE =
+  'This Pebblebot serves another Slack workspace, so it cannot take requests from here.';
 
 /** Everything a listener needs about who is acting where, resolved once per request. */
 export interface PebbleContext {
@@ -139,6 +143,25 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       return;
     }
     const { teamId, userId, key, event } = identity.data;
+    // Only the team this request was authorized for (the token's team; an installation's in
+    // OAuth mode) is served: a validly signed payload naming another team must not create or
+    // touch a workspace. Events are already acknowledged, so Slack does not retry them.
+    const authorized = args.context.teamId;
+    if (authorized && teamId !== authorized) {
+      logger.warn(
+        { team: teamId.slice(0, 40), authorized },
+        'Slack request for a workspace this bot does not serve refused',
+      );
+      if ('ack' in args && typeof args.ack === 'function') {
+        const ack = args.ack as (response?: unknown) => Promise<void>;
+        await ack(
+          'command' in (args.body as object)
+            ? { response_type: 'ephemeral', text: NOT_THIS_WORKSPACE }
+            : undefined,
+        );
+      }
+      return;
+    }
     try {
       // Settings may lag a change made on another replica by the cache's lifetime; the store
       // is only ever awaited before an acknowledgement on a workspace's first request.
@@ -185,7 +208,10 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       (args.context as { pebble?: PebbleContext }).pebble = ctx;
     } catch (error) {
       // The store is down or slow: answer the person instead of letting Slack time out.
-      const text = friendlyError(error, logger, { stage: 'context' });
+      const text = slackMrkdwn(
+        friendlyError(error, logger, { stage: 'context' }),
+        FALLBACK_TEXT_MAX,
+      );
       if ('ack' in args && typeof args.ack === 'function') {
         const ack = args.ack as (response?: unknown) => Promise<void>;
         await ack(

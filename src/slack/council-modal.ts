@@ -4,16 +4,13 @@ import { COUNCIL_MEMBERS_MAX } from '../core/council/council.model.js';
 import type { CouncilDirectory } from '../core/council/council.notices.js';
 import type { CouncilPatch } from '../core/council/council.service.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
-import { clip } from './render-blocks.js';
+import { plain, slackPlain } from './render-blocks.js';
 
 export const COUNCIL_SETTINGS_VIEW = 'council_settings';
 
 // NOTE: a modal title, submit and close label hold 24 characters; a label 2,000.
-const text = (t: string, max = 24): types.PlainTextElement => ({
-  type: 'plain_text',
-  text: clip(t, max),
-  emoji: true,
-});
+// Every plain_text goes through the renderer: view tokens read as names.
+const text = (t: string, max = 24): types.PlainTextElement => plain(t, max);
 
 function numberInput(
   block: string,
@@ -295,7 +292,7 @@ export function councilReasonModal(voteNumber: number, current?: string): types.
           action_id: 'v',
           multiline: true,
           max_length: 500,
-          ...(current ? { initial_value: current } : {}),
+          ...(current ? { initial_value: slackPlain(current, 500) } : {}),
         },
       },
     ],

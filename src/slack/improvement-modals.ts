@@ -5,7 +5,7 @@ import {
   IsoDateSchema,
   type Improvement,
 } from '../core/improvements/improvement.model.js';
-import { clip } from './render-blocks.js';
+import { plain } from './render-blocks.js';
 
 /** The forms of journey improvements, by callback id. */
 export const IMPROVEMENT_VIEWS = {
@@ -30,23 +30,16 @@ export const FormMetaSchema = z.object({
 export type FormMeta = z.infer<typeof FormMetaSchema>;
 
 // NOTE: a modal title holds 24 characters, a submit or close label 24.
-const text = (t: string, max = 24): types.PlainTextElement => ({
-  type: 'plain_text',
-  text: clip(t, max),
-  emoji: true,
-});
+// Every plain_text goes through the renderer: view tokens read as names.
+const text = (t: string, max = 24): types.PlainTextElement => plain(t, max);
 
 function header(improvement: Improvement, line?: string): types.SectionBlock {
   return {
     type: 'section',
-    text: {
-      type: 'plain_text',
-      text: clip(
-        `${improvementShortId(improvement.number)} ${improvement.title}${line ? `\n${line}` : ''}`,
-        3_000,
-      ),
-      emoji: true,
-    },
+    text: plain(
+      `${improvementShortId(improvement.number)} ${improvement.title}${line ? `\n${line}` : ''}`,
+      3_000,
+    ),
   };
 }
 

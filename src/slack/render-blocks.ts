@@ -7,6 +7,7 @@ import type {
   OptionView,
   SelectView,
 } from '../views/message.view.js';
+import { splitTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 type KnownBlock = types.KnownBlock;
 type ActionsElement = types.Button | types.StaticSelect;
@@ -46,12 +47,18 @@ export const FALLBACK_TEXT_MAX = 3_000;
  * character (escaping), so an entity is never cut in half.
  */
 export function clip(text: string, max: number, encode: (ch: string) => string = (c) => c): string {
-  let whole = '';
-  for (const ch of text) whole += encode(ch);
+  return clipPieces(
+    Array.from(text, (ch) => encode(ch)),
+    max,
+  );
+}
+
+/** Keeps whole pieces (a character, an entity, a mention) up to `max` units, with an ellipsis. */
+function clipPieces(pieces: string[], max: number): string {
+  const whole = pieces.join('');
   if (whole.length <= max) return whole;
   let out = '';
-  for (const ch of text) {
-    const piece = encode(ch);
+  for (const piece of pieces) {
     if (out.length + piece.length > max - 1) break;
     out += piece;
   }
@@ -69,12 +76,60 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/[&<>]/g, escapeChar);
 }
 
-function mrkdwn(text: string, max: number): types.MrkdwnElement {
-  return { type: 'mrkdwn', text: clip(text, max, escapeChar) } satisfies types.MrkdwnElement;
+// Slack ids as Slack writes them; anything else (a console id, a name) is shown as text.
+const USER_ID = /^[UW][A-Z0-9]+$/;
+const CHANNEL_ID = /^[CG][A-Z0-9]+$/;
+
+/** A token the bot means, as Slack markup: a live mention, a channel link, a local date. */
+export function slackToken(token: InlineToken): string {
+  switch (token.kind) {
+    case 'person':
+      return USER_ID.test(token.id) ? `<@${token.id}>` : escapeMrkdwn(tokenPlain(token));
+    case 'channel':
+      return CHANNEL_ID.test(token.id) ? `<#${token.id}>` : escapeMrkdwn(tokenPlain(token));
+    case 'date': {
+      const epoch = Math.floor(Date.parse(token.at) / 1000);
+      const shape =
+        token.format === 'datetime' ? '{date_short_pretty} at {time}' : '{date_short_pretty}';
+      // The fallback is read where Slack cannot localise; `|` and `>` would end the tag early.
+      const fallback = escapeMrkdwn(token.fallback.replace(/\|/g, '/'));
+      return `<!date^${epoch}^${shape}|${fallback}>`;
+    }
+  }
 }
 
-function plain(text: string, max: number): types.PlainTextElement {
-  return { type: 'plain_text', text: clip(text || ' ', max), emoji: true };
+/**
+ * View text as Slack mrkdwn: every literal character escaped (what people typed can never
+ * become a mention, a link or a date), tokens as Slack markup, within `max` units. The one
+ * way text reaches a mrkdwn field or a message's notification text.
+ */
+export function slackMrkdwn(text: string, max: number): string {
+  const pieces = splitTokens(text).flatMap((part) =>
+    typeof part === 'string' ? Array.from(part, escapeChar) : [slackToken(part)],
+  );
+  return clipPieces(pieces, max);
+}
+
+/**
+ * View text for a plain_text field (headers, buttons, options, titles, placeholders, input
+ * values): tokens read as names. Slack never parses plain_text for mentions, so nothing is
+ * escaped; `&<>` stay what the person typed.
+ */
+export function slackPlain(text: string, max: number): string {
+  const pieces = splitTokens(text).flatMap((part) =>
+    typeof part === 'string' ? Array.from(part) : [tokenPlain(part)],
+  );
+  return clipPieces(pieces, max);
+}
+
+/** A mrkdwn text object (escaped, tokens rendered). */
+export function mrkdwn(text: string, max: number): types.MrkdwnElement {
+  return { type: 'mrkdwn', text: slackMrkdwn(text, max) } satisfies types.MrkdwnElement;
+}
+
+/** A plain_text object (tokens as names); Slack wants at least one character. */
+export function plain(text: string, max: number): types.PlainTextElement {
+  return { type: 'plain_text', text: slackPlain(text, max) || ' ', emoji: true };
 }
 
 /**
@@ -210,7 +265,10 @@ export function renderBlocks(view: MessageView, surface: Surface = 'message'): K
   return kept;
 }
 
-/** A message for chat.postMessage / chat.update / response_url: fallback text plus blocks. */
+/**
+ * A message for chat.postMessage / chat.update / response_url: fallback text plus blocks.
+ * Slack parses the notification text as mrkdwn too, so it is escaped like the blocks.
+ */
 export function renderMessage(view: MessageView): { text: string; blocks: KnownBlock[] } {
-  return { text: clip(view.text, FALLBACK_TEXT_MAX), blocks: renderBlocks(view, 'message') };
+  return { text: slackMrkdwn(view.text, FALLBACK_TEXT_MAX), blocks: renderBlocks(view, 'message') };
 }

@@ -13,7 +13,7 @@ import {
   type PebbleSource,
 } from '../core/pebbles/pebble.model.js';
 import { catalogStages, type WorkspaceSettings } from '../core/workspaces/workspace.model.js';
-import { clip, SELECT_OPTIONS_MAX } from './render-blocks.js';
+import { plain, SELECT_OPTIONS_MAX, slackPlain } from './render-blocks.js';
 
 export const REPORT_CALLBACK_ID = 'pebble_report';
 
@@ -53,11 +53,8 @@ const B = {
   anonymous: 'anonymous',
 } as const;
 
-const text = (t: string, max = 75): types.PlainTextElement => ({
-  type: 'plain_text',
-  text: clip(t, max),
-  emoji: true,
-});
+// Every plain_text goes through the renderer: view tokens read as names.
+const text = (t: string, max = 75): types.PlainTextElement => plain(t, max);
 
 /** The journey stages as select options (grouped by journey when there are several). */
 function stageElement(settings: WorkspaceSettings, initial?: string): types.StaticSelect {
@@ -142,7 +139,7 @@ export function reportModal(
         action_id: B.title,
         max_length: TITLE_MAX,
         placeholder: text('Checkout asks for the address twice'),
-        ...(prefill.title ? { initial_value: clip(prefill.title, TITLE_MAX) } : {}),
+        ...(prefill.title ? { initial_value: slackPlain(prefill.title, TITLE_MAX) } : {}),
       },
       { optional: false },
     ),
@@ -152,7 +149,9 @@ export function reportModal(
       multiline: true,
       max_length: DESCRIPTION_MAX,
       placeholder: text('What happened, who it hit, what they did instead'),
-      ...(prefill.description ? { initial_value: clip(prefill.description, DESCRIPTION_MAX) } : {}),
+      ...(prefill.description
+        ? { initial_value: slackPlain(prefill.description, DESCRIPTION_MAX) }
+        : {}),
     }),
     input(
       B.stakeholder,
@@ -178,7 +177,7 @@ export function reportModal(
       action_id: B.segment,
       max_length: 100,
       placeholder: text('Enterprise, new sign-ups…'),
-      ...(prefill.segment ? { initial_value: prefill.segment } : {}),
+      ...(prefill.segment ? { initial_value: slackPlain(prefill.segment, 100) } : {}),
     }),
     input(B.frequency, 'How often does it happen?', {
       type: 'static_select',

@@ -31,6 +31,15 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 /** How long stopping waits for listeners still working after their acknowledgement. */
 const DRAIN_MS = 10_000;
 const FATAL_AUTH_ERRORS = ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked'];
+// NOTE: Slack asks to reject request timestamps more than 5 minutes off
+// (api.slack.com/docs/verifying-requests-from-slack); Bolt's verifySlackRequest only rejects the
+// past, so a request signed for the future would stay replayable until then.
+const MAX_CLOCK_SKEW_SEC = 5 * 60;
+
+/** True when a request timestamp (seconds) lies more than 5 minutes ahead of this clock. */
+export function fromTheFuture(timestampSec: number, nowMs = Date.now()): boolean {
+  return timestampSec > Math.floor(nowMs / 1000) + MAX_CLOCK_SKEW_SEC;
+}
 
 export interface SlackChannelOptions {
   /** Web API client options on top of the defaults (tests turn retries off). */
@@ -151,10 +160,17 @@ export function createSlackChannel(
   };
   const client = new webApi.WebClient(botToken, clientOptions);
 
-  let identity: Promise<{ botId?: string; botUserId: string }> | undefined;
+  // The token's own team is the only workspace this bot serves in token mode: authorize hands
+  // it to Bolt as the request's authorized team, which the context middleware holds every
+  // request to (an OAuth authorize will hand the installation's team the same way).
+  let identity: Promise<{ botId?: string; botUserId: string; teamId?: string }> | undefined;
   const botIdentity = () =>
     (identity ??= client.auth.test().then(
-      (r) => ({ ...(r.bot_id ? { botId: r.bot_id } : {}), botUserId: r.user_id ?? '' }),
+      (r) => ({
+        ...(r.bot_id ? { botId: r.bot_id } : {}),
+        botUserId: r.user_id ?? '',
+        ...(r.team_id ? { teamId: r.team_id } : {}),
+      }),
       (error: unknown) => {
         identity = undefined;
         throw error;
@@ -250,6 +266,10 @@ export function createSlackChannel(
       /(^|&)ssl_check=1(&|$)/.test(text);
     if (!sslCheck) {
       // Bolt's own check, first: a forged or stale request stops here, before any parsing.
+      if (fromTheFuture(Number(req.headers['x-slack-request-timestamp']))) {
+        log.warn('Slack request with a timestamp more than 5 minutes ahead rejected');
+        return send(res, 401);
+      }
       try {
         verifySlackRequest({
           signingSecret: slack.signingSecret ?? '',

@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { parsePebbleRef, shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { MessageView } from '../views/message.view.js';
-import { clip, renderBlocks } from './render-blocks.js';
+import { plain, renderBlocks } from './render-blocks.js';
 
 export const DECLINE_CALLBACK_ID = 'pebble_decline';
 export const DUPLICATE_CALLBACK_ID = 'pebble_duplicate';
@@ -10,22 +10,15 @@ export const SHOW_CALLBACK_ID = 'pebble_show';
 
 export const REASON_MAX = 500;
 
-const text = (t: string, max = 24): types.PlainTextElement => ({
-  type: 'plain_text',
-  text: clip(t, max),
-  emoji: true,
-});
+// Every plain_text goes through the renderer: view tokens read as names.
+const text = (t: string, max = 24): types.PlainTextElement => plain(t, max);
 
 const MetaSchema = z.object({ n: z.number().int().positive() });
 
 function header(pebble: Pebble): types.SectionBlock {
   return {
     type: 'section',
-    text: {
-      type: 'plain_text',
-      text: clip(`${shortId(pebble.number)} ${pebble.title}`, 3_000),
-      emoji: true,
-    },
+    text: plain(`${shortId(pebble.number)} ${pebble.title}`, 3_000),
   };
 }
 

@@ -20,6 +20,7 @@ import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, ButtonView, MessageView, SelectView } from './message.view.js';
 import { stageLabel } from './pebble.view.js';
+import { channel, person } from './tokens.js';
 
 const COMMAND = '/pebble';
 const ref = voteShortId;
@@ -37,8 +38,10 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
+// A member's name as read; only an unnamed member becomes a token (Slack names them), so a
+// ballot tally in the council channel does not ping every voter.
 function memberName(member: Pick<CouncilMember, 'userId' | 'name'>): string {
-  return member.name ?? member.userId;
+  return member.name ?? person(member.userId);
 }
 
 /** What a pebble costs, when its reporter estimated it. */
@@ -485,8 +488,8 @@ export function councilSettingsText(settings: WorkspaceSettings): string {
     '*CX council*',
     `• Members (${council.members.length}): ${members}`,
     `• Kept in sync with user group: ${council.userGroup ? (council.userGroup.handle ?? council.userGroup.id) : 'no'}`,
-    `• Council channel: ${council.channel ? `#${council.channel}` : 'not set'}`,
-    `• Executive sponsor: ${settings.sponsor ?? 'not set (admins decide escalations)'}`,
+    `• Council channel: ${council.channel ? channel(council.channel) : 'not set'}`,
+    `• Executive sponsor: ${settings.sponsor ? person(settings.sponsor) : 'not set (admins decide escalations)'}`,
     `• Voting window: ${plural(council.votingDays, 'working day')}`,
     `• Quorum: ${council.quorum === undefined ? 'half the members who do not recuse, rounded up' : plural(council.quorum, 'ballot')}`,
     `• Threshold: ${council.threshold === 50 ? 'simple majority of ballots cast' : council.threshold >= 100 ? 'unanimous' : `more than ${council.threshold}% of ballots cast`}`,

@@ -14,6 +14,7 @@ import { shortId, STAKEHOLDER_LABELS } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, MessageView } from './message.view.js';
+import { channel } from './tokens.js';
 
 // NOTE: Slack allows 50 blocks per message and 3,000 characters per section; this view uses
 // at most 16 blocks and cuts every section at SECTION_MAX.
@@ -274,7 +275,7 @@ export const digestViews: DigestViews = { digest: digestView };
 export function digestScheduleText(settings: WorkspaceSettings): string {
   const d = settings.digest;
   const to = [
-    d.channel ? `channel #${d.channel}` : undefined,
+    d.channel ? `channel ${channel(d.channel)}` : undefined,
     d.leaders.length ? n(d.leaders.length, 'leader') + ' by direct message' : undefined,
   ].filter(Boolean);
   const when = `${weekdayName(d.day)}s at ${d.time} (${settings.timezone})`;

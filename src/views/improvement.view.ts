@@ -21,6 +21,7 @@ import { shortId } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import { person } from './tokens.js';
 
 const COMMAND = '/pebble';
 // NOTE: Slack allows 50 blocks per message; a nudge spends at most 3 per improvement, so it
@@ -34,7 +35,7 @@ const ref = improvementShortId;
 /** The owner as people read it: their name when known. */
 export function ownerLabel(improvement: Improvement): string {
   if (!improvement.ownerId) return 'nobody yet';
-  const name = improvement.ownerName ?? 'the owner';
+  const name = person(improvement.ownerId, improvement.ownerName);
   return improvement.ownerPending ? `${name} (asked, not yet accepted)` : name;
 }
 
@@ -404,7 +405,7 @@ export function nudgeSettingsText(settings: WorkspaceSettings): string {
   const n = settings.nudges;
   return [
     '*Journey improvement settings*',
-    `• Executive sponsor: ${settings.sponsor ? 'set' : 'none (escalations are not sent)'}`,
+    `• Executive sponsor: ${settings.sponsor ? person(settings.sponsor) : 'none (escalations are not sent)'}`,
     `• Check-in nudge every ${plural(n.checkInEveryDays, 'day')}, daily from ${plural(n.dailyFromDaysBefore, 'day')} before the promised date and when overdue`,
     `• Quiet hours ${n.quietStart}–${n.quietEnd} in each owner's time zone${n.skipWeekends ? ', none on weekends' : ''}`,
     `• Escalation after ${plural(n.escalateAfterDays, 'day')} overdue or blocked (then every ${plural(n.escalateAfterDays, 'day')}, ${MAX_ESCALATION_LEVEL} levels at most)`,

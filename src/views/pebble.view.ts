@@ -9,6 +9,7 @@ import { catalogStages, type WorkspaceSettings } from '../core/workspaces/worksp
 import { ACTIONS } from './actions.js';
 import { sendToCouncilButton } from './council-button.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import { person } from './tokens.js';
 
 export const STATUS_LABELS: Record<PebbleStatus, string> = {
   new: 'New',
@@ -30,7 +31,8 @@ export function reporterLabel(pebble: Pebble, viewer?: Viewer): string {
   if (pebble.anonymous) {
     return viewer?.userId === pebble.reporter.userId ? 'you (anonymous to others)' : 'Anonymous';
   }
-  return pebble.reporter.name ?? pebble.reporter.userId;
+  // A name the reporter had when reporting; else Slack names them (a bare id means nothing).
+  return pebble.reporter.name ?? person(pebble.reporter.userId);
 }
 
 export function stageLabel(pebble: Pebble, settings: WorkspaceSettings): string | undefined {

@@ -164,11 +164,11 @@ describe('Slack: council settings', () => {
     ).toContain('Members (3): mia, noah, olga');
     expect(
       await ask(`channel <#${COUNCIL}|cx-council>`, () => t.slack.expect('conversations.join')),
-    ).toContain(`Council channel: #${COUNCIL}`);
+    ).toContain(`Council channel: <#${COUNCIL}>`);
     expect(await ask('function <@U0MIA|mia> Product')).toContain('mia (Product)');
     expect(await ask('quorum 2')).toContain('Quorum: 2 ballots');
     expect(await ask('ballots open')).toContain('open (names shown after close)');
-    expect(await ask('sponsor <@U0VERA|vera>')).toContain('Executive sponsor: U0VERA');
+    expect(await ask('sponsor <@U0VERA|vera>')).toContain('Executive sponsor: <@U0VERA>');
     expect(await ask('threshold 40')).toContain('threshold');
 
     const ws = (await t.app.services.store.workspaces.get(`slack:${TEAM}`))!;

@@ -226,7 +226,7 @@ describe('weekly digest in Slack', () => {
     });
     await t.slack.done();
     expect(t.slack.of('conversations.join')[0]!.body.channel).toBe(LEADERS);
-    expect(JSON.stringify(t.slack.of('respond')[0]!.body)).toContain('posted to #C0LEADERS');
+    expect(JSON.stringify(t.slack.of('respond')[0]!.body)).toContain('posted to <#C0LEADERS>');
     const second = uid();
     t.slack.expectRespond(responsePath(second));
     await t.command(`config digest leaders <@${CEO}|ceo> <@U0COO>`, {
@@ -269,7 +269,7 @@ describe('weekly digest in Slack', () => {
     expect(blockKitProblems(home.blocks, 'home')).toEqual([]);
     expect(JSON.stringify(home.blocks)).toContain('Weekly CX digest');
     expect(JSON.stringify(home.blocks)).toContain(
-      'to channel #C0LEADERS and 1 leader by direct message',
+      'to channel <#C0LEADERS> and 1 leader by direct message',
     );
 
     t.slack.expect('chat.postMessage', posted);

@@ -83,7 +83,7 @@ describe('Slack: /pebble config', () => {
     });
     await t.slack.done();
     expect(t.slack.of('conversations.join')[0]!.body).toMatchObject({ channel: TRIAGE });
-    expect(t.slack.of('respond')[0]!.body.text).toContain('#cx-triage');
+    expect(t.slack.of('respond')[0]!.body.text).toContain('posted to <#C0TRIAGE01>');
     expect((await workspace()).settings.triageChannel).toBe(TRIAGE);
   });
 

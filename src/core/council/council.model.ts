@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HistoryEntrySchema } from '../shared/actor.js';
+import { typedText } from '../shared/text.js';
 
 /** What a council member can choose on a proposal. */
 export const VOTE_OPTIONS = ['fix-now', 'next-cycle', 'not-now', 'need-info'] as const;
@@ -27,9 +28,9 @@ export const UserIdSchema = z.string().trim().min(1).max(64);
 export const CouncilMemberSchema = z.object({
   userId: UserIdSchema,
   /** Display name when the platform told us; views fall back to the id. */
-  name: z.string().max(255).optional(),
+  name: typedText(z.string().max(255)).optional(),
   /** The member's function (Product, Support, Sales…), for the balance rule. */
-  function: z.string().trim().min(1).max(40).optional(),
+  function: typedText(z.string().trim().min(1).max(40)).optional(),
 });
 export type CouncilMember = z.infer<typeof CouncilMemberSchema>;
 

@@ -42,6 +42,7 @@ import {
   withinWip,
 } from './council.rules.js';
 import { VoteRefresher, type VoteAddress } from './vote-refresher.js';
+import { cleanText, typedText } from '../shared/text.js';
 
 /** What the council needs of improvements (ImprovementService provides it). */
 export type CouncilImprovements = Pick<
@@ -87,7 +88,7 @@ export const CouncilPatchSchema = z
     addMembers: z.array(CouncilMemberSchema).max(COUNCIL_MEMBERS_MAX),
     removeMembers: z.array(UserIdSchema).max(COUNCIL_MEMBERS_MAX),
     /** Function per member id; null clears it. */
-    functions: z.record(UserIdSchema, z.string().trim().min(1).max(40).nullable()),
+    functions: z.record(UserIdSchema, typedText(z.string().trim().min(1).max(40)).nullable()),
     userGroup: z
       .object({ id: z.string().min(1).max(64), handle: z.string().max(100).optional() })
       .nullable(),
@@ -769,7 +770,7 @@ export class CouncilService {
         `${ref(number)} is already decided: ${OPTION_LABELS[vote.decision.option]}.`,
       );
     const now = this.clock.now();
-    const why = reason?.trim().slice(0, 500);
+    const why = reason === undefined ? undefined : cleanText(reason).trim().slice(0, 500);
     const decided = await this.store.votes.update(fresh.id, number, {
       set: {
         status: 'decided',
@@ -810,7 +811,7 @@ export class CouncilService {
     number: number,
     reason: string,
   ): Promise<Vote> {
-    const why = z.string().trim().min(1).max(500).safeParse(reason);
+    const why = typedText(z.string().trim().min(1).max(500)).safeParse(reason);
     if (!why.success)
       throw new PebbleError(
         'PEBBLE.INVALID_INPUT',

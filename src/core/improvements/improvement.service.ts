@@ -28,12 +28,13 @@ import {
 } from './improvement.model.js';
 import type { ImprovementNotices } from './improvement.notices.js';
 import { localDate, zoneOr } from './nudge.planner.js';
+import { cleanText, typedText } from '../shared/text.js';
 
 /** Who acts: a person from a channel, or the council flow acting for a vote. */
 export type ImprovementActor = Pick<UserContext, 'userId' | 'name' | 'platformAdmin'>;
 
 export const PlannedInputSchema = z.object({
-  title: z.string().trim().min(1, 'An improvement needs a title').max(TITLE_MAX),
+  title: typedText(z.string().trim().min(1, 'An improvement needs a title').max(TITLE_MAX)),
   pebbleNumbers: z
     .array(z.number().int().positive())
     .min(1, 'Link at least one pebble')
@@ -46,7 +47,7 @@ export type PlannedInput = z.input<typeof PlannedInputSchema>;
 export const SNOOZE_PERIODS = { '1d': 1, '3d': 3, '1w': 7 } as const;
 export type SnoozePeriod = keyof typeof SNOOZE_PERIODS;
 
-const ReasonSchema = z.string().trim().min(1).max(500);
+const ReasonSchema = typedText(z.string().trim().min(1).max(500));
 
 /** Steps that move a linked pebble to where its improvement is (skipping what is not legal). */
 const PEBBLE_PATHS: Record<
@@ -237,14 +238,14 @@ export class ImprovementService {
     if (current.ownerId === ownerId && !current.ownerPending)
       throw new PebbleError(
         'IMPROVEMENT.INVALID_INPUT',
-        `<@${ownerId}> already owns ${ref(number)}; change its date instead.`,
+        `${current.ownerName ?? input.ownerName ?? 'That person'} already owns ${ref(number)}; change its date instead.`,
       );
     const now = this.clock.now();
     const previous = current.ownerId;
     const unset: ImprovementChange['unset'] = ['promise', 'promisedDate', 'snoozedUntil'];
     unset.push('blockedSince', 'lastNudgedOn');
     if (!input.ownerTimezone) unset.push('ownerTimezone');
-    const ownerName = input.ownerName?.trim().slice(0, 255);
+    const ownerName = input.ownerName && cleanText(input.ownerName).trim().slice(0, 255);
     if (!ownerName) unset.push('ownerName');
     const updated = await this.store.improvements.update(workspace.id, number, {
       set: {
@@ -397,7 +398,7 @@ export class ImprovementService {
     status: CheckInStatus,
     note?: string,
   ): Promise<Improvement> {
-    const text = note?.trim() ? note.trim().slice(0, 2_000) : undefined;
+    const text = note ? cleanText(note).trim().slice(0, 2_000) || undefined : undefined;
     // A concurrent check-in changes what "blocked since" means: re-read and try again.
     for (let attempt = 1; ; attempt++) {
       const current = await this.getActive(workspace, number);
@@ -451,7 +452,7 @@ export class ImprovementService {
         'IMPROVEMENT.INVALID_INPUT',
         `${ref(number)} is already promised for ${date}.`,
       );
-    const why = reason?.trim() ? reason.trim().slice(0, 500) : undefined;
+    const why = reason ? cleanText(reason).trim().slice(0, 500) || undefined : undefined;
     const now = this.clock.now();
     const from = current.promise.promisedDate;
     const updated = await this.store.improvements.update(workspace.id, number, {
@@ -544,7 +545,7 @@ export class ImprovementService {
     const now = this.clock.now();
     const zone = zoneOr(current.ownerTimezone, workspace.settings.timezone);
     const today = localDate(now, zone);
-    const text = note?.trim() ? note.trim().slice(0, 2_000) : undefined;
+    const text = note ? cleanText(note).trim().slice(0, 2_000) || undefined : undefined;
     const closed = current.promise
       ? current.promise.promisedDate >= today
         ? closePromise(current.promise, 'kept', now)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActorSchema, HistoryEntrySchema } from '../shared/actor.js';
+import { typedText } from '../shared/text.js';
 
 // NOTE: Slack section text allows 3,000 characters and a plain-text title 150; these limits keep
 // every rendered pebble within them with room for labels.
@@ -73,13 +74,13 @@ export type Supporter = z.infer<typeof SupporterSchema>;
 
 /** Fields a reporter (or triage) may set on a pebble. */
 export const PebbleDetailsSchema = z.object({
-  title: z.string().trim().min(1, 'A pebble needs a title').max(TITLE_MAX),
-  description: z.string().trim().max(DESCRIPTION_MAX).default(''),
+  title: typedText(z.string().trim().min(1, 'A pebble needs a title').max(TITLE_MAX)),
+  description: typedText(z.string().trim().max(DESCRIPTION_MAX)).default(''),
   stakeholder: StakeholderSchema.default('customer'),
   journey: z.string().max(64).optional(),
   stage: z.string().max(64).optional(),
   severity: SeveritySchema.optional(),
-  segment: z.string().trim().max(100).optional(),
+  segment: typedText(z.string().trim().max(100)).optional(),
   frequency: FrequencySchema.optional(),
   minutesLost: z.number().int().min(0).max(100_000).optional(),
   anonymous: z.boolean().default(false),

@@ -29,6 +29,7 @@ import {
 } from './pebble.model.js';
 import { assertTransition } from './pebble.status.js';
 import type { SimilarityPort } from './similarity.js';
+import { cleanText } from '../shared/text.js';
 
 export const TRUNCATION_NOTE = '… (truncated: the original was longer than Pebblebot keeps)';
 
@@ -160,12 +161,12 @@ export class PebbleService {
   ): Promise<ReportResult> {
     const { text, ...details } = input;
     let truncated = false;
-    const fromText = text !== undefined ? splitReportText(text) : undefined;
+    const fromText = text !== undefined ? splitReportText(cleanText(text)) : undefined;
     if (fromText) truncated = fromText.truncated;
     const candidate = {
       ...details,
-      title: details.title ?? fromText?.title ?? '',
-      description: details.description ?? fromText?.description ?? '',
+      title: cleanText(details.title ?? fromText?.title ?? ''),
+      description: cleanText(details.description ?? fromText?.description ?? ''),
     };
     // Oversized fields from a form are shortened the same way free text is.
     const title = truncate(candidate.title.trim(), TITLE_MAX);
@@ -442,9 +443,9 @@ export class PebbleService {
         `Only the reporter of ${shortId(number)} can change its details.`,
       );
     }
-    const title = truncate((details.title ?? pebble.title).trim(), TITLE_MAX);
+    const title = truncate(cleanText(details.title ?? pebble.title).trim(), TITLE_MAX);
     const description = truncate(
-      (details.description ?? pebble.description).trim(),
+      cleanText(details.description ?? pebble.description).trim(),
       DESCRIPTION_MAX,
       TRUNCATION_NOTE,
     );
@@ -481,7 +482,7 @@ export class PebbleService {
     reason: string,
   ): Promise<ClosedResult> {
     this.assertTriager(workspace, user, 'decline a pebble');
-    const why = reason.trim();
+    const why = cleanText(reason).trim();
     if (!why) throw new PebbleError('PEBBLE.INVALID_INPUT', 'Say why the pebble is declined.');
     const pebble = await this.transition(workspace, user, number, 'declined', { reason: why });
     return { pebble, notify: stakeholdersOf(pebble, user.userId) };

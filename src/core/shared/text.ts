@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Text people type is data. `cleanText` is applied where such text enters the core (reports,
  * reasons, "what changed", settings): it removes what no person means to send and what could
@@ -19,4 +21,12 @@ export function cleanText(text: string): string {
     .replace(CONTROL, '')
     .replace(TOKEN_DELIMITERS, '')
     .replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * A zod string of text people type: cleaned first, then checked by `then` (trim, length), so
+ * every channel's input meets the same boundary and nothing unclean is stored.
+ */
+export function typedText<T extends z.ZodType<unknown, string>>(then: T) {
+  return z.string().transform(cleanText).pipe(then);
 }

@@ -2,19 +2,20 @@ import { z } from 'zod';
 import { CouncilSettingsSchema } from '../council/council.model.js';
 import { HistoryEntrySchema } from '../shared/actor.js';
 import { DigestSettingsSchema } from '../digest/digest-settings.js';
+import { typedText } from '../shared/text.js';
 
 export const PlatformSchema = z.enum(['slack', 'teams', 'console']);
 export type Platform = z.infer<typeof PlatformSchema>;
 
 export const StageSchema = z.object({
   key: z.string().min(1).max(64),
-  name: z.string().min(1).max(75),
+  name: typedText(z.string().trim().min(1).max(75)),
 });
 export type Stage = z.infer<typeof StageSchema>;
 
 export const JourneySchema = z.object({
   key: z.string().min(1).max(64),
-  name: z.string().min(1).max(75),
+  name: typedText(z.string().trim().min(1).max(75)),
   stages: z.array(StageSchema).min(1).max(25),
 });
 export type Journey = z.infer<typeof JourneySchema>;
@@ -64,7 +65,7 @@ export const WorkspaceSettingsSchema = z.object({
   timezone: z.string().default('UTC'),
   journeys: z.array(JourneySchema).min(1).default(DEFAULT_JOURNEYS),
   triageChannel: z.string().optional(),
-  reactionEmoji: z.string().min(1).max(100).default('rock'),
+  reactionEmoji: typedText(z.string().min(1).max(100)).default('rock'),
   admins: z.array(z.string()).default([]),
   aiEnabled: z.boolean().default(true),
   /** The executive sponsor (a user id): overdue and blocked improvements escalate to them. */

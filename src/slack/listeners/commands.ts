@@ -15,6 +15,7 @@ import { handleImprovementCommand, isImprovementCommand } from './improvements.j
 import { handleCouncilCommand, handleCouncilConfig, isCouncilCommand } from './council.js';
 import { handleDigestConfig, handleDigestPreview } from './digest.js';
 import type { CommandArgs, Registrar, SlackDeps } from './registry.js';
+import { channel } from '../../views/tokens.js';
 
 export const SLASH_COMMAND = '/pebble';
 /** Pebbles per page of a list; with header, range, and buttons it stays far below 50 blocks. */
@@ -152,7 +153,7 @@ export async function listPageView(
 function settingsSummary(settings: WorkspaceSettings): string {
   return [
     '*Pebblebot settings*',
-    `• Triage channel: ${settings.triageChannel ? `#${settings.triageChannel}` : 'none'}`,
+    `• Triage channel: ${settings.triageChannel ? channel(settings.triageChannel) : 'none'}`,
     `• Reaction that reports a message: :${settings.reactionEmoji}:`,
     `• Pebblebot admins besides workspace admins: ${settings.admins.length}`,
     `• Journeys: ${settings.journeys.map((j) => j.name).join(', ')}`,
@@ -193,7 +194,7 @@ async function configure(
       const joined = await deps.gateway.join(id);
       await update({ triageChannel: id });
       return noticeView(
-        `:white_check_mark: New pebbles will be posted to #${name} as triage cards.` +
+        `:white_check_mark: New pebbles will be posted to ${channel(id, name)} as triage cards.` +
           (joined ? '' : ' It is a private channel: invite me there with `/invite @Pebblebot`.'),
       );
     }

@@ -14,6 +14,7 @@ import { noticeView } from '../../views/pebble.view.js';
 import { pebbleContext, type PebbleContext } from '../context.js';
 import type { Answer } from '../follow-up.js';
 import type { ActionArgs, Registrar, SlackDeps } from './registry.js';
+import { channel } from '../../views/tokens.js';
 
 const usage = (message: string) => new PebbleError('COMMAND.USAGE', message);
 
@@ -117,7 +118,7 @@ function changedText(before: WorkspaceSettings, after: WorkspaceSettings): strin
   if (before.timezone !== after.timezone) return `The workspace time zone is ${after.timezone}.`;
   if (before.digest.channel !== d.channel)
     return d.channel
-      ? `The digest will be posted to #${d.channel}.`
+      ? `The digest will be posted to ${channel(d.channel)}.`
       : 'The digest will not be posted to a channel.';
   if (before.digest.leaders.join() !== d.leaders.join())
     return d.leaders.length
