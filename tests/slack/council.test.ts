@@ -575,3 +575,47 @@ describe('Slack: council votes', () => {
     ).toBe('in-council');
   });
 });
+
+describe('Slack: secret ballots need BALLOT_SECRET', () => {
+  it('tells an admin who turns secret ballots on exactly what to set', async () => {
+    t = await startSlackApp({ env: { BALLOT_SECRET: '' } });
+    const id = uid();
+    t.slack.expect('users.info', userInfo).expectRespond(responsePath(id));
+    await t.command('config council ballots secret', {
+      user_id: carol.id,
+      user_name: carol.name,
+      response_url: `https://hooks.slack.com${responsePath(id)}`,
+    });
+    await t.slack.done();
+    const answer = JSON.stringify(t.slack.of(`respond ${responsePath(id)}`)[0]!.body);
+    expect(answer).toContain('BALLOT_SECRET');
+    expect(answer).toContain('openssl rand -hex 32');
+  });
+
+  it('refuses to open a secret vote without it, tells the proposer, and changes nothing', async () => {
+    t = await startSlackApp({ env: { BALLOT_SECRET: '' } });
+    const ws = await seedCouncil({ secret: true });
+    const before = await t.app.services.pebbles.get(ws, 1);
+    const id = uid();
+    t.slack.expectRespond(responsePath(id));
+    await t.command('council propose P-1', {
+      user_id: m(0).id,
+      user_name: m(0).name,
+      response_url: `https://hooks.slack.com${responsePath(id)}`,
+    });
+    await t.slack.done();
+    const answer = JSON.stringify(t.slack.of(`respond ${responsePath(id)}`)[0]!.body);
+    expect(answer).toContain('no secret vote can open');
+    expect(answer).toContain('BALLOT_SECRET');
+    expect(await t.app.services.pebbles.get(ws, 1)).toEqual(before);
+    expect((await t.app.services.store.votes.list(ws.id, {}, {})).total).toBe(0);
+    expect(t.slack.of('chat.postMessage')).toEqual([]);
+  });
+
+  it('still opens open-ballot votes without it', async () => {
+    t = await startSlackApp({ env: { BALLOT_SECRET: '' } });
+    await seedCouncil({ secret: false });
+    const vote = await propose();
+    expect(vote.body.channel).toBe(COUNCIL);
+  });
+});

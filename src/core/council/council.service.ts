@@ -242,6 +242,15 @@ export class CouncilService {
   }
 
   /**
+   * The workspaces whose council has secret ballots on while this deployment has no
+   * BALLOT_SECRET: none of their votes can open until it is set (start-up says so).
+   */
+  async workspacesMissingBallotSecret(): Promise<Workspace[]> {
+    if (this.ballotSecret) return [];
+    return (await this.store.workspaces.list()).filter((w) => w.settings.council.secret);
+  }
+
+  /**
    * Admins configure the council; every change is recorded in the workspace's history.
    * `warning` says what still stops a vote from opening (secret ballots without BALLOT_SECRET).
    */
