@@ -564,6 +564,21 @@ export class PebbleService {
     }
   }
 
+  /**
+   * The pebble, once the user is its reporter (who alone revises it); channels call it before
+   * opening the details form.
+   */
+  async requireReporter(workspace: Workspace, user: UserContext, number: number): Promise<Pebble> {
+    const pebble = await this.get(workspace, number);
+    if (pebble.reporter.userId !== user.userId) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Only the reporter of ${shortId(number)} can change its details.`,
+      );
+    }
+    return pebble;
+  }
+
   /** Hides or shows the reporter's name; only the reporter may change it. */
   async setAnonymous(
     workspace: Workspace,
