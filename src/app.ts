@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Channel } from './channel.js';
-import type { Config } from './config.js';
+import { BALLOT_SECRET_MIN, type Config } from './config.js';
 import { ConsoleChannel } from './console/console.channel.js';
 import { systemClock, type Clock } from './core/shared/clock.port.js';
 import type { UserContext } from './core/workspaces/workspace.service.js';
@@ -47,6 +47,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
   const services = createServices(store, options.clock ?? systemClock, {
     ...(config.ballotSecret ? { ballotSecret: config.ballotSecret } : {}),
   });
+  await explainMissingBallotSecret(services, logger);
   const channels: Channel[] = [];
   let http: RunningHttpServer | undefined;
   let scheduler: RunningScheduler | undefined;
@@ -125,4 +126,20 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     })());
 
   return { services, http, ...(consoleDone ? { consoleDone } : {}), stop };
+}
+
+/**
+ * Secret ballots are the default, and none can open without BALLOT_SECRET: say so at start-up,
+ * naming the variable and how to make one, rather than when the first proposal fails.
+ */
+async function explainMissingBallotSecret(services: Services, logger: Logger): Promise<void> {
+  const waiting = await services.council.workspacesMissingBallotSecret();
+  if (!waiting.length) return;
+  logger.warn(
+    { workspaces: waiting.length },
+    `Secret council ballots are on in ${waiting.length} workspace${waiting.length === 1 ? '' : 's'}, ` +
+      'but BALLOT_SECRET is not set, so no secret vote can open. Set BALLOT_SECRET to at least ' +
+      `${BALLOT_SECRET_MIN} random characters, the same on every replica (generate one with ` +
+      '`openssl rand -hex 32`), and restart; or switch those councils to open ballots.',
+  );
 }

@@ -3,6 +3,12 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * The shortest BALLOT_SECRET accepted: 32 characters (`openssl rand -hex 32` gives 64), so the
+ * key of a secret ballot cannot be guessed by trying secrets against a copy of the store.
+ */
+export const BALLOT_SECRET_MIN = 32;
+
 const optional = z
   .string()
   .trim()
@@ -94,7 +100,9 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: url('an OpenAI-compatible API'),
   OPENAI_MODEL: optional.default('gpt-4o-mini'),
   OPENAI_EMBEDDING_MODEL: optional.default('text-embedding-3-small'),
-  BALLOT_SECRET: optional,
+  BALLOT_SECRET: optional.refine((v) => v === undefined || v.length >= BALLOT_SECRET_MIN, {
+    message: `must be at least ${BALLOT_SECRET_MIN} characters of random data (generate one with \`openssl rand -hex 32\`)`,
+  }),
   LOG_LEVEL: blankAsUnset(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 });
 

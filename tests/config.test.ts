@@ -105,6 +105,8 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
     [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL must be a full URL'],
     [{ TEAMS_ALLOW_UNAUTHENTICATED: 'maybe' }, 'TEAMS_ALLOW_UNAUTHENTICATED must be true or false'],
+    [{ BALLOT_SECRET: 'secret' }, 'BALLOT_SECRET must be at least 32 characters'],
+    [{ BALLOT_SECRET: 'x'.repeat(31) }, 'openssl rand -hex 32'],
   ])('rejects %o', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });
@@ -120,5 +122,15 @@ describe('loadConfig', () => {
     })();
     expect(error.problems).toHaveLength(3);
     expect(error.message).not.toContain('xoxb-secret-value');
+  });
+
+  it('takes a BALLOT_SECRET of 32 characters or more, and leaves it unset when blank', () => {
+    const secret = 'a'.repeat(64);
+    expect(loadConfig({ BALLOT_SECRET: secret }).ballotSecret).toBe(secret);
+    expect(loadConfig({ BALLOT_SECRET: '  ' }).ballotSecret).toBeUndefined();
+    expect(loadConfig({}).ballotSecret).toBeUndefined();
+    expect(problems({ BALLOT_SECRET: 'short-secret-value' }).join('\n')).not.toContain(
+      'short-secret-value',
+    );
   });
 });

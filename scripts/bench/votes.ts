@@ -231,7 +231,7 @@ async function pebblebot(apiUrl: string, mongoUri: string | undefined, members: 
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: apiUrl,
-    BALLOT_SECRET: 'bench-ballot-secret',
+    BALLOT_SECRET: 'bench-ballot-secret-of-at-least-32-chars',
     ...(mongoUri ? { MONGODB_URI: mongoUri, MONGODB_DB: dbName } : {}),
   });
   const logger = pino({ level: 'warn' }, pino.destination(2));

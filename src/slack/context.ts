@@ -19,10 +19,12 @@ const NOT_THIS_WORKSPACE =
 export interface PebbleContext {
   teamId: string;
   workspace: Workspace;
-  /** The person acting, with the name Slack gave (role not yet known, see `withRole`). */
+  /**
+   * The person acting, with the name Slack gave. Their admin role is asked of Slack
+   * (users.info, cached briefly) only when a core rule needs it: listeners pass the user to
+   * the services, which decide.
+   */
   user: UserContext;
-  /** The person with their admin role, asked of Slack (users.info) and cached briefly. */
-  withRole(): Promise<UserContext>;
   /**
    * Claims this delivery (event_id, trigger_id, view id + hash, action_ts + user) in the store:
    * true the first time, false for a retry or a duplicate. Listeners call it after the ack.
@@ -196,12 +198,15 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
               () => undefined,
             )
           : undefined);
-      const user: UserContext = { userId, ...(name ? { name } : {}) };
+      const user: UserContext = {
+        userId,
+        ...(name ? { name } : {}),
+        resolvePlatformAdmin: async () => (await slackUser(teamId, userId)).admin,
+      };
       const ctx: PebbleContext = {
         teamId,
         workspace,
         user,
-        withRole: async () => ({ ...user, platformAdmin: (await slackUser(teamId, userId)).admin }),
         firstDelivery,
         forgetWorkspace: () => workspaces.delete(teamId),
       };

@@ -101,8 +101,8 @@ async function seedCouncil(options: { secret?: boolean; sponsor?: boolean } = {}
 /** Proposes P-1 through the slash command, as a council member. */
 async function propose(by = m(0)) {
   const id = uid();
+  // A council member is known from the settings: no users.info for their role.
   t.slack
-    .expect('users.info', userInfo)
     .expect('chat.postMessage', posted, 3) // the vote, and the two "going to the council" DMs
     .expectRespond(responsePath(id));
   const res = await t.command('council propose P-1', {
@@ -425,7 +425,8 @@ describe('Slack: council votes', () => {
 
     // Someone else cannot decide; the sponsor can, with the DM's buttons.
     const other = uid();
-    t.slack.expect('users.info', userInfo).expectRespond(responsePath(other));
+    // With a sponsor, nobody else decides: no users.info for the role.
+    t.slack.expectRespond(responsePath(other));
     await t.interaction(
       blockAction(
         bob,
@@ -438,10 +439,7 @@ describe('Slack: council votes', () => {
       'Only the executive sponsor',
     );
     const decide = uid();
-    t.slack
-      .expect('users.info', userInfo)
-      .expectRespond(responsePath(decide))
-      .expect('chat.postMessage', posted, 2); // decision DMs to the reporter and the supporter
+    t.slack.expectRespond(responsePath(decide)).expect('chat.postMessage', posted, 2); // decision DMs to the reporter and the supporter
     await t.interaction(
       blockAction(
         vera,
@@ -476,7 +474,7 @@ describe('Slack: council votes', () => {
       callback_id: string;
       private_metadata: string;
     };
-    t.slack.expect('users.info', userInfo).expect('chat.postMessage', posted, 3); // the member's confirmation, the two people told
+    t.slack.expect('chat.postMessage', posted, 3); // the member's confirmation, the two people told
     await t.interaction(
       viewSubmission(m(2), {
         callback_id: form.callback_id,
@@ -522,7 +520,7 @@ describe('Slack: council votes', () => {
     expect(textOf(question)).toContain(ACTIONS.councilWipDisplace);
 
     const id = uid();
-    t.slack.expect('users.info', userInfo).expectRespond(responsePath(id));
+    t.slack.expectRespond(responsePath(id));
     await t.interaction(
       blockAction(
         m(1),
@@ -563,10 +561,7 @@ describe('Slack: council votes', () => {
     t = await startSlackApp();
     await seedCouncil();
     const id = uid();
-    t.slack
-      .expect('users.info', userInfo)
-      .expect('chat.postMessage', posted, 3)
-      .expectRespond(responsePath(id));
+    t.slack.expect('chat.postMessage', posted, 3).expectRespond(responsePath(id));
     await t.interaction(
       blockAction(m(1), { action_id: ACTIONS.councilPropose, value: '1' }, { responseUrlId: id }),
     );
@@ -578,5 +573,49 @@ describe('Slack: council votes', () => {
       (await t.app.services.pebbles.get(await t.app.services.workspaces.get(`slack:${TEAM}`), 1))
         .status,
     ).toBe('in-council');
+  });
+});
+
+describe('Slack: secret ballots need BALLOT_SECRET', () => {
+  it('tells an admin who turns secret ballots on exactly what to set', async () => {
+    t = await startSlackApp({ env: { BALLOT_SECRET: '' } });
+    const id = uid();
+    t.slack.expect('users.info', userInfo).expectRespond(responsePath(id));
+    await t.command('config council ballots secret', {
+      user_id: carol.id,
+      user_name: carol.name,
+      response_url: `https://hooks.slack.com${responsePath(id)}`,
+    });
+    await t.slack.done();
+    const answer = JSON.stringify(t.slack.of(`respond ${responsePath(id)}`)[0]!.body);
+    expect(answer).toContain('BALLOT_SECRET');
+    expect(answer).toContain('openssl rand -hex 32');
+  });
+
+  it('refuses to open a secret vote without it, tells the proposer, and changes nothing', async () => {
+    t = await startSlackApp({ env: { BALLOT_SECRET: '' } });
+    const ws = await seedCouncil({ secret: true });
+    const before = await t.app.services.pebbles.get(ws, 1);
+    const id = uid();
+    t.slack.expectRespond(responsePath(id));
+    await t.command('council propose P-1', {
+      user_id: m(0).id,
+      user_name: m(0).name,
+      response_url: `https://hooks.slack.com${responsePath(id)}`,
+    });
+    await t.slack.done();
+    const answer = JSON.stringify(t.slack.of(`respond ${responsePath(id)}`)[0]!.body);
+    expect(answer).toContain('no secret vote can open');
+    expect(answer).toContain('BALLOT_SECRET');
+    expect(await t.app.services.pebbles.get(ws, 1)).toEqual(before);
+    expect((await t.app.services.store.votes.list(ws.id, {}, {})).total).toBe(0);
+    expect(t.slack.of('chat.postMessage')).toEqual([]);
+  });
+
+  it('still opens open-ballot votes without it', async () => {
+    t = await startSlackApp({ env: { BALLOT_SECRET: '' } });
+    await seedCouncil({ secret: false });
+    const vote = await propose();
+    expect(vote.body.channel).toBe(COUNCIL);
   });
 });

@@ -8,6 +8,7 @@ import { startApp, type RunningApp } from '../../src/app.js';
 import { createChannels } from '../../src/channels.js';
 import { loadConfig } from '../../src/config.js';
 import { ROOT, tempDir } from '../helpers/run-cli.js';
+import { TEST_BALLOT_SECRET } from '../helpers/services.js';
 
 export const SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -253,6 +254,7 @@ export async function startSlackApp(
     HOST: '127.0.0.1',
     DATA_DIR: tempDir('pebblebot-slack-'),
     SLACK_BOT_TOKEN: BOT_TOKEN,
+    BALLOT_SECRET: TEST_BALLOT_SECRET,
     ...(options.socket ? { SLACK_APP_TOKEN: 'xapp-test-token' } : { SLACK_SIGNING_SECRET: SECRET }),
     ...options.env,
   });

@@ -432,7 +432,8 @@ describe('Slack: the sponsor’s buttons', () => {
       view: { callback_id: string; private_metadata: string };
     };
     expect(opened.view.callback_id).toBe('improvement_extend');
-    t.slack.expect('users.info', userInfo).expect('chat.postMessage', posted('D0'), 2);
+    // The sponsor is known from the settings: no users.info for the role.
+    t.slack.expect('chat.postMessage', posted('D0'), 2);
     await t.interaction(
       viewSubmission(sponsor, {
         callback_id: 'improvement_extend',
@@ -458,7 +459,8 @@ describe('Slack: the sponsor’s buttons', () => {
     t = await startSlackApp();
     await planned();
     await accepted();
-    t.slack.expect('users.info', userInfo, 2).expect('chat.postMessage', posted('D0'), 3);
+    // One users.info: the new owner's time zone (the sponsor's role is in the settings).
+    t.slack.expect('users.info', userInfo).expect('chat.postMessage', posted('D0'), 3);
     await t.interaction(
       viewSubmission(sponsor, {
         callback_id: 'improvement_reassign',

@@ -66,7 +66,7 @@ describe('Slack: /pebble config', () => {
     });
     await t.slack.done();
     expect(t.slack.of('respond')[0]!.body.text).toMatch(
-      /Only workspace admins can change Pebblebot settings/,
+      /Only Pebblebot admins can change Pebblebot settings/,
     );
     expect((await workspace()).settings.triageChannel).toBeUndefined();
   });
@@ -134,7 +134,12 @@ describe('Slack: the triage card', () => {
     t = await startSlackApp();
     await withCard();
     const click = uid();
-    t.slack.expectRespond(responsePath(click)).expect('chat.update', {}, 3);
+    // Anyone gives a +1; severity and stage are triage decisions (carol is an admin; her role
+    // is asked of Slack once and remembered).
+    t.slack
+      .expectRespond(responsePath(click))
+      .expect('users.info', userInfo(true))
+      .expect('chat.update', {}, 3);
     await t.interaction(
       blockAction(
         bob,
@@ -143,11 +148,11 @@ describe('Slack: the triage card', () => {
       ),
     );
     await t.interaction(
-      blockAction(bob, { action_id: ACTIONS.setSeverity, selected: '1:4' }, { channel: TRIAGE }),
+      blockAction(carol, { action_id: ACTIONS.setSeverity, selected: '1:4' }, { channel: TRIAGE }),
     );
     await t.interaction(
       blockAction(
-        bob,
+        carol,
         { action_id: ACTIONS.setStage, selected: '1:customer/get-help' },
         { channel: TRIAGE },
       ),

@@ -131,6 +131,15 @@ export interface SweepResult extends Record<string, number> {
 
 const SYSTEM: UserContext = { userId: 'pebblebot', name: 'Pebblebot' };
 /** How long a vote read for ballots is reused by the ballots that follow (see ballotBox). */
+/**
+ * What an admin or proposer is told when secret ballots are on but the deployment has no
+ * BALLOT_SECRET: exactly what to set, and how to make one.
+ */
+export const BALLOT_SECRET_MISSING =
+  'Secret ballots are on, but Pebblebot has no BALLOT_SECRET, so no secret vote can open. ' +
+  'Whoever runs Pebblebot sets BALLOT_SECRET to a random value of at least 32 characters, the same on every replica ' +
+  '(generate one with `openssl rand -hex 32`), and restarts it. Or switch the council to open ballots.';
+
 const BALLOT_BOX_TTL_MS = 1_000;
 
 interface BallotBox {
@@ -162,6 +171,7 @@ export class CouncilService {
   private readonly outbox: OutboxPort;
   private readonly notices: CouncilNotices;
   private readonly seal: BallotSeal;
+  private readonly ballotSecret: string | undefined;
   private readonly log: CouncilLog | undefined;
   private readonly platforms = new Map<string, CouncilPlatform>();
   private readonly ballotBoxes = new Map<string, { at: number; box: Promise<BallotBox> }>();
@@ -173,6 +183,7 @@ export class CouncilService {
     this.improvements = deps.improvements;
     this.outbox = deps.outbox;
     this.notices = deps.notices;
+    this.ballotSecret = deps.ballotSecret;
     this.seal = new BallotSeal(deps.ballotSecret ?? '');
     this.log = deps.log;
     this.refresher = new VoteRefresher({
@@ -211,18 +222,45 @@ export class CouncilService {
     return workspace.settings.council.members.some((m) => m.userId === userId);
   }
 
-  /** Admins configure the council; every change is recorded in the workspace's history. */
-  async configure(
-    workspace: Workspace,
-    user: UserContext,
-    patch: CouncilPatch,
-  ): Promise<{ workspace: Workspace; changes: string[] }> {
-    if (!isWorkspaceAdmin(workspace, user)) {
+  /** Throws WORKSPACE.NOT_ADMIN unless the user may change the council (Pebblebot admins). */
+  async requireConfigurer(workspace: Workspace, user: UserContext): Promise<void> {
+    if (!(await isWorkspaceAdmin(workspace, user))) {
       throw new PebbleError(
         'WORKSPACE.NOT_ADMIN',
         'Only Pebblebot admins can change the council settings.',
       );
     }
+  }
+
+  /**
+   * What stops a secret vote from opening here, in words an admin can act on; undefined when
+   * nothing does. Secret ballot keys need BALLOT_SECRET: without it, anyone holding the
+   * database could recompute who chose what while the vote is open.
+   */
+  ballotSecretProblem(settings: Pick<CouncilSettings, 'secret'>): string | undefined {
+    if (!settings.secret || this.ballotSecret) return undefined;
+    return BALLOT_SECRET_MISSING;
+  }
+
+  /**
+   * The workspaces whose council has secret ballots on while this deployment has no
+   * BALLOT_SECRET: none of their votes can open until it is set (start-up says so).
+   */
+  async workspacesMissingBallotSecret(): Promise<Workspace[]> {
+    if (this.ballotSecret) return [];
+    return (await this.store.workspaces.list()).filter((w) => w.settings.council.secret);
+  }
+
+  /**
+   * Admins configure the council; every change is recorded in the workspace's history.
+   * `warning` says what still stops a vote from opening (secret ballots without BALLOT_SECRET).
+   */
+  async configure(
+    workspace: Workspace,
+    user: UserContext,
+    patch: CouncilPatch,
+  ): Promise<{ workspace: Workspace; changes: string[]; warning?: string }> {
+    await this.requireConfigurer(workspace, user);
     const parsed = CouncilPatchSchema.safeParse(patch);
     if (!parsed.success)
       throw new PebbleError('COUNCIL.INVALID_SETTING', formatIssues(parsed.error));
@@ -243,7 +281,9 @@ export class CouncilService {
     const changes = describeChanges(before, checked.data);
     if (sponsor !== sponsorBefore)
       changes.push(`sponsor: ${sponsorBefore ?? 'none'} → ${sponsor ?? 'none'}`);
-    if (changes.length === 0) return { workspace: fresh, changes };
+    const problem = this.ballotSecretProblem(checked.data);
+    const warning = problem ? { warning: problem } : {};
+    if (changes.length === 0) return { workspace: fresh, changes, ...warning };
     const updated = await this.store.workspaces.updateSettings(
       workspace.id,
       {
@@ -257,7 +297,7 @@ export class CouncilService {
         note: changes.join('; ').slice(0, 2_000),
       },
     );
-    return { workspace: updated, changes };
+    return { workspace: updated, changes, ...warning };
   }
 
   /**
@@ -315,7 +355,10 @@ export class CouncilService {
       (await this.store.workspaces.get(workspace.id)) ?? workspace,
     );
     const council = fresh.settings.council;
-    if (!isWorkspaceAdmin(fresh, user) && !council.members.some((m) => m.userId === user.userId)) {
+    if (
+      !council.members.some((m) => m.userId === user.userId) &&
+      !(await isWorkspaceAdmin(fresh, user))
+    ) {
       throw new PebbleError(
         'COUNCIL.NOT_ALLOWED',
         'Only council members and Pebblebot admins can send pebbles to the council.',
@@ -345,6 +388,8 @@ export class CouncilService {
     extra: { reproposedFrom?: number } = {},
   ): Promise<ProposeResult> {
     const council = workspace.settings.council;
+    const noSecret = this.ballotSecretProblem(council);
+    if (noSecret) throw new PebbleError('COUNCIL.BALLOT_SECRET_MISSING', noSecret);
     if (!council.channel) {
       throw new PebbleError(
         'COUNCIL.NOT_CONFIGURED',
@@ -749,7 +794,7 @@ export class CouncilService {
     if (!chosen.success) throw new PebbleError('COMMAND.USAGE', 'That is not a decision option.');
     const fresh = (await this.store.workspaces.get(workspace.id)) ?? workspace;
     const sponsor = fresh.settings.sponsor;
-    const allowed = sponsor ? user.userId === sponsor : isWorkspaceAdmin(fresh, user);
+    const allowed = sponsor ? user.userId === sponsor : await isWorkspaceAdmin(fresh, user);
     if (!allowed) {
       throw new PebbleError(
         'COUNCIL.NOT_ALLOWED',
@@ -818,16 +863,7 @@ export class CouncilService {
         'Say in a few words why not now (500 characters at most).',
       );
     const fresh = (await this.store.workspaces.get(workspace.id)) ?? workspace;
-    const vote = await this.getVote(fresh, number);
-    const allowed =
-      isWorkspaceAdmin(fresh, user) ||
-      fresh.settings.sponsor === user.userId ||
-      vote.electorate.some((m) => m.userId === user.userId);
-    if (!allowed)
-      throw new PebbleError(
-        'COUNCIL.NOT_A_MEMBER',
-        "Only council members give the council's reason.",
-      );
+    const vote = await this.requireReasonGiver(fresh, user, number);
     if (vote.decision?.option !== 'not-now')
       throw new PebbleError('COUNCIL.CONFLICT', `${ref(number)} was not decided "Not now".`);
     const now = this.clock.now();
@@ -1004,11 +1040,7 @@ export class CouncilService {
   ): Promise<Vote> {
     const fresh = (await this.store.workspaces.get(workspace.id)) ?? workspace;
     const vote = await this.getVote(fresh, number);
-    const allowed =
-      isWorkspaceAdmin(fresh, user) ||
-      fresh.settings.sponsor === user.userId ||
-      vote.electorate.some((m) => m.userId === user.userId);
-    if (!allowed)
+    if (!(await this.speaksForCouncil(fresh, user, vote)))
       throw new PebbleError(
         'COUNCIL.NOT_A_MEMBER',
         'Only council members answer the WIP question.',
@@ -1260,6 +1292,30 @@ export class CouncilService {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * Throws COUNCIL.NOT_A_MEMBER unless the user may give the council's reason on this vote;
+   * channels call it before opening the reason form. Returns the vote.
+   */
+  async requireReasonGiver(workspace: Workspace, user: UserContext, number: number): Promise<Vote> {
+    const vote = await this.getVote(workspace, number);
+    if (!(await this.speaksForCouncil(workspace, user, vote)))
+      throw new PebbleError(
+        'COUNCIL.NOT_A_MEMBER',
+        "Only council members give the council's reason.",
+      );
+    return vote;
+  }
+
+  /** The vote's electorate, the sponsor and admins speak for the council after a vote. */
+  private async speaksForCouncil(workspace: Workspace, user: UserContext, vote: Vote) {
+    // The admin check last: it may ask the platform, which is slow.
+    return (
+      vote.electorate.some((m) => m.userId === user.userId) ||
+      workspace.settings.sponsor === user.userId ||
+      (await isWorkspaceAdmin(workspace, user))
+    );
+  }
 
   private async pebblesOf(workspace: Workspace, vote: Vote): Promise<Pebble[]> {
     const found = await Promise.all(

@@ -31,7 +31,14 @@ import { localDate, zoneOr } from './nudge.planner.js';
 import { cleanText, typedText } from '../shared/text.js';
 
 /** Who acts: a person from a channel, or the council flow acting for a vote. */
-export type ImprovementActor = Pick<UserContext, 'userId' | 'name' | 'platformAdmin'>;
+export type ImprovementActor = Pick<
+  UserContext,
+  'userId' | 'name' | 'platformAdmin' | 'resolvePlatformAdmin'
+>;
+
+/** The forms of an improvement's buttons, each with its own rights (see `formFor`). */
+export type ImprovementForm =
+  'propose-date' | 'decline' | 'done' | 'change-date' | 'extend' | 'reassign' | 'drop';
 
 export const PlannedInputSchema = z.object({
   title: typedText(z.string().trim().min(1, 'An improvement needs a title').max(TITLE_MAX)),
@@ -177,7 +184,7 @@ export class ImprovementService {
     user: ImprovementActor,
     input: PlannedInput,
   ): Promise<Improvement> {
-    this.assertLead(workspace, user, 'plan an improvement');
+    await this.assertLead(workspace, user, 'plan an improvement');
     const improvement = await this.createPlanned(workspace, input, user);
     for (const number of improvement.pebbleNumbers) {
       const pebble = await this.pebbles.get(workspace, number);
@@ -217,8 +224,8 @@ export class ImprovementService {
   }
 
   /** The sponsor and admins steer improvements: assign, reassign, extend, drop. */
-  isLead(workspace: Workspace, user: ImprovementActor): boolean {
-    return isWorkspaceAdmin(workspace, user) || workspace.settings.sponsor === user.userId;
+  async isLead(workspace: Workspace, user: ImprovementActor): Promise<boolean> {
+    return workspace.settings.sponsor === user.userId || (await isWorkspaceAdmin(workspace, user));
   }
 
   /**
@@ -231,7 +238,7 @@ export class ImprovementService {
     number: number,
     input: { ownerId: string; promisedDate: string; ownerTimezone?: string; ownerName?: string },
   ): Promise<Improvement> {
-    this.assertLead(workspace, user, 'assign an improvement');
+    await this.assertLead(workspace, user, 'assign an improvement');
     const ownerId = z.string().trim().min(1).max(255).parse(input.ownerId);
     const date = this.futureDate(workspace, input.promisedDate, input.ownerTimezone);
     const current = await this.getActive(workspace, number);
@@ -402,7 +409,7 @@ export class ImprovementService {
     // A concurrent check-in changes what "blocked since" means: re-read and try again.
     for (let attempt = 1; ; attempt++) {
       const current = await this.getActive(workspace, number);
-      this.assertOwnerOrLead(workspace, current, user, 'update');
+      await this.assertOwnerOrLead(workspace, current, user, 'update');
       const now = this.clock.now();
       const nowBlocked = status === 'blocked';
       const updated = await this.store.improvements.update(workspace.id, number, {
@@ -440,7 +447,7 @@ export class ImprovementService {
     reason?: string,
   ): Promise<Improvement> {
     const current = await this.getActive(workspace, number);
-    this.assertOwnerOrLead(workspace, current, user, 'change the date of');
+    await this.assertOwnerOrLead(workspace, current, user, 'change the date of');
     if (!current.promise || !current.ownerId || current.ownerPending)
       throw new PebbleError(
         'IMPROVEMENT.ILLEGAL_TRANSITION',
@@ -498,7 +505,7 @@ export class ImprovementService {
     const days = SNOOZE_PERIODS[period];
     if (!days) throw new PebbleError('IMPROVEMENT.INVALID_INPUT', 'Snooze for 1d, 3d or 1w.');
     const current = await this.getActive(workspace, number);
-    this.assertOwnerOrLead(workspace, current, user, 'snooze');
+    await this.assertOwnerOrLead(workspace, current, user, 'snooze');
     const now = this.clock.now();
     const zone = zoneOr(current.ownerTimezone, workspace.settings.timezone);
     let until = DateTime.fromJSDate(now, { zone }).plus({ days }).toJSDate();
@@ -541,7 +548,7 @@ export class ImprovementService {
     note?: string,
   ): Promise<CompletedResult> {
     const current = await this.getActive(workspace, number);
-    this.assertOwnerOrLead(workspace, current, user, 'mark done');
+    await this.assertOwnerOrLead(workspace, current, user, 'mark done');
     const now = this.clock.now();
     const zone = zoneOr(current.ownerTimezone, workspace.settings.timezone);
     const today = localDate(now, zone);
@@ -581,7 +588,7 @@ export class ImprovementService {
     number: number,
     reason: string,
   ): Promise<Improvement> {
-    this.assertLead(workspace, user, 'drop an improvement');
+    await this.assertLead(workspace, user, 'drop an improvement');
     const why = ReasonSchema.safeParse(reason);
     if (!why.success)
       throw new PebbleError('IMPROVEMENT.INVALID_INPUT', 'Say why it is dropped, in a few words.');
@@ -814,16 +821,55 @@ export class ImprovementService {
     return parsed.data;
   }
 
+  /**
+   * The improvement a form is about, once the user may submit that form: channels call it
+   * before opening one, so nobody fills in a form that would be refused.
+   */
+  async formFor(
+    workspace: Workspace,
+    user: ImprovementActor,
+    number: number,
+    form: ImprovementForm,
+  ): Promise<Improvement> {
+    const improvement = await this.get(workspace, number);
+    switch (form) {
+      case 'propose-date':
+      case 'decline':
+        this.assertAsked(improvement, user);
+        break;
+      case 'done':
+        await this.assertOwnerOrLead(workspace, improvement, user, 'mark done');
+        break;
+      case 'change-date':
+        await this.assertOwnerOrLead(workspace, improvement, user, 'change the date of');
+        break;
+      case 'extend':
+        await this.assertLead(workspace, user, 'extend an improvement');
+        break;
+      case 'reassign':
+        await this.assertLead(workspace, user, 'reassign an improvement');
+        break;
+      case 'drop':
+        await this.assertLead(workspace, user, 'drop an improvement');
+        break;
+    }
+    return improvement;
+  }
+
   /** Throws IMPROVEMENT.NOT_ALLOWED unless the user is the sponsor or an admin. */
-  assertLead(workspace: Workspace, user: ImprovementActor, what: string): void {
-    if (!this.isLead(workspace, user))
+  async assertLead(workspace: Workspace, user: ImprovementActor, what: string): Promise<void> {
+    if (!(await this.isLead(workspace, user)))
       throw new PebbleError(
         'IMPROVEMENT.NOT_ALLOWED',
         `Only the executive sponsor and Pebblebot admins can ${what}.`,
       );
   }
 
-  private assertAsked(improvement: Improvement, user: ImprovementActor): void {
+  /**
+   * Throws unless the improvement was offered to the user and awaits their answer; channels
+   * call it before opening the owner's forms (propose a date, decline).
+   */
+  assertAsked(improvement: Improvement, user: ImprovementActor): void {
     if (improvement.ownerId !== user.userId)
       throw new PebbleError(
         'IMPROVEMENT.NOT_OWNER',
@@ -836,12 +882,16 @@ export class ImprovementService {
       );
   }
 
-  private assertOwnerOrLead(
+  /**
+   * Throws unless the user owns the improvement (accepted) or steers it (sponsor, admins);
+   * channels call it before opening the owner's forms (change the date).
+   */
+  async assertOwnerOrLead(
     workspace: Workspace,
     improvement: Improvement,
     user: ImprovementActor,
     what: string,
-  ): void {
+  ): Promise<void> {
     if (improvement.ownerId === user.userId) {
       if (improvement.ownerPending)
         throw new PebbleError(
@@ -850,7 +900,7 @@ export class ImprovementService {
         );
       return;
     }
-    if (!this.isLead(workspace, user))
+    if (!(await this.isLead(workspace, user)))
       throw new PebbleError(
         'IMPROVEMENT.NOT_OWNER',
         `Only the owner of ${ref(improvement.number)}, the sponsor or an admin can ${what} it.`,

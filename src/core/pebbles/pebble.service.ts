@@ -360,13 +360,18 @@ export class PebbleService {
     return updated;
   }
 
-  /** Sets details after the report (reporter's modal, triage's severity or journey). */
+  /**
+   * Triage sets details after the report (severity, journey stage): they decide whether a
+   * pebble can go to the council, so only triagers may. The reporter revises through
+   * `reviseReport`.
+   */
   async updateDetails(
     workspace: Workspace,
     user: UserContext,
     number: number,
     patch: Partial<PebbleDetails>,
   ): Promise<Pebble> {
+    await this.requireTriager(workspace, user, 'change the severity or journey stage of a pebble');
     const pebble = await this.get(workspace, number);
     if ('anonymous' in patch && pebble.reporter.userId !== user.userId) {
       throw new PebbleError(
@@ -481,7 +486,7 @@ export class PebbleService {
     number: number,
     reason: string,
   ): Promise<ClosedResult> {
-    this.assertTriager(workspace, user, 'decline a pebble');
+    await this.requireTriager(workspace, user, 'decline a pebble');
     const why = cleanText(reason).trim();
     if (!why) throw new PebbleError('PEBBLE.INVALID_INPUT', 'Say why the pebble is declined.');
     const pebble = await this.transition(workspace, user, number, 'declined', { reason: why });
@@ -499,7 +504,7 @@ export class PebbleService {
     number: number,
     of: number,
   ): Promise<DuplicateResult> {
-    this.assertTriager(workspace, user, 'mark a pebble as a duplicate');
+    await this.requireTriager(workspace, user, 'mark a pebble as a duplicate');
     let original = await this.get(workspace, of);
     if (original.status === 'duplicate' && original.duplicateOf) {
       original = await this.get(workspace, original.duplicateOf);
@@ -547,13 +552,32 @@ export class PebbleService {
     });
   }
 
-  private assertTriager(workspace: Workspace, user: UserContext, what: string): void {
-    if (!isWorkspaceAdmin(workspace, user)) {
+  /**
+   * Throws WORKSPACE.NOT_ADMIN unless the user may take triage decisions (today: Pebblebot
+   * admins). Channels call it before opening a triage form nobody else could submit.
+   */
+  async requireTriager(workspace: Workspace, user: UserContext, what: string): Promise<void> {
+    if (!(await isWorkspaceAdmin(workspace, user))) {
       throw new PebbleError(
         'WORKSPACE.NOT_ADMIN',
         `Only Pebblebot admins can ${what}. Ask a workspace admin, or one listed in /pebble config.`,
       );
     }
+  }
+
+  /**
+   * The pebble, once the user is its reporter (who alone revises it); channels call it before
+   * opening the details form.
+   */
+  async requireReporter(workspace: Workspace, user: UserContext, number: number): Promise<Pebble> {
+    const pebble = await this.get(workspace, number);
+    if (pebble.reporter.userId !== user.userId) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `Only the reporter of ${shortId(number)} can change its details.`,
+      );
+    }
+    return pebble;
   }
 
   /** Hides or shows the reporter's name; only the reporter may change it. */

@@ -108,12 +108,22 @@ export function catalogStages(
 }
 
 /**
+ * The person acting, as far as a role rule needs them. The platform's admin flag may be known
+ * already (`platformAdmin`) or asked for lazily (`resolvePlatformAdmin`, e.g. Slack's
+ * users.info, which is slow): only a rule that needs it calls it.
+ */
+export interface RoleSubject {
+  userId: string;
+  platformAdmin?: boolean;
+  resolvePlatformAdmin?: () => Promise<boolean>;
+}
+
+/**
  * Who administers Pebblebot in a workspace: the platform's own admins and owners, and the
  * people listed in the settings. Admins configure the bot and take triage decisions.
  */
-export function isWorkspaceAdmin(
-  workspace: Workspace,
-  user: { userId: string; platformAdmin?: boolean },
-): boolean {
-  return user.platformAdmin === true || workspace.settings.admins.includes(user.userId);
+export async function isWorkspaceAdmin(workspace: Workspace, user: RoleSubject): Promise<boolean> {
+  if (workspace.settings.admins.includes(user.userId)) return true;
+  if (user.platformAdmin !== undefined) return user.platformAdmin;
+  return (await user.resolvePlatformAdmin?.()) === true;
 }

@@ -11,13 +11,18 @@ import {
   type WorkspaceSettings,
 } from './workspace.model.js';
 
-/** The person acting, resolved once per request by the channel. */
+/**
+ * The person acting, resolved once per request by the channel. Services decide what they may
+ * do; the channel only says who they are and, when the platform knows, how to ask for its role.
+ */
 export interface UserContext {
   userId: string;
   name?: string;
   team?: string;
-  /** True when the platform says this user administers the workspace. */
+  /** True when the platform says this user administers the workspace (undefined: not asked). */
   platformAdmin?: boolean;
+  /** Asks the platform whether the user administers the workspace; only rules that need it call it. */
+  resolvePlatformAdmin?: () => Promise<boolean>;
 }
 
 export class WorkspaceService {
@@ -50,8 +55,22 @@ export class WorkspaceService {
     return workspace;
   }
 
-  isAdmin(workspace: Workspace, user: UserContext): boolean {
+  /** Whether the user administers Pebblebot here (what they see, e.g. the Home tab's admin part). */
+  isAdmin(workspace: Workspace, user: UserContext): Promise<boolean> {
     return isWorkspaceAdmin(workspace, user);
+  }
+
+  /** Throws WORKSPACE.NOT_ADMIN unless the user administers Pebblebot in this workspace. */
+  async requireAdmin(
+    workspace: Workspace,
+    user: UserContext,
+    what = 'change Pebblebot settings',
+  ): Promise<void> {
+    if (!(await this.isAdmin(workspace, user)))
+      throw new PebbleError(
+        'WORKSPACE.NOT_ADMIN',
+        `Only Pebblebot admins can ${what}. Ask a workspace admin, or ask to be added with \`/pebble config admins\`.`,
+      );
   }
 
   /** Changes settings (admins only), validating the result and recording who changed what. */
@@ -60,12 +79,7 @@ export class WorkspaceService {
     user: UserContext,
     patch: Partial<WorkspaceSettings>,
   ): Promise<Workspace> {
-    if (!this.isAdmin(workspace, user)) {
-      throw new PebbleError(
-        'WORKSPACE.NOT_ADMIN',
-        'Only workspace admins can change Pebblebot settings.',
-      );
-    }
+    await this.requireAdmin(workspace, user);
     const parsed = WorkspaceSettingsSchema.partial().safeParse(patch);
     if (!parsed.success) {
       throw new PebbleError(

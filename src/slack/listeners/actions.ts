@@ -45,7 +45,11 @@ export function registerActions(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const pebble = await pebbles.get(ctx.workspace, pebbleNumber(action.value));
+    const pebble = await pebbles.requireReporter(
+      ctx.workspace,
+      ctx.user,
+      pebbleNumber(action.value),
+    );
     await deps.gateway.openView(
       action.triggerId,
       reportModal(

@@ -24,9 +24,12 @@ export function registerAppHome(r: Registrar, deps: SlackDeps): void {
       command: SLASH_COMMAND,
     });
     // Admins get the council section right below the Report button, within the block budget.
-    // (The user's role comes from the users.info the context already made for this event.)
-    const user = await ctx.withRole().catch(() => ctx.user);
-    if (deps.services.workspaces.isAdmin(ctx.workspace, user)) {
+    // (The user's role comes from the users.info the context already made for this event; if
+    // Slack cannot say, the Home tab shows what everyone sees.)
+    const admin = await deps.services.workspaces
+      .isAdmin(ctx.workspace, ctx.user)
+      .catch(() => false);
+    if (admin) {
       const votes = await deps.services.council.openVotes(ctx.workspace);
       const at = view.blocks.findIndex((b) => b.type === 'actions') + 1;
       const council = councilHomeBlocks(ctx.workspace.settings, votes);
@@ -39,7 +42,10 @@ export function registerAppHome(r: Registrar, deps: SlackDeps): void {
       );
     }
     // The sponsor and admins also see planned improvements nobody owns yet, to assign them.
-    if (deps.services.improvements.isLead(ctx.workspace, user)) {
+    const lead =
+      admin ||
+      (await deps.services.improvements.isLead(ctx.workspace, ctx.user).catch(() => false));
+    if (lead) {
       const unowned = await deps.services.improvements.list(
         ctx.workspace,
         { status: ['planned'], hasOwner: false },

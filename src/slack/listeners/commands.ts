@@ -166,13 +166,9 @@ async function configure(
   command: Extract<PebbleCommand, { kind: 'config' }>,
 ): Promise<MessageView> {
   const { workspaces } = deps.services;
-  const user = await ctx.withRole();
-  if (!workspaces.isAdmin(ctx.workspace, user)) {
-    throw new PebbleError(
-      'WORKSPACE.NOT_ADMIN',
-      'Only workspace admins can change Pebblebot settings. Ask one of them, or ask to be added with `/pebble config admins`.',
-    );
-  }
+  const user = ctx.user;
+  // Settings, even the summary, are for admins.
+  await workspaces.requireAdmin(ctx.workspace, user);
   const update = async (patch: Partial<WorkspaceSettings>) => {
     const updated = await workspaces.updateSettings(ctx.workspace, user, patch);
     ctx.forgetWorkspace();

@@ -293,7 +293,7 @@ async function propose(
   numbers: number[],
   answer: Answer,
 ): Promise<void> {
-  const result = await deps.services.council.propose(ctx.workspace, await ctx.withRole(), numbers);
+  const result = await deps.services.council.propose(ctx.workspace, ctx.user, numbers);
   deps.logger.info(
     { vote: ref(result.vote.number), pebbles: result.pebbles.length },
     'pebbles sent to the council',
@@ -323,18 +323,19 @@ export async function handleCouncilConfig(
       answer,
       noticeView(`${councilSettingsText(ctx.workspace.settings)}\n\n${COUNCIL_CONFIG_USAGE}`),
     );
-  const user = await ctx.withRole();
-  if (!deps.services.workspaces.isAdmin(ctx.workspace, user))
-    throw new PebbleError(
-      'WORKSPACE.NOT_ADMIN',
-      'Only Pebblebot admins can change the council. Ask a workspace admin.',
-    );
+  const user = ctx.user;
+  // Before joining a channel or looking up names for someone who may not change anything.
+  await deps.services.council.requireConfigurer(ctx.workspace, user);
   let patch = command.patch;
   let joined = true;
   if (command.joinChannel) joined = await deps.gateway.join(command.joinChannel);
   if (patch.members) patch = { ...patch, members: await withNames(deps, patch.members) };
   if (patch.addMembers) patch = { ...patch, addMembers: await withNames(deps, patch.addMembers) };
-  const { workspace, changes } = await deps.services.council.configure(ctx.workspace, user, patch);
+  const { workspace, changes, warning } = await deps.services.council.configure(
+    ctx.workspace,
+    user,
+    patch,
+  );
   ctx.forgetWorkspace();
   await deps.followUp.say(
     answer,
@@ -345,6 +346,7 @@ export async function handleCouncilConfig(
         (joined
           ? ''
           : ' The council channel is private: invite me there with `/invite @Pebblebot`.') +
+        (warning ? `\n\n:warning: ${warning}` : '') +
         `\n\n${councilSettingsText(workspace.settings)}`,
     ),
   );
@@ -394,12 +396,7 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     const [number, raw] = voteAndChoice(action.value);
     const option = VoteOptionSchema.safeParse(raw);
     if (!option.success) throw usage('That button is not a decision.');
-    const vote = await council().sponsorDecide(
-      ctx.workspace,
-      await ctx.withRole(),
-      number,
-      option.data,
-    );
+    const vote = await council().sponsorDecide(ctx.workspace, ctx.user, number, option.data);
     deps.logger.info({ vote: ref(vote.number) }, 'escalated vote decided');
     await deps.followUp.say(
       answerTo(action, ctx.user.userId, true),
@@ -417,7 +414,7 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     const [number, raw] = voteAndChoice(action.value);
     const improvement = z.coerce.number().int().positive().safeParse(raw);
     if (!improvement.success) throw usage('That choice does not name an improvement.');
-    const vote = await council().resolveWip(ctx.workspace, await ctx.withRole(), number, {
+    const vote = await council().resolveWip(ctx.workspace, ctx.user, number, {
       kind: 'displace',
       improvement: improvement.data,
     });
@@ -436,7 +433,7 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     const action = readAction(body);
     const number = parseVoteRef(action.value);
     if (!number) throw usage('That button does not name a council vote.');
-    await council().resolveWip(ctx.workspace, await ctx.withRole(), number, { kind: 'queue' });
+    await council().resolveWip(ctx.workspace, ctx.user, number, { kind: 'queue' });
     await deps.followUp.say(
       answerTo(action, ctx.user.userId, true),
       noticeView(
@@ -451,9 +448,7 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     const action = readAction(body);
     if (!action.triggerId) return;
     // NOTE: the trigger_id lives 3 s: the admin check comes from the cache or one users.info.
-    const user = await ctx.withRole();
-    if (!deps.services.workspaces.isAdmin(ctx.workspace, user))
-      throw new PebbleError('WORKSPACE.NOT_ADMIN', 'Only Pebblebot admins can change the council.');
+    await council().requireConfigurer(ctx.workspace, ctx.user);
     await deps.gateway.openView(action.triggerId, councilSettingsModal(ctx.workspace.settings));
   });
 
@@ -466,7 +461,8 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     await ack();
     const ctx = pebbleContext(context);
     if (!(await ctx.firstDelivery())) return;
-    const user = await ctx.withRole();
+    const user = ctx.user;
+    await council().requireConfigurer(ctx.workspace, user);
     const members = await withNames(
       deps,
       form.memberIds.map((userId) => {
@@ -474,15 +470,18 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
         return known ?? { userId };
       }),
     );
-    const { changes } = await council().configure(ctx.workspace, user, { ...form.patch, members });
+    const { changes, warning } = await council().configure(ctx.workspace, user, {
+      ...form.patch,
+      members,
+    });
     ctx.forgetWorkspace();
     if (form.patch.channel) await deps.gateway.join(form.patch.channel).catch(() => false);
     await deps.gateway.dm(
       body.user.id,
       noticeView(
-        changes.length
+        (changes.length
           ? `:white_check_mark: Council settings saved (${changes.length} change${changes.length === 1 ? '' : 's'}, recorded in the history).`
-          : 'Council settings: nothing changed.',
+          : 'Council settings: nothing changed.') + (warning ? `\n\n:warning: ${warning}` : ''),
       ),
     );
   });
@@ -493,8 +492,9 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     const action = readAction(body);
     const number = parseVoteRef(action.value);
     if (!number || !action.triggerId) throw usage('That button does not name a council vote.');
-    // NOTE: the trigger_id lives 3 s: the form opens first, the rights are checked on submit.
-    const vote = await council().getVote(ctx.workspace, number);
+    // NOTE: the trigger_id lives 3 s: members and the sponsor are known from the settings; only
+    // anyone else costs one users.info (cached) before the form opens.
+    const vote = await council().requireReasonGiver(ctx.workspace, ctx.user, number);
     await deps.gateway.openView(
       action.triggerId,
       councilReasonModal(number, vote.decision?.reason),
@@ -510,12 +510,7 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
     await ack();
     const ctx = pebbleContext(context);
     if (!(await ctx.firstDelivery())) return;
-    const vote = await council().explain(
-      ctx.workspace,
-      await ctx.withRole(),
-      form.vote,
-      form.reason,
-    );
+    const vote = await council().explain(ctx.workspace, ctx.user, form.vote, form.reason);
     await deps.gateway.dm(
       body.user.id,
       noticeView(

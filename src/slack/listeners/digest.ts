@@ -135,10 +135,9 @@ export async function handleDigestConfig(
   answer: Answer,
 ): Promise<void> {
   const command = parseDigestConfig(text);
-  const user = await ctx.withRole();
+  const user = ctx.user;
   const { workspaces } = deps.services;
-  if (!workspaces.isAdmin(ctx.workspace, user))
-    throw new PebbleError('WORKSPACE.NOT_ADMIN', 'Only Pebblebot admins can change the digest.');
+  await workspaces.requireAdmin(ctx.workspace, user, 'change the digest');
   if (command.kind === 'show')
     return deps.followUp.say(answer, digestSettingsView(ctx.workspace.settings, deps.command));
   const digest = DigestSettingsSchema.parse({ ...ctx.workspace.settings.digest, ...command.patch });

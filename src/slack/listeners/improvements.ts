@@ -8,7 +8,6 @@ import {
 import { SNOOZE_PERIODS, type SnoozePeriod } from '../../core/improvements/improvement.service.js';
 import { parsePebbleRef, shortId } from '../../core/pebbles/pebble.model.js';
 import { PebbleError } from '../../core/shared/errors.js';
-import type { UserContext } from '../../core/workspaces/workspace.service.js';
 import { ACTIONS } from '../../views/actions.js';
 import {
   improvementListView,
@@ -242,10 +241,6 @@ function answerTo(
 export function registerImprovements(r: Registrar, deps: SlackDeps): void {
   const { improvements } = deps.services;
 
-  /** The owner acts as themselves; anyone else is checked for their admin role. */
-  const actor = async (ctx: PebbleContext, improvement?: Improvement): Promise<UserContext> =>
-    improvement && improvement.ownerId === ctx.user.userId ? ctx.user : ctx.withRole();
-
   /** After a status change, the pebbles' triage cards show it (update in place). */
   const refreshCards = async (ctx: PebbleContext, improvement: Improvement) => {
     for (const pebble of await improvements.linkedPebbles(ctx.workspace, improvement))
@@ -292,7 +287,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'propose-date',
+    );
     await deps.gateway.openView(
       action.triggerId,
       proposeDateModal(improvement, formMeta(body, improvement.number)),
@@ -304,7 +304,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'decline',
+    );
     await deps.gateway.openView(
       action.triggerId,
       declineModal(improvement, formMeta(body, improvement.number)),
@@ -352,13 +357,7 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const action = readAction(body);
     const number = improvementNumber(action.value);
     const status = z.enum(['on-track', 'at-risk', 'blocked']).parse(action.value.split(':')[1]);
-    const current = await improvements.get(ctx.workspace, number);
-    const updated = await improvements.checkIn(
-      ctx.workspace,
-      await actor(ctx, current),
-      number,
-      status,
-    );
+    const updated = await improvements.checkIn(ctx.workspace, ctx.user, number, status);
     await deps.followUp.say(
       answerTo(action, ctx.user.userId),
       noticeView(
@@ -376,13 +375,7 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const period = z
       .enum(Object.keys(SNOOZE_PERIODS) as [SnoozePeriod, ...SnoozePeriod[]])
       .parse(action.value.split(':')[1]);
-    const current = await improvements.get(ctx.workspace, number);
-    const result = await improvements.snooze(
-      ctx.workspace,
-      await actor(ctx, current),
-      number,
-      period,
-    );
+    const result = await improvements.snooze(ctx.workspace, ctx.user, number, period);
     await deps.followUp.say(
       answerTo(action, ctx.user.userId),
       noticeView(
@@ -396,7 +389,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'done',
+    );
     await deps.gateway.openView(
       action.triggerId,
       doneModal(improvement, formMeta(body, improvement.number)),
@@ -407,10 +405,9 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const form = parseForm(view, {});
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
     const ctx = pebbleContext(context);
-    const current = await improvements.get(ctx.workspace, form.meta.n);
     // Done before the ack, so a refusal (already done, not the owner) shows in the form.
     const result = await improvements
-      .complete(ctx.workspace, await actor(ctx, current), form.meta.n, form.note)
+      .complete(ctx.workspace, ctx.user, form.meta.n, form.note)
       .catch(formError(ack, 'note'));
     if (!result) return;
     await ack();
@@ -427,7 +424,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'change-date',
+    );
     await deps.gateway.openView(
       action.triggerId,
       changeDateModal(improvement, formMeta(body, improvement.number), 'owner'),
@@ -441,7 +443,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'extend',
+    );
     await deps.gateway.openView(
       action.triggerId,
       changeDateModal(improvement, formMeta(body, improvement.number), 'sponsor'),
@@ -455,7 +462,7 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
       const ctx = pebbleContext(context);
       const current = await improvements.get(ctx.workspace, form.meta.n);
       const moved = await improvements
-        .changeDate(ctx.workspace, await actor(ctx, current), form.meta.n, form.date!, form.note)
+        .changeDate(ctx.workspace, ctx.user, form.meta.n, form.date!, form.note)
         .catch(formError(ack, 'date'));
       if (!moved) return;
       await ack();
@@ -473,7 +480,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'reassign',
+    );
     await deps.gateway.openView(
       action.triggerId,
       reassignModal(improvement, formMeta(body, improvement.number)),
@@ -484,12 +496,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const form = parseForm(view, { owner: true, date: true });
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
     const ctx = pebbleContext(context);
-    const lead = await ctx.withRole();
-    if (!improvements.isLead(ctx.workspace, lead))
-      return ack({
-        response_action: 'errors',
-        errors: { owner: 'Only the executive sponsor and Pebblebot admins can reassign.' },
-      });
+    const lead = ctx.user;
+    // Before asking Slack about the new owner for someone who may not reassign.
+    const allowed = await improvements
+      .assertLead(ctx.workspace, lead, 'reassign an improvement')
+      .then(() => true, formError(ack, 'owner'));
+    if (!allowed) return;
     const owner = await deps.gateway.user(form.owner!).catch(() => undefined);
     const assigned = await improvements
       .assign(ctx.workspace, lead, form.meta.n, {
@@ -514,7 +526,12 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     const action = readAction(body);
     if (!action.triggerId) return;
-    const improvement = await improvements.get(ctx.workspace, improvementNumber(action.value));
+    const improvement = await improvements.formFor(
+      ctx.workspace,
+      ctx.user,
+      improvementNumber(action.value),
+      'drop',
+    );
     await deps.gateway.openView(
       action.triggerId,
       dropModal(improvement, formMeta(body, improvement.number)),
@@ -525,9 +542,8 @@ export function registerImprovements(r: Registrar, deps: SlackDeps): void {
     const form = parseForm(view, { note: true });
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
     const ctx = pebbleContext(context);
-    const lead = await ctx.withRole();
     const dropped = await improvements
-      .drop(ctx.workspace, lead, form.meta.n, form.note!)
+      .drop(ctx.workspace, ctx.user, form.meta.n, form.note!)
       .catch(formError(ack, 'note'));
     if (!dropped) return;
     await ack();
@@ -623,8 +639,9 @@ export async function handleImprovementCommand(
         }),
       );
     case 'assign': {
-      const lead = await ctx.withRole();
-      improvements.assertLead(ctx.workspace, lead, 'assign an improvement');
+      const lead = ctx.user;
+      // Before asking Slack about the owner for someone who may not assign.
+      await improvements.assertLead(ctx.workspace, lead, 'assign an improvement');
       // The owner's time zone (nudges follow it) and name, from their Slack profile.
       const owner = await deps.gateway.user(command.ownerId).catch(() => undefined);
       const assigned = await improvements.assign(ctx.workspace, lead, command.number, {
@@ -643,8 +660,7 @@ export async function handleImprovementCommand(
       );
     }
     case 'update': {
-      const current = await improvements.get(ctx.workspace, command.number);
-      const user = current.ownerId === ctx.user.userId ? ctx.user : await ctx.withRole();
+      const user = ctx.user;
       if (command.status === 'done') {
         const result = await improvements.complete(
           ctx.workspace,
@@ -679,7 +695,7 @@ export async function handleImprovementCommand(
     }
     case 'date': {
       const current = await improvements.get(ctx.workspace, command.number);
-      const user = current.ownerId === ctx.user.userId ? ctx.user : await ctx.withRole();
+      const user = ctx.user;
       const moved = await improvements.changeDate(
         ctx.workspace,
         user,
@@ -694,7 +710,7 @@ export async function handleImprovementCommand(
       );
     }
     case 'new': {
-      const lead = await ctx.withRole();
+      const lead = ctx.user;
       const created = await improvements.createFromPebbles(ctx.workspace, lead, {
         title: command.title,
         pebbleNumbers: command.pebbles,
@@ -706,7 +722,7 @@ export async function handleImprovementCommand(
       );
     }
     case 'sponsor': {
-      const admin = await ctx.withRole();
+      const admin = ctx.user;
       await workspaces.updateSettings(ctx.workspace, admin, {
         sponsor: command.userId ?? undefined,
       });

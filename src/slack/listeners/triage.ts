@@ -1,9 +1,8 @@
 import { shortId } from '../../core/pebbles/pebble.model.js';
-import { PebbleError } from '../../core/shared/errors.js';
 import { ACTIONS } from '../../views/actions.js';
 import { noticeView } from '../../views/pebble.view.js';
 import { declinedNoticeView, duplicateNoticeView } from '../../views/triage.view.js';
-import { pebbleContext, type PebbleContext } from '../context.js';
+import { pebbleContext } from '../context.js';
 import {
   DECLINE_CALLBACK_ID,
   declineModal,
@@ -14,18 +13,6 @@ import {
 } from '../triage-modals.js';
 import { numberAndChoice, pebbleNumber, readAction } from './action-payload.js';
 import type { ActionArgs, Registrar, SlackDeps, ViewArgs } from './registry.js';
-
-/** Triage decisions are for admins: say so before opening a form they could not submit. */
-async function triager(deps: SlackDeps, ctx: PebbleContext, what: string) {
-  const user = await ctx.withRole();
-  if (!deps.services.workspaces.isAdmin(ctx.workspace, user)) {
-    throw new PebbleError(
-      'WORKSPACE.NOT_ADMIN',
-      `Only Pebblebot admins can ${what}. Workspace admins can add people with \`/pebble config admins\`.`,
-    );
-  }
-  return user;
-}
 
 /** The triage card's controls and the decline / duplicate forms. */
 export function registerTriage(r: Registrar, deps: SlackDeps): void {
@@ -59,7 +46,8 @@ export function registerTriage(r: Registrar, deps: SlackDeps): void {
     await ack();
     const ctx = pebbleContext(context);
     const action = readAction(body);
-    await triager(deps, ctx, 'decline a pebble');
+    // Said before opening a form they could not submit.
+    await pebbles.requireTriager(ctx.workspace, ctx.user, 'decline a pebble');
     const pebble = await pebbles.get(ctx.workspace, pebbleNumber(action.value));
     if (action.triggerId) await deps.gateway.openView(action.triggerId, declineModal(pebble));
   });
@@ -68,7 +56,7 @@ export function registerTriage(r: Registrar, deps: SlackDeps): void {
     await ack();
     const ctx = pebbleContext(context);
     const action = readAction(body);
-    await triager(deps, ctx, 'mark a pebble as a duplicate');
+    await pebbles.requireTriager(ctx.workspace, ctx.user, 'mark a pebble as a duplicate');
     const pebble = await pebbles.get(ctx.workspace, pebbleNumber(action.value));
     if (action.triggerId) await deps.gateway.openView(action.triggerId, duplicateModal(pebble));
   });
@@ -82,8 +70,12 @@ export function registerTriage(r: Registrar, deps: SlackDeps): void {
     await ack();
     const ctx = pebbleContext(context);
     if (!(await ctx.firstDelivery())) return;
-    const user = await ctx.withRole();
-    const { pebble, notify } = await pebbles.decline(ctx.workspace, user, form.number, form.reason);
+    const { pebble, notify } = await pebbles.decline(
+      ctx.workspace,
+      ctx.user,
+      form.number,
+      form.reason,
+    );
     deps.logger.info({ pebble: shortId(pebble.number) }, 'pebble declined');
     await deps.followUp.refreshCard(ctx.workspace, pebble);
     if (!pebble.triageCard)
@@ -110,8 +102,7 @@ export function registerTriage(r: Registrar, deps: SlackDeps): void {
     }
     await ack();
     if (!(await ctx.firstDelivery())) return;
-    const user = await ctx.withRole();
-    const result = await pebbles.markDuplicate(ctx.workspace, user, form.number, form.of);
+    const result = await pebbles.markDuplicate(ctx.workspace, ctx.user, form.number, form.of);
     deps.logger.info(
       {
         pebble: shortId(result.pebble.number),

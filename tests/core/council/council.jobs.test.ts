@@ -7,6 +7,7 @@ import { createServices, type Services } from '../../../src/services.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { admin, FakeGateway, member, setUpCouncil, triagedPebble } from './fakes.js';
+import { TEST_BALLOT_SECRET } from '../../helpers/services.js';
 
 const MINUTE = 60_000;
 let store: Store;
@@ -20,7 +21,7 @@ beforeEach(async () => {
   });
   vi.setSystemTime(new Date('2026-01-05T09:00:00Z'));
   store = await openEmbeddedStore();
-  services = createServices(store, systemClock);
+  services = createServices(store, systemClock, { ballotSecret: TEST_BALLOT_SECRET });
   services.council.connect('slack', { gateway: new FakeGateway() });
 });
 

@@ -7,7 +7,7 @@ import { isPebbleError } from '../../../src/core/shared/errors.js';
 import { createServices, type Services } from '../../../src/services.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../../src/store/store.port.js';
-import { makeServices } from '../../helpers/services.js';
+import { makeServices, TEST_BALLOT_SECRET } from '../../helpers/services.js';
 import {
   admin,
   FakeGateway,
@@ -363,7 +363,7 @@ describe('closing', () => {
     dirs.push(dir);
     const clock = new FakeClock('2026-01-05T09:00:00Z');
     let store = await openEmbeddedStore({ dataDir: dir });
-    let services = createServices(store, clock);
+    let services = createServices(store, clock, { ballotSecret: TEST_BALLOT_SECRET });
     let workspace = await services.workspaces.ensure('slack', 'T1');
     workspace = await setUpCouncil(services, workspace);
     const pebble = await triagedPebble(services, workspace);
@@ -377,7 +377,7 @@ describe('closing', () => {
     clock.set('2026-01-08T09:05:00Z');
     store = await openEmbeddedStore({ dataDir: dir });
     stores.push(store);
-    services = createServices(store, clock);
+    services = createServices(store, clock, { ballotSecret: TEST_BALLOT_SECRET });
     const result = await services.council.sweep();
     expect(result.closed).toBe(1);
     const closed = await services.council.getVote(workspace, vote.number);

@@ -109,7 +109,7 @@ describe('PebbleService triage decisions', () => {
 
   it('lists the pebbles a user supported, and open pebbles per stage', async () => {
     const { services, workspace } = await withPebbles();
-    await services.pebbles.updateDetails(workspace, alice, 1, {
+    await services.pebbles.updateDetails(workspace, admin, 1, {
       journey: 'customer',
       stage: 'buy',
     });
@@ -126,7 +126,7 @@ describe('PebbleService triage decisions', () => {
 describe('PebbleService.reviseReport and anonymity', () => {
   it('lets only the reporter revise, sets and clears fields, and shortens oversized text', async () => {
     const { services, workspace } = await withPebbles();
-    await services.pebbles.updateDetails(workspace, alice, 1, { segment: 'SMB', severity: 2 });
+    await services.pebbles.updateDetails(workspace, admin, 1, { segment: 'SMB', severity: 2 });
     const refused = await services.pebbles
       .reviseReport(workspace, bob, 1, { title: 'Mine now' })
       .catch((e: unknown) => e);
@@ -145,9 +145,37 @@ describe('PebbleService.reviseReport and anonymity', () => {
   it('refuses an anonymity change through updateDetails from anyone but the reporter', async () => {
     const { services, workspace } = await withPebbles();
     const refused = await services.pebbles
-      .updateDetails(workspace, bob, 2, { anonymous: false })
+      .updateDetails(workspace, admin, 2, { anonymous: false })
       .catch((e: unknown) => e);
     expect(isPebbleError(refused, 'PEBBLE.INVALID_INPUT')).toBe(true);
+  });
+
+  it('lets only triagers set severity and journey stage, and records nothing otherwise', async () => {
+    const { services, workspace } = await withPebbles();
+    const before = await services.pebbles.get(workspace, 1);
+    for (const user of [alice, bob]) {
+      const refused = await services.pebbles
+        .updateDetails(workspace, user, 1, { severity: 4, journey: 'customer', stage: 'buy' })
+        .catch((e: unknown) => e);
+      expect(isPebbleError(refused, 'WORKSPACE.NOT_ADMIN')).toBe(true);
+    }
+    expect(await services.pebbles.get(workspace, 1)).toEqual(before);
+    // An admin listed in the settings, and one the platform names when asked.
+    await services.workspaces.updateSettings(workspace, admin, { admins: [carol.userId] });
+    const fresh = await services.workspaces.get(workspace.id);
+    await services.pebbles.updateDetails(fresh, carol, 1, { severity: 3 });
+    const asked: string[] = [];
+    const platformAdmin = {
+      userId: 'U_OWNER',
+      resolvePlatformAdmin: () => {
+        asked.push('U_OWNER');
+        return Promise.resolve(true);
+      },
+    };
+    const updated = await services.pebbles.updateDetails(fresh, platformAdmin, 1, { severity: 4 });
+    expect(updated.severity).toBe(4);
+    expect(asked).toEqual(['U_OWNER']);
+    expect(updated.history.slice(-2).map((h) => h.actor)).toEqual([carol.userId, 'U_OWNER']);
   });
 
   it('names each stakeholder once, without the one acting', async () => {

@@ -39,7 +39,7 @@ describe('WorkspaceService', () => {
     const { services, workspace } = await makeServices();
     await expect(
       services.workspaces.updateSettings(workspace, bob, { triageChannel: 'C1' }),
-    ).rejects.toThrow('Only workspace admins');
+    ).rejects.toThrow('Only Pebblebot admins');
     await expect(
       services.workspaces.updateSettings(
         workspace,
