@@ -19,7 +19,12 @@ import { checkEnvelope, parseRawBody } from './envelope.js';
 import { FollowUp } from './follow-up.js';
 import { createSlackChatGateway } from './chat-gateway.js';
 import { SlackCouncilDirectory } from './council-modal.js';
-import { slackErrorCode, SlackGateway } from './gateway.js';
+import {
+  createAnsweringClient,
+  slackErrorCode,
+  SlackGateway,
+  type AnsweringClientOptions,
+} from './gateway.js';
 import { registerListeners } from './listeners/index.js';
 import { SLASH_COMMAND } from './listeners/commands.js';
 import { createRegistrar, type ListenerIds, type SlackDeps } from './listeners/registry.js';
@@ -35,6 +40,8 @@ const FATAL_AUTH_ERRORS = ['invalid_auth', 'not_authed', 'account_inactive', 'to
 export interface SlackChannelOptions {
   /** Web API client options on top of the defaults (tests turn retries off). */
   clientOptions?: webApi.WebClientOptions;
+  /** Bounds of the client that answers people (request timeout, concurrency). */
+  answering?: AnsweringClientOptions;
   /** Socket Mode client options (tests turn reconnection off). */
   socketMode?: { autoReconnectEnabled?: boolean };
 }
@@ -149,7 +156,7 @@ export function createSlackChannel(
     logger: bolt,
     ...options.clientOptions,
   };
-  const client = new webApi.WebClient(botToken, clientOptions);
+  const client = createAnsweringClient(botToken, clientOptions, options.answering);
 
   let identity: Promise<{ botId?: string; botUserId: string }> | undefined;
   const botIdentity = () =>

@@ -237,16 +237,17 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
       const change = parsed;
       const done = await ackAfter(ack, async () => {
         if (!(await ctx.firstDelivery())) return undefined;
-        return change.kind === 'report'
-          ? {
-              report: await pebbles.report(
-                ctx.workspace,
-                ctx.user,
-                { text: slackToPlain(change.text), anonymous: change.anonymous },
-                { kind: 'slash', channelId: command.channel_id },
-              ),
-            }
-          : { support: await pebbles.support(ctx.workspace, ctx.user, change.number) };
+        if (change.kind === 'support')
+          return { support: await pebbles.support(ctx.workspace, ctx.user, change.number) };
+        const report = await pebbles.report(
+          ctx.workspace,
+          ctx.user,
+          { text: slackToPlain(change.text), anonymous: change.anonymous },
+          { kind: 'slash', channelId: command.channel_id },
+        );
+        // The card the pebble owes the triage channel is queued as durably as the pebble.
+        await deps.followUp.postTriageCard(ctx.workspace, report.pebble);
+        return { report };
       });
       if (done?.report) return deps.followUp.afterReport(ctx.workspace, done.report, answer);
       if (done?.support) {

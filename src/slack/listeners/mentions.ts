@@ -45,10 +45,12 @@ export function registerMentions(r: Registrar, deps: SlackDeps): void {
         authorId: mention.user,
       },
     );
-    await deps.gateway.post(
+    await deps.followUp.replyInThread(
+      ctx.workspace,
+      result.pebble,
       mention.channel,
-      recordedInThreadView(result.pebble, settings.reactionEmoji),
       mention.thread_ts ?? mention.ts,
+      recordedInThreadView(result.pebble, settings.reactionEmoji),
     );
     await deps.followUp.afterReport(ctx.workspace, result, {
       user: mention.user,

@@ -87,10 +87,12 @@ export function registerReactions(r: Registrar, deps: SlackDeps): void {
             ...(permalink ? { permalink } : {}),
           },
         );
-        await deps.gateway.post(
+        await deps.followUp.replyInThread(
+          ctx.workspace,
+          result.pebble,
           channel,
-          recordedInThreadView(result.pebble, settings.reactionEmoji),
           ts,
+          recordedInThreadView(result.pebble, settings.reactionEmoji),
         );
         await deps.followUp.afterReport(ctx.workspace, result, { user: reaction.user, channel });
         return;

@@ -47,7 +47,14 @@ export function registerReportForm(r: Registrar, deps: SlackDeps): void {
               sleep(PERMALINK_WAIT_MS, undefined, { ref: false }),
             ])
           : undefined;
-      return pebbles.report(ctx.workspace, ctx.user, details, sourceOf(meta, permalink));
+      const report = await pebbles.report(
+        ctx.workspace,
+        ctx.user,
+        details,
+        sourceOf(meta, permalink),
+      );
+      await deps.followUp.postTriageCard(ctx.workspace, report.pebble);
+      return report;
     });
     if (result) await deps.followUp.afterReport(ctx.workspace, result, tell);
   });
