@@ -11,6 +11,21 @@ import { TtlCache } from './ttl-cache.js';
 /** How long a delivery key is remembered; Slack retries within 5 minutes. */
 const DELIVERY_KEY_TTL_MS = 60 * 60_000;
 
+/**
+ * Events whose listeners store what the event asks for before it is acknowledged (see
+ * `processHoldingAck` in slack.channel.ts). Their stores are idempotent by content (the
+ * message a pebble comes from, one +1 per person), so a redelivery after a crash repeats the
+ * write harmlessly; their delivery claim is taken by the listener after the write, to guard
+ * only the answers that follow.
+ */
+export const EVENTS_STORED_BEFORE_ACK: ReadonlySet<string> = new Set([
+  'app_mention',
+  'reaction_added',
+]);
+
+/** The Bolt context property through which a held event acknowledgement is released. */
+export const ACKNOWLEDGE_PROPERTY = 'pebbleAcknowledge';
+
 /** Everything a listener needs about who is acting where, resolved once per request. */
 export interface PebbleContext {
   teamId: string;
@@ -24,6 +39,11 @@ export interface PebbleContext {
    * true the first time, false for a retry or a duplicate. Listeners call it after the ack.
    */
   firstDelivery(): Promise<boolean>;
+  /**
+   * Acknowledges an event held until what it asks for is stored (EVENTS_STORED_BEFORE_ACK);
+   * a no-op for everything else, which is acknowledged by its listener.
+   */
+  acknowledge(): Promise<void>;
   /** Drops the cached workspace after its settings changed. */
   forgetWorkspace(): void;
 }
@@ -72,6 +92,7 @@ const Identity = z.union([
       // Old payloads lack event_id: the event's own timestamp and author identify it.
       key: `event:${b.event_id ?? `${b.event.type}:${b.event.event_ts ?? b.event.ts}:${b.event.user}`}`,
       event: true,
+      eventType: b.event.type,
     })),
   z
     .looseObject({
@@ -149,17 +170,22 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       );
       let claimed: Promise<boolean> | undefined;
       const firstDelivery = () =>
-        (claimed ??= services.store.events.claim(
-          `slack:${teamId}:${key}`,
-          new Date(services.clock.now().getTime() + DELIVERY_KEY_TTL_MS),
-        ));
-      if (event && !(await firstDelivery())) {
-        logger.info(
-          { key: key.split(':')[0], retry: args.context.retryNum },
-          'duplicate Slack event ignored',
-        );
-        return;
-      }
+        (claimed ??= services.store.events
+          .claim(
+            `slack:${teamId}:${key}`,
+            new Date(services.clock.now().getTime() + DELIVERY_KEY_TTL_MS),
+          )
+          .then((first) => {
+            if (!first && event)
+              logger.info(
+                { key: key.split(':')[0], retry: args.context.retryNum },
+                'duplicate Slack event ignored',
+              );
+            return first;
+          }));
+      const eventType = 'eventType' in identity.data ? identity.data.eventType : undefined;
+      const claimedByListener = eventType !== undefined && EVENTS_STORED_BEFORE_ACK.has(eventType);
+      if (event && !claimedByListener && !(await firstDelivery())) return;
       if (!userId) {
         await args.next();
         return;
@@ -180,6 +206,10 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
         user,
         withRole: async () => ({ ...user, platformAdmin: (await slackUser(teamId, userId)).admin }),
         firstDelivery,
+        acknowledge: () => {
+          const held = (args.context as Record<string, unknown>)[ACKNOWLEDGE_PROPERTY];
+          return typeof held === 'function' ? (held as () => Promise<void>)() : Promise.resolve();
+        },
         forgetWorkspace: () => workspaces.delete(teamId),
       };
       (args.context as { pebble?: PebbleContext }).pebble = ctx;

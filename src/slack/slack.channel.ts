@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { boltLogger } from './bolt-logger.js';
-import { contextMiddleware } from './context.js';
+import { ACKNOWLEDGE_PROPERTY, contextMiddleware, EVENTS_STORED_BEFORE_ACK } from './context.js';
 import { checkEnvelope, parseRawBody } from './envelope.js';
 import { FollowUp } from './follow-up.js';
 import { createSlackChatGateway } from './chat-gateway.js';
@@ -87,6 +87,41 @@ function inFlightTracker() {
           new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
         ]);
   return { middleware, drained };
+}
+
+/** How long an event's acknowledgement may wait for its write; Slack retries after 3 s. */
+const EVENT_ACK_DEADLINE_MS = 2_500;
+
+/**
+ * Runs an event through the app, holding its acknowledgement when its listener stores what it
+ * asks for (a pebble from a mention or reaction, a +1): Bolt acknowledges events before any
+ * listener runs, and Slack redelivers an event only when it was not acknowledged, so sending
+ * the ack once the write is done (PebbleContext.acknowledge), when the listener ends, or at the
+ * deadline, whichever comes first, is what lets a crash lose nothing acknowledged.
+ */
+async function processHoldingAck(app: App, event: ReceiverEvent): Promise<void> {
+  const body = event.body as { type?: unknown; event?: { type?: unknown } };
+  const type = typeof body.event?.type === 'string' ? body.event.type : '';
+  if (body.type !== 'event_callback' || !EVENTS_STORED_BEFORE_ACK.has(type)) {
+    await app.processEvent(event);
+    return;
+  }
+  let sent: Promise<void> | undefined;
+  const acknowledge = () => (sent ??= event.ack());
+  const deadline = setTimeout(
+    () => void acknowledge().catch(() => undefined),
+    EVENT_ACK_DEADLINE_MS,
+  );
+  try {
+    await app.processEvent({
+      ...event,
+      ack: () => Promise.resolve(),
+      customProperties: { ...event.customProperties, [ACKNOWLEDGE_PROPERTY]: acknowledge },
+    });
+  } finally {
+    clearTimeout(deadline);
+    await acknowledge();
+  }
 }
 
 /**
@@ -238,10 +273,13 @@ export function createSlackChannel(
           await event.ack();
           return;
         }
-        await app.processEvent(event);
+        await processHoldingAck(app, event);
       },
     } as unknown as App);
   }
+  httpReceiver?.init({
+    processEvent: (event: ReceiverEvent) => processHoldingAck(app, event),
+  } as unknown as App);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
