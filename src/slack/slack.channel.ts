@@ -89,8 +89,14 @@ function inFlightTracker() {
   return { middleware, drained };
 }
 
-/** How long an event's acknowledgement may wait for its write; Slack retries after 3 s. */
-const EVENT_ACK_DEADLINE_MS = 2_500;
+/**
+ * How long an event's acknowledgement may wait for its write.
+ * NOTE: Slack redelivers an event not acknowledged within 3 s. Past that, holding on is still
+ * right: the listeners that hold their ack are idempotent by content, so a redelivery that
+ * meets the first still at work adds nothing, while an ack sent before the write would let a
+ * crash lose the event. The deadline only bounds how long a response is kept open.
+ */
+const EVENT_ACK_DEADLINE_MS = 10_000;
 
 /**
  * Runs an event through the app, holding its acknowledgement when its listener stores what it
@@ -212,6 +218,9 @@ export function createSlackChannel(
         logger: bolt,
         // NOTE: Slack waits 3 s for the acknowledgement: it is sent before the listener's work.
         processBeforeResponse: false,
+        // Bolt answers 404 to what is not acknowledged in 3 s; events held for their write
+        // (processHoldingAck) have their own, longer deadline.
+        unhandledRequestTimeoutMillis: EVENT_ACK_DEADLINE_MS + 1_000,
       });
   const socketReceiver = socket
     ? new SocketModeReceiver({

@@ -91,6 +91,42 @@ async function slash(bot: Bot, text: string, user: string, responseUrl: string):
   return response.status;
 }
 
+/** A signed `app_mention` event, as Slack sends it. */
+async function mention(bot: Bot, text: string, i: number): Promise<number> {
+  const ts = `1700000000.${String(i).padStart(6, '0')}`;
+  const body = JSON.stringify({
+    token: 'legacy',
+    team_id: TEAM,
+    api_app_id: 'A0PEBBLE',
+    type: 'event_callback',
+    event_id: `Ev0CRASH${i}`,
+    event_time: 1700000000,
+    authorizations: [{ team_id: TEAM, user_id: 'UBOT', is_bot: true }],
+    event: {
+      type: 'app_mention',
+      user: `U0MEN${i}`,
+      text: `<@UBOT> ${text}`,
+      channel: 'C0GENERAL1',
+      ts,
+      event_ts: ts,
+    },
+  });
+  const now = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${now}:${body}`).digest('hex')}`;
+  const response = await fetch(bot.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(now),
+      'x-slack-signature': signature,
+    },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 /**
  * Fires `count` requests at once and SIGKILLs the bot after `killAfter` acknowledgements;
  * returns the indexes of the requests that were acknowledged (HTTP 200).
@@ -153,6 +189,24 @@ describe('Slack: a request the bot acknowledged survives a crash', () => {
     });
     const lost = acked.filter((i) => !titles.has(text(i)));
     expect(lost, `${lost.length} of ${acked.length} acknowledged reports lost`).toEqual([]);
+  }, 180_000);
+
+  it('stores every acknowledged @mention report before a kill -9 mid-burst', async () => {
+    dir = tempDir('pebblebot-ack-crash-');
+    fake = new FakeSlackApi();
+    const api = await fake.start();
+    const bot = await startBot(dir, api);
+    const text = (i: number) => `crash-mention-${String(i).padStart(3, '0')} the wiki is down`;
+
+    const acked = await burstThenKill(bot, BURST, KILL_AFTER, (i) => mention(bot, text(i), i));
+    expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER);
+
+    const titles = await afterRestart(dir, api, async (store) => {
+      const page = await store.pebbles.list(WORKSPACE, {}, { limit: 1_000 });
+      return new Set(page.items.map((p) => p.title));
+    });
+    const lost = acked.filter((i) => !titles.has(text(i)));
+    expect(lost, `${lost.length} of ${acked.length} acknowledged mentions lost`).toEqual([]);
   }, 180_000);
 
   it('stores every acknowledged /pebble +1 before a kill -9 mid-burst', async () => {
