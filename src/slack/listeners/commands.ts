@@ -245,8 +245,6 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
           { text: slackToPlain(change.text), anonymous: change.anonymous },
           { kind: 'slash', channelId: command.channel_id },
         );
-        // The card the pebble owes the triage channel is queued as durably as the pebble.
-        await deps.followUp.postTriageCard(ctx.workspace, report.pebble);
         return { report };
       });
       if (done?.report) return deps.followUp.afterReport(ctx.workspace, done.report, answer);

@@ -53,7 +53,6 @@ export function registerReportForm(r: Registrar, deps: SlackDeps): void {
         details,
         sourceOf(meta, permalink),
       );
-      await deps.followUp.postTriageCard(ctx.workspace, report.pebble);
       return report;
     });
     if (result) await deps.followUp.afterReport(ctx.workspace, result, tell);
