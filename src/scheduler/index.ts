@@ -53,6 +53,7 @@ export function startScheduler(options: {
     logger,
     worker: instanceId,
     gatewayFor: (workspaceId) => gateways.get(workspaceId.split(':')[0] ?? ''),
+    onDelivered: (message, ref) => services.outbox.delivered(message, ref),
   });
   const scheduler = new Scheduler({
     store: services.store,

@@ -18,6 +18,7 @@ import type { Store } from '../store/store.port.js';
  */
 export class StoreOutbox implements OutboxPort {
   private readonly listeners = new Set<() => void>();
+  private readonly deliveredHandlers = new Map<string, DeliveredHandler>();
 
   constructor(
     private readonly store: Store,
@@ -45,7 +46,28 @@ export class StoreOutbox implements OutboxPort {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /** Asks for a delivery round now, as a new message does (after Slack is back, in tests). */
+  wake(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Registers what follows the delivery of one kind of message (a triage card records where
+   * it was posted, to be updated in place later). One handler per kind.
+   */
+  onDelivered(kind: string, handler: DeliveredHandler): void {
+    this.deliveredHandlers.set(kind, handler);
+  }
+
+  /** Runs the handler of the message's kind; the dispatcher calls it before marking it sent. */
+  async delivered(message: OutboxMessage, ref: MessageRef): Promise<void> {
+    await this.deliveredHandlers.get(message.kind)?.(message, ref);
+  }
 }
+
+/** What runs once a message of a kind has reached the platform (see StoreOutbox.onDelivered). */
+export type DeliveredHandler = (message: OutboxMessage, ref: MessageRef) => Promise<void>;
 
 export interface DispatcherOptions {
   store: Store;
@@ -64,8 +86,16 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Messages claimed per round. */
   batch?: number;
-  /** Attempts before a message is given up as failed. */
+  /**
+   * Attempts before a message is given up as failed; by default a message is retried until
+   * it is delivered or the platform refuses it for good.
+   */
   maxAttempts?: number;
+  /**
+   * Runs after a message reached the platform, before it is recorded as sent (so a crash in
+   * between runs it again once the message is found delivered). Its failure is logged only.
+   */
+  onDelivered?: (message: OutboxMessage, ref: MessageRef) => Promise<void>;
 }
 
 export interface DrainResult extends Record<string, number> {
@@ -81,12 +111,14 @@ export interface DrainResult extends Record<string, number> {
 export type DeliveryOutcome = 'sent' | 'recovered' | 'retried' | 'failed' | 'deferred';
 
 const NO_CHANNEL_RETRY_MS = 5 * 60_000;
-const BACKOFF_BASE_MS = 30_000;
-const BACKOFF_MAX_MS = 30 * 60_000;
+const BACKOFF_BASE_MS = 5_000;
+// A message owed during a platform outage goes out within about two minutes of its recovery:
+// the wait between attempts never exceeds a minute (plus jitter), and attempts never run out.
+const BACKOFF_MAX_MS = 60_000;
 /** How far before its creation a message is looked for, against clock skew between replicas. */
 const FIND_SENT_SKEW_MS = 60_000;
 
-/** Exponential back-off with jitter: 30 s, 1 min, 2 min … up to 30 min. */
+/** Exponential back-off with jitter: 5 s, 10 s, 20 s, 40 s, then every minute. */
 export function backoffMs(attempts: number): number {
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
@@ -109,7 +141,7 @@ export class OutboxDispatcher {
     this.claimMs = options.claimMs ?? 120_000;
     this.concurrency = options.concurrency ?? 8;
     this.batch = options.batch ?? 50;
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
   }
 
   /** Delivers everything due now, round after round, until nothing is due or `signal` aborts. */
@@ -155,6 +187,11 @@ export class OutboxDispatcher {
         if (ref) outcome = 'recovered';
       }
       ref ??= await gateway.send(message.workspaceId, message.target, message.view, message.key);
+      await this.options
+        .onDelivered?.(message, ref)
+        .catch((error: unknown) =>
+          logger.warn({ ...log, err: error }, 'outbox message delivered, but what follows failed'),
+        );
       const recorded = await store.outbox.markSent(message.key, worker, { at: clock.now(), ref });
       if (!recorded) logger.warn(log, 'outbox message sent after its claim ran out');
       if (outcome === 'recovered') logger.info(log, 'outbox message found already delivered');

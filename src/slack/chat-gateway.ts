@@ -135,6 +135,7 @@ export class SlackChatGateway implements ChatGateway {
       this.client.chat.postMessage({
         channel,
         ...renderMessage(view),
+        ...(target.kind === 'channel' && target.threadId ? { thread_ts: target.threadId } : {}),
         unfurl_links: false,
         ...(idempotencyKey
           ? { metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { key: idempotencyKey } } }

@@ -15,6 +15,21 @@ const DELIVERY_KEY_TTL_MS = 60 * 60_000;
 const NOT_THIS_WORKSPACE =
   'This Pebblebot serves another Slack workspace, so it cannot take requests from here.';
 
+/**
+ * Events whose listeners store what the event asks for before it is acknowledged (see
+ * `processHoldingAck` in slack.channel.ts). Their stores are idempotent by content (the
+ * message a pebble comes from, one +1 per person), so a redelivery after a crash repeats the
+ * write harmlessly; their delivery claim is taken by the listener after the write, to guard
+ * only the answers that follow.
+ */
+export const EVENTS_STORED_BEFORE_ACK: ReadonlySet<string> = new Set([
+  'app_mention',
+  'reaction_added',
+]);
+
+/** The Bolt context property through which a held event acknowledgement is released. */
+export const ACKNOWLEDGE_PROPERTY = 'pebbleAcknowledge';
+
 /** Everything a listener needs about who is acting where, resolved once per request. */
 export interface PebbleContext {
   teamId: string;
@@ -30,6 +45,11 @@ export interface PebbleContext {
    * true the first time, false for a retry or a duplicate. Listeners call it after the ack.
    */
   firstDelivery(): Promise<boolean>;
+  /**
+   * Acknowledges an event held until what it asks for is stored (EVENTS_STORED_BEFORE_ACK);
+   * a no-op for everything else, which is acknowledged by its listener.
+   */
+  acknowledge(): Promise<void>;
   /** Drops the cached workspace after its settings changed. */
   forgetWorkspace(): void;
 }
@@ -78,6 +98,7 @@ const Identity = z.union([
       // Old payloads lack event_id: the event's own timestamp and author identify it.
       key: `event:${b.event_id ?? `${b.event.type}:${b.event.event_ts ?? b.event.ts}:${b.event.user}`}`,
       event: true,
+      eventType: b.event.type,
     })),
   z
     .looseObject({
@@ -174,17 +195,22 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       );
       let claimed: Promise<boolean> | undefined;
       const firstDelivery = () =>
-        (claimed ??= services.store.events.claim(
-          `slack:${teamId}:${key}`,
-          new Date(services.clock.now().getTime() + DELIVERY_KEY_TTL_MS),
-        ));
-      if (event && !(await firstDelivery())) {
-        logger.info(
-          { key: key.split(':')[0], retry: args.context.retryNum },
-          'duplicate Slack event ignored',
-        );
-        return;
-      }
+        (claimed ??= services.store.events
+          .claim(
+            `slack:${teamId}:${key}`,
+            new Date(services.clock.now().getTime() + DELIVERY_KEY_TTL_MS),
+          )
+          .then((first) => {
+            if (!first && event)
+              logger.info(
+                { key: key.split(':')[0], retry: args.context.retryNum },
+                'duplicate Slack event ignored',
+              );
+            return first;
+          }));
+      const eventType = 'eventType' in identity.data ? identity.data.eventType : undefined;
+      const claimedByListener = eventType !== undefined && EVENTS_STORED_BEFORE_ACK.has(eventType);
+      if (event && !claimedByListener && !(await firstDelivery())) return;
       if (!userId) {
         await args.next();
         return;
@@ -208,6 +234,10 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
         workspace,
         user,
         firstDelivery,
+        acknowledge: () => {
+          const held = (args.context as Record<string, unknown>)[ACKNOWLEDGE_PROPERTY];
+          return typeof held === 'function' ? (held as () => Promise<void>)() : Promise.resolve();
+        },
         forgetWorkspace: () => workspaces.delete(teamId),
       };
       (args.context as { pebble?: PebbleContext }).pebble = ctx;

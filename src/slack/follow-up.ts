@@ -1,11 +1,13 @@
 import { setImmediate as yieldToAcks } from 'node:timers/promises';
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { ReportResult } from '../core/pebbles/pebble.service.js';
+import type { MessageRef } from '../core/shared/chat-gateway.port.js';
 import type { Workspace } from '../core/workspaces/workspace.model.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { MessageView } from '../views/message.view.js';
 import { confirmationView } from '../views/pebble.view.js';
+import { savedDespiteOutageView } from '../views/report.view.js';
 import { triageCardView } from '../views/triage.view.js';
 import { slackErrorCode, type SlackGateway } from './gateway.js';
 
@@ -13,17 +15,32 @@ import { slackErrorCode, type SlackGateway } from './gateway.js';
 export type Answer =
   { responseUrl: string; replaceOriginal?: boolean } | { user: string; channel?: string };
 
+/** Outbox kind of a pebble's triage card; its delivery records where the card was posted. */
+export const TRIAGE_CARD_KIND = 'pebble.triage-card';
+/** Outbox kind of the public "P-n recorded" reply in the thread of a reported message. */
+export const THREAD_REPLY_KIND = 'pebble.thread-reply';
+
+/** The outbox key of a pebble's triage card: one card per pebble, however often it is asked for. */
+export function triageCardKey(workspaceId: string, number: number): string {
+  return `triage-card:${workspaceId}:${number}`;
+}
+
 /**
  * The steps that follow a change, shared by every way in: the private confirmation of a report
  * (with similar pebbles), the triage card and its updates, and notices to the people concerned.
- * All of it runs after the acknowledgement.
+ * All of it runs after the acknowledgement. Messages the bot owes to a channel (triage cards,
+ * replies in threads) go through the outbox, so a Slack outage delays them but never drops them.
  */
 export class FollowUp {
   constructor(
     private readonly services: Services,
     private readonly gateway: SlackGateway,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    services.outbox.onDelivered(TRIAGE_CARD_KIND, (message, ref) =>
+      this.triageCardPosted(message.workspaceId, message.key, message.createdAt, ref),
+    );
+  }
 
   /** Sends a private answer. */
   async say(answer: Answer, view: MessageView): Promise<void> {
@@ -36,35 +53,102 @@ export class FollowUp {
     }
   }
 
-  /** After a report: confirm privately (offering similar open pebbles), then post to triage. */
+  /**
+   * After a report: confirm privately (offering similar open pebbles), then post to triage.
+   * Never throws: the pebble is stored, so the reporter must not be invited to try again; when
+   * the confirmation cannot be shown they are told, if Slack lets us, what did happen.
+   */
   async afterReport(workspace: Workspace, result: ReportResult, answer: Answer): Promise<void> {
     const { pebble, truncated } = result;
     this.logger.info(
       { pebble: shortId(pebble.number), source: pebble.source.kind },
       'pebble reported',
     );
-    // NOTE: Slack waits 3 s for every acknowledgement: requests that arrived meanwhile are
-    // acknowledged before each CPU-heavy step (the similar-pebble search) runs.
-    await yieldToAcks();
-    const similar = await this.services.pebbles.findSimilar(workspace, pebble);
-    await this.say(answer, confirmationView(pebble, similar, { truncated }));
-    await yieldToAcks();
-    await this.postTriageCard(workspace, pebble);
-  }
-
-  /** Posts a new pebble's card to the triage channel (when one is set) and remembers it. */
-  async postTriageCard(workspace: Workspace, pebble: Pebble): Promise<void> {
-    const channel = workspace.settings.triageChannel;
-    if (!channel) return;
     try {
-      const posted = await this.gateway.post(channel, triageCardView(pebble, workspace.settings));
-      await this.services.pebbles.setTriageCard(workspace, pebble.number, posted);
+      await this.postTriageCard(workspace, pebble);
+    } catch (error) {
+      this.logger.error(
+        { err: error, pebble: shortId(pebble.number) },
+        'could not queue the triage card',
+      );
+    }
+    try {
+      // NOTE: Slack waits 3 s for every acknowledgement: requests that arrived meanwhile are
+      // acknowledged before each CPU-heavy step (the similar-pebble search) runs.
+      await yieldToAcks();
+      const similar = await this.services.pebbles.findSimilar(workspace, pebble);
+      await this.say(answer, confirmationView(pebble, similar, { truncated }));
     } catch (error) {
       this.logger.warn(
         { err: error, code: slackErrorCode(error), pebble: shortId(pebble.number) },
-        'could not post the triage card',
+        'could not confirm a report; telling the reporter it was saved',
+      );
+      await this.say(
+        answer,
+        savedDespiteOutageView(pebble, Boolean(workspace.settings.triageChannel)),
+      ).catch((sendError: unknown) =>
+        this.logger.warn(
+          { err: sendError, code: slackErrorCode(sendError), pebble: shortId(pebble.number) },
+          'reporter not told; the pebble is stored',
+        ),
       );
     }
+  }
+
+  /**
+   * Queues a new pebble's card for the triage channel (when one is set). The outbox posts it,
+   * retrying through outages, and its delivery records the card on the pebble.
+   */
+  async postTriageCard(workspace: Workspace, pebble: Pebble): Promise<void> {
+    const channel = workspace.settings.triageChannel;
+    if (!channel) return;
+    await this.services.outbox.enqueue({
+      key: triageCardKey(workspace.id, pebble.number),
+      workspaceId: workspace.id,
+      kind: TRIAGE_CARD_KIND,
+      target: { kind: 'channel', channelId: channel },
+      view: triageCardView(pebble, workspace.settings),
+    });
+  }
+
+  /** Queues the public reply in the thread of the message a pebble was reported from. */
+  async replyInThread(
+    workspace: Workspace,
+    pebble: Pebble,
+    channel: string,
+    threadTs: string,
+    view: MessageView,
+  ): Promise<void> {
+    await this.services.outbox.enqueue({
+      key: `thread-reply:${workspace.id}:${pebble.number}`,
+      workspaceId: workspace.id,
+      kind: THREAD_REPLY_KIND,
+      target: { kind: 'channel', channelId: channel, threadId: threadTs },
+      view,
+    });
+  }
+
+  /**
+   * Records where a triage card was posted, and brings the card up to date when the pebble
+   * changed while the card waited (a +1 during an outage).
+   */
+  private async triageCardPosted(
+    workspaceId: string,
+    key: string,
+    queuedAt: Date,
+    ref: MessageRef,
+  ): Promise<void> {
+    const number = Number(key.slice(key.lastIndexOf(':') + 1));
+    const workspace = await this.services.workspaces.get(workspaceId);
+    const pebble = await this.services.pebbles.setTriageCard(workspace, number, {
+      channelId: ref.channelId,
+      ts: ref.messageId,
+    });
+    if (!pebble) return;
+    const changed = pebble.history.some(
+      (h) => h.at.getTime() > queuedAt.getTime() && h.action !== 'triage-card',
+    );
+    if (changed) await this.refreshCard(workspace, pebble);
   }
 
   /** Updates the pebble's triage card in place, or replaces it with another view. */

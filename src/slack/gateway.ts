@@ -1,4 +1,5 @@
-import type { types, webApi } from '@slack/bolt';
+import { webApi, type types } from '@slack/bolt';
+import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { MessageView } from '../views/message.view.js';
@@ -40,6 +41,66 @@ const HistorySchema = z.looseObject({
     .default([]),
 });
 const PermalinkSchema = z.looseObject({ permalink: z.url() });
+
+export interface AnsweringClientOptions {
+  /** How long one Web API request may take before it fails (default 10 s). */
+  timeoutMs?: number;
+  /** Requests in flight at once (default 16). */
+  maxConcurrent?: number;
+  /** Requests waiting for a slot before new ones are refused at once (default 500). */
+  maxQueued?: number;
+}
+
+/** A Web API client whose every call (shortcut methods included) passes one limiter. */
+class BoundedWebClient extends webApi.WebClient {
+  constructor(
+    token: string,
+    options: webApi.WebClientOptions,
+    private readonly limiter: Bottleneck,
+  ) {
+    super(token, options);
+  }
+
+  override apiCall(
+    method: string,
+    options?: Record<string, unknown>,
+  ): Promise<webApi.WebAPICallResult> {
+    return this.limiter.schedule(() => super.apiCall(method, options));
+  }
+}
+
+/**
+ * The Web API client that answers people (confirmations, forms, reads). Each request is
+ * bounded in time with a few quick retries, not Slack's default half hour of them: an answer
+ * minutes late is useless, and a failure reaches the person (or the outbox) while it still
+ * matters. Calls in flight are capped and the queue behind them is bounded, so a hanging Slack
+ * API cannot pile up waiting reply chains.
+ */
+export function createAnsweringClient(
+  token: string,
+  base: webApi.WebClientOptions,
+  options: AnsweringClientOptions = {},
+): WebClient {
+  const limiter = new Bottleneck({
+    maxConcurrent: options.maxConcurrent ?? 16,
+    highWater: options.maxQueued ?? 500,
+    strategy: Bottleneck.strategy.OVERFLOW,
+  });
+  return new BoundedWebClient(
+    token,
+    {
+      ...base,
+      timeout: options.timeoutMs ?? 10_000,
+      retryConfig: {
+        retries: Math.min(2, base.retryConfig?.retries ?? 2),
+        factor: 2,
+        minTimeout: 500,
+        maxTimeout: 2_000,
+      },
+    },
+    limiter,
+  );
+}
 
 /** Slack's error code of a failed Web API call (`not_in_channel`…), if it is one. */
 export function slackErrorCode(error: unknown): string | undefined {

@@ -14,12 +14,17 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { boltLogger } from './bolt-logger.js';
-import { contextMiddleware } from './context.js';
+import { ACKNOWLEDGE_PROPERTY, contextMiddleware, EVENTS_STORED_BEFORE_ACK } from './context.js';
 import { checkEnvelope, parseRawBody } from './envelope.js';
 import { FollowUp } from './follow-up.js';
 import { createSlackChatGateway } from './chat-gateway.js';
 import { SlackCouncilDirectory } from './council-modal.js';
-import { slackErrorCode, SlackGateway } from './gateway.js';
+import {
+  createAnsweringClient,
+  slackErrorCode,
+  SlackGateway,
+  type AnsweringClientOptions,
+} from './gateway.js';
 import { registerListeners } from './listeners/index.js';
 import { SLASH_COMMAND } from './listeners/commands.js';
 import { createRegistrar, type ListenerIds, type SlackDeps } from './listeners/registry.js';
@@ -44,6 +49,8 @@ export function fromTheFuture(timestampSec: number, nowMs = Date.now()): boolean
 export interface SlackChannelOptions {
   /** Web API client options on top of the defaults (tests turn retries off). */
   clientOptions?: webApi.WebClientOptions;
+  /** Bounds of the client that answers people (request timeout, concurrency). */
+  answering?: AnsweringClientOptions;
   /** Socket Mode client options (tests turn reconnection off). */
   socketMode?: { autoReconnectEnabled?: boolean };
 }
@@ -89,6 +96,47 @@ function inFlightTracker() {
           new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
         ]);
   return { middleware, drained };
+}
+
+/**
+ * How long an event's acknowledgement may wait for its write.
+ * NOTE: Slack redelivers an event not acknowledged within 3 s. Past that, holding on is still
+ * right: the listeners that hold their ack are idempotent by content, so a redelivery that
+ * meets the first still at work adds nothing, while an ack sent before the write would let a
+ * crash lose the event. The deadline only bounds how long a response is kept open.
+ */
+const EVENT_ACK_DEADLINE_MS = 10_000;
+
+/**
+ * Runs an event through the app, holding its acknowledgement when its listener stores what it
+ * asks for (a pebble from a mention or reaction, a +1): Bolt acknowledges events before any
+ * listener runs, and Slack redelivers an event only when it was not acknowledged, so sending
+ * the ack once the write is done (PebbleContext.acknowledge), when the listener ends, or at the
+ * deadline, whichever comes first, is what lets a crash lose nothing acknowledged.
+ */
+async function processHoldingAck(app: App, event: ReceiverEvent): Promise<void> {
+  const body = event.body as { type?: unknown; event?: { type?: unknown } };
+  const type = typeof body.event?.type === 'string' ? body.event.type : '';
+  if (body.type !== 'event_callback' || !EVENTS_STORED_BEFORE_ACK.has(type)) {
+    await app.processEvent(event);
+    return;
+  }
+  let sent: Promise<void> | undefined;
+  const acknowledge = () => (sent ??= event.ack());
+  const deadline = setTimeout(
+    () => void acknowledge().catch(() => undefined),
+    EVENT_ACK_DEADLINE_MS,
+  );
+  try {
+    await app.processEvent({
+      ...event,
+      ack: () => Promise.resolve(),
+      customProperties: { ...event.customProperties, [ACKNOWLEDGE_PROPERTY]: acknowledge },
+    });
+  } finally {
+    clearTimeout(deadline);
+    await acknowledge();
+  }
 }
 
 /**
@@ -158,7 +206,7 @@ export function createSlackChannel(
     logger: bolt,
     ...options.clientOptions,
   };
-  const client = new webApi.WebClient(botToken, clientOptions);
+  const client = createAnsweringClient(botToken, clientOptions, options.answering);
 
   // The token's own team is the only workspace this bot serves in token mode: authorize hands
   // it to Bolt as the request's authorized team, which the context middleware holds every
@@ -186,6 +234,9 @@ export function createSlackChannel(
         logger: bolt,
         // NOTE: Slack waits 3 s for the acknowledgement: it is sent before the listener's work.
         processBeforeResponse: false,
+        // Bolt answers 404 to what is not acknowledged in 3 s; events held for their write
+        // (processHoldingAck) have their own, longer deadline.
+        unhandledRequestTimeoutMillis: EVENT_ACK_DEADLINE_MS + 1_000,
       });
   const socketReceiver = socket
     ? new SocketModeReceiver({
@@ -247,10 +298,13 @@ export function createSlackChannel(
           await event.ack();
           return;
         }
-        await app.processEvent(event);
+        await processHoldingAck(app, event);
       },
     } as unknown as App);
   }
+  httpReceiver?.init({
+    processEvent: (event: ReceiverEvent) => processHoldingAck(app, event),
+  } as unknown as App);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;

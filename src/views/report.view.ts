@@ -40,3 +40,15 @@ export function supportNoticeText(result: {
   if (result.ownPebble) return `You reported *${id}*, so your support is already counted.`;
   return `You already support *${id}*${via}.`;
 }
+
+/**
+ * What a reporter is told when their pebble was stored but the confirmation could not be
+ * shown (Slack failing): what did happen, so nobody reports it again.
+ */
+export function savedDespiteOutageView(pebble: Pebble, triageCard: boolean): MessageView {
+  const id = shortId(pebble.number);
+  const text = `:white_check_mark: Saved as *${id}*: ${pebble.title}. Slack is slow to answer right now${
+    triageCard ? ', so the triage card will follow' : ''
+  }. There is no need to report it again.`;
+  return { text: `Saved as ${id}`, blocks: [{ type: 'section', text }] };
+}

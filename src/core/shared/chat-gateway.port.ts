@@ -8,7 +8,9 @@ export interface MessageRef {
 }
 
 /** Where to send: a channel (or conversation) or one person directly. */
-export type ChatTarget = { kind: 'channel'; channelId: string } | { kind: 'dm'; userId: string };
+export type ChatTarget =
+  /** `threadId`: a reply in the thread of that message (Slack ts), where the platform has threads. */
+  { kind: 'channel'; channelId: string; threadId?: string } | { kind: 'dm'; userId: string };
 
 /**
  * How the domain talks to a chat platform. Each platform implements it (Slack, Teams, console);

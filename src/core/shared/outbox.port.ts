@@ -41,7 +41,11 @@ export const MessageViewSchema = z.object({
 }) satisfies z.ZodType<MessageView>;
 
 export const ChatTargetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('channel'), channelId: z.string().min(1) }),
+  z.object({
+    kind: z.literal('channel'),
+    channelId: z.string().min(1),
+    threadId: z.string().min(1).optional(),
+  }),
   z.object({ kind: z.literal('dm'), userId: z.string().min(1) }),
 ]) satisfies z.ZodType<ChatTarget>;
 

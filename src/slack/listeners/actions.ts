@@ -7,6 +7,7 @@ import { pebbleContext } from '../context.js';
 import type { Answer } from '../follow-up.js';
 import { reportModal } from '../report-modal.js';
 import { showModal } from '../triage-modals.js';
+import { ackAfter } from './ack-after.js';
 import { numberAndChoice, pebbleNumber, readAction } from './action-payload.js';
 import { listPageView, ListPageSchema } from './commands.js';
 import type { ActionArgs, Registrar, SlackDeps } from './registry.js';
@@ -109,11 +110,14 @@ export function registerActions(r: Registrar, deps: SlackDeps): void {
   });
 
   r.action(ACTIONS.support, async ({ ack, body, context }: ActionArgs) => {
-    await ack();
     const ctx = pebbleContext(context);
-    if (!(await ctx.firstDelivery())) return;
     const action = readAction(body);
-    const result = await pebbles.support(ctx.workspace, ctx.user, pebbleNumber(action.value));
+    const result = await ackAfter(ack, async () =>
+      (await ctx.firstDelivery())
+        ? pebbles.support(ctx.workspace, ctx.user, pebbleNumber(action.value))
+        : undefined,
+    );
+    if (!result) return;
     const ownPebble = result.pebble.reporter.userId === ctx.user.userId;
     await deps.followUp.say(
       answerTo(action, ctx.user.userId),

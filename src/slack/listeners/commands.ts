@@ -11,6 +11,7 @@ import { pebbleContext, type PebbleContext } from '../context.js';
 import type { Answer } from '../follow-up.js';
 import { reportModal } from '../report-modal.js';
 import { slackToPlain } from '../slack-text.js';
+import { ackAfter } from './ack-after.js';
 import { handleImprovementCommand, isImprovementCommand } from './improvements.js';
 import { handleCouncilCommand, handleCouncilConfig, isCouncilCommand } from './council.js';
 import { handleDigestConfig, handleDigestPreview } from './digest.js';
@@ -227,6 +228,38 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
       await ack();
       throw error;
     }
+    const answer: Answer = { responseUrl: command.response_url };
+    const { pebbles } = deps.services;
+    if (parsed.kind === 'report' || parsed.kind === 'support') {
+      const change = parsed;
+      const done = await ackAfter(ack, async () => {
+        if (!(await ctx.firstDelivery())) return undefined;
+        if (change.kind === 'support')
+          return { support: await pebbles.support(ctx.workspace, ctx.user, change.number) };
+        const report = await pebbles.report(
+          ctx.workspace,
+          ctx.user,
+          { text: slackToPlain(change.text), anonymous: change.anonymous },
+          { kind: 'slash', channelId: command.channel_id },
+        );
+        return { report };
+      });
+      if (done?.report) return deps.followUp.afterReport(ctx.workspace, done.report, answer);
+      if (done?.support) {
+        const result = done.support;
+        await deps.followUp.say(
+          answer,
+          noticeView(
+            supportNoticeText({
+              ...result,
+              ownPebble: result.pebble.reporter.userId === ctx.user.userId,
+            }),
+          ),
+        );
+        if (result.added) await deps.followUp.refreshCard(ctx.workspace, result.pebble);
+      }
+      return;
+    }
     await ack();
     if (parsed.kind === 'form') {
       // NOTE: the trigger_id lives 3 s: the form opens before anything else happens.
@@ -237,8 +270,6 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
       return;
     }
     if (!(await ctx.firstDelivery())) return;
-    const answer: Answer = { responseUrl: command.response_url };
-    const { pebbles } = deps.services;
     switch (parsed.kind) {
       case 'help':
         return deps.followUp.say(
@@ -265,29 +296,6 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
             ctx.user,
           ),
         );
-      case 'support': {
-        const result = await pebbles.support(ctx.workspace, ctx.user, parsed.number);
-        await deps.followUp.say(
-          answer,
-          noticeView(
-            supportNoticeText({
-              ...result,
-              ownPebble: result.pebble.reporter.userId === ctx.user.userId,
-            }),
-          ),
-        );
-        if (result.added) await deps.followUp.refreshCard(ctx.workspace, result.pebble);
-        return;
-      }
-      case 'report': {
-        const result = await pebbles.report(
-          ctx.workspace,
-          ctx.user,
-          { text: slackToPlain(parsed.text), anonymous: parsed.anonymous },
-          { kind: 'slash', channelId: command.channel_id },
-        );
-        return deps.followUp.afterReport(ctx.workspace, result, answer);
-      }
       case 'config':
         return deps.followUp.say(answer, await configure(deps, ctx, parsed));
       case 'improvement':

@@ -29,6 +29,7 @@ import {
   parseReasonForm,
 } from '../council-modal.js';
 import type { Answer } from '../follow-up.js';
+import { ackAfter } from './ack-after.js';
 import { readAction } from './action-payload.js';
 import type { ActionArgs, EventArgs, Registrar, SlackDeps, ViewArgs } from './registry.js';
 
@@ -362,15 +363,17 @@ export function registerCouncil(r: Registrar, deps: SlackDeps): void {
   const council = () => deps.services.council;
 
   r.action(ACTIONS.councilBallot, async ({ ack, body, context }: ActionArgs) => {
-    await ack();
     const ctx = pebbleContext(context);
     // NOTE: no delivery claim here: a ballot is idempotent by itself, and a claim key would
     // store who clicked which button next to when, beside the secret ballot.
+    const result = await ackAfter(ack, async () => {
+      const action = readAction(body);
+      const [number, raw] = voteAndChoice(action.value);
+      const choice = BallotChoiceSchema.safeParse(raw);
+      if (!choice.success) throw usage('That button is not a ballot option.');
+      return council().cast(ctx.workspace, ctx.user, number, choice.data);
+    });
     const action = readAction(body);
-    const [number, raw] = voteAndChoice(action.value);
-    const choice = BallotChoiceSchema.safeParse(raw);
-    if (!choice.success) throw usage('That button is not a ballot option.');
-    const result = await council().cast(ctx.workspace, ctx.user, number, choice.data);
     await deps.followUp.say(
       answerTo(action, ctx.user.userId),
       ballotReceiptView(result.vote, result.choice, result.created),

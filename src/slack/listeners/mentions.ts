@@ -4,6 +4,7 @@ import { recordedInThreadView } from '../../views/report.view.js';
 import { pebbleContext } from '../context.js';
 import { slackToPlain, withoutLeadingMention } from '../slack-text.js';
 import { SLASH_COMMAND } from './commands.js';
+import { claimSourceReport } from './reactions.js';
 import type { EventArgs, Registrar, SlackDeps } from './registry.js';
 
 const Mention = z.looseObject({
@@ -22,6 +23,7 @@ export function registerMentions(r: Registrar, deps: SlackDeps): void {
     const text = slackToPlain(withoutLeadingMention(mention.text, await deps.botUserId()));
     const settings = ctx.workspace.settings;
     if (!text) {
+      await ctx.acknowledge();
       await deps.gateway.ephemeral(
         mention.channel,
         mention.user,
@@ -34,22 +36,45 @@ export function registerMentions(r: Registrar, deps: SlackDeps): void {
       );
       return;
     }
-    const result = await deps.services.pebbles.report(
+    const { pebbles } = deps.services;
+    // A redelivery (Slack retries an event whose ack a crash prevented) finds the pebble its
+    // first delivery stored: the message a pebble comes from identifies it.
+    let known = await pebbles.findBySourceMessage(ctx.workspace, mention.channel, mention.ts);
+    if (!known) {
+      const claim = await claimSourceReport(
+        deps,
+        ctx,
+        mention.channel,
+        mention.ts,
+        context.retryNum,
+      );
+      // Another delivery of this mention holds the report and stored nothing yet: its own.
+      if (!claim.report && !claim.pebble) return;
+      if (!claim.report) known = claim.pebble;
+    }
+    const result = known
+      ? { pebble: known, truncated: false }
+      : await pebbles.report(
+          ctx.workspace,
+          ctx.user,
+          { text },
+          {
+            kind: 'mention',
+            channelId: mention.channel,
+            messageTs: mention.ts,
+            authorId: mention.user,
+          },
+        );
+    await deps.followUp.replyInThread(
       ctx.workspace,
-      ctx.user,
-      { text },
-      {
-        kind: 'mention',
-        channelId: mention.channel,
-        messageTs: mention.ts,
-        authorId: mention.user,
-      },
-    );
-    await deps.gateway.post(
+      result.pebble,
       mention.channel,
-      recordedInThreadView(result.pebble, settings.reactionEmoji),
       mention.thread_ts ?? mention.ts,
+      recordedInThreadView(result.pebble, settings.reactionEmoji),
     );
+    await deps.followUp.postTriageCard(ctx.workspace, result.pebble);
+    await ctx.acknowledge();
+    if (!(await ctx.firstDelivery())) return;
     await deps.followUp.afterReport(ctx.workspace, result, {
       user: mention.user,
       channel: mention.channel,

@@ -27,6 +27,29 @@ const SOURCE_CLAIM_MS = 10 * 60_000;
 /** `rock::skin-tone-2` is still the rock. */
 const baseEmoji = (name: string) => name.split('::')[0] ?? name;
 
+/**
+ * Claims the reporting of a message (one pebble per message, however many deliveries or
+ * people arrive at once). True: this delivery reports it. False: it was reported meanwhile, by
+ * the claim's holder; `pebble` is it. A redelivery (Slack retries an event whose ack a crash
+ * prevented) whose claim holder stored nothing within the wait takes the report over.
+ */
+export async function claimSourceReport(
+  deps: SlackDeps,
+  ctx: PebbleContext,
+  channel: string,
+  ts: string,
+  retryNum: number | undefined,
+): Promise<{ report: true } | { report: false; pebble: Pebble | null }> {
+  const first = await deps.services.store.events.claim(
+    `slack:${ctx.teamId}:source:${channel}:${ts}`,
+    new Date(deps.services.clock.now().getTime() + SOURCE_CLAIM_MS),
+  );
+  if (first) return { report: true };
+  const pebble = await waitForPebble(deps, ctx, channel, ts);
+  if (!pebble && (retryNum ?? 0) > 0) return { report: true };
+  return { report: false, pebble };
+}
+
 async function waitForPebble(
   deps: SlackDeps,
   ctx: PebbleContext,
@@ -61,11 +84,8 @@ export function registerReactions(r: Registrar, deps: SlackDeps): void {
 
     let pebble = await pebbles.findBySourceMessage(ctx.workspace, channel, ts);
     if (!pebble) {
-      const first = await deps.services.store.events.claim(
-        `slack:${ctx.teamId}:source:${channel}:${ts}`,
-        new Date(deps.services.clock.now().getTime() + SOURCE_CLAIM_MS),
-      );
-      if (first) {
+      const claim = await claimSourceReport(deps, ctx, channel, ts, context.retryNum);
+      if (claim.report) {
         const message = await deps.gateway.message(channel, ts);
         const permalink = await deps.gateway.permalink(channel, ts);
         const text = message?.text ? slackToPlain(message.text) : '';
@@ -87,15 +107,20 @@ export function registerReactions(r: Registrar, deps: SlackDeps): void {
             ...(permalink ? { permalink } : {}),
           },
         );
-        await deps.gateway.post(
+        await deps.followUp.replyInThread(
+          ctx.workspace,
+          result.pebble,
           channel,
-          recordedInThreadView(result.pebble, settings.reactionEmoji),
           ts,
+          recordedInThreadView(result.pebble, settings.reactionEmoji),
         );
+        await deps.followUp.postTriageCard(ctx.workspace, result.pebble);
+        await ctx.acknowledge();
+        if (!(await ctx.firstDelivery())) return;
         await deps.followUp.afterReport(ctx.workspace, result, { user: reaction.user, channel });
         return;
       }
-      pebble = await waitForPebble(deps, ctx, channel, ts);
+      pebble = claim.pebble;
       if (!pebble) {
         deps.logger.warn(
           { reaction: 'source' },
@@ -105,6 +130,8 @@ export function registerReactions(r: Registrar, deps: SlackDeps): void {
       }
     }
     const result = await pebbles.support(ctx.workspace, ctx.user, pebble.number);
+    await ctx.acknowledge();
+    if (!(await ctx.firstDelivery())) return;
     const ownPebble = result.pebble.reporter.userId === ctx.user.userId;
     if (!result.added && ownPebble) return;
     deps.logger.info(
