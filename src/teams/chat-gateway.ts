@@ -112,6 +112,20 @@ function httpFailure(error: unknown): HttpFailure {
   };
 }
 
+/**
+ * Takes the HTTP pipeline's own retry policy off this turn's connector client.
+ * NOTE: it sleeps for Retry-After inside the call (minutes, three times over) and retries
+ * without the conversation's send windows; this gateway retries itself and hands long waits
+ * back to the outbox.
+ */
+function withoutSdkRetries(context: TurnContext): void {
+  type Connector = { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } };
+  const connector = context.turnState.get<Connector | undefined>(
+    context.adapter.ConnectorClientKey,
+  );
+  connector?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+}
+
 /** Sliding windows per conversation: how long until one more message fits all of them. */
 class SendWindows {
   private readonly sent = new Map<string, number[]>();
@@ -316,9 +330,17 @@ export class TeamsChatGateway implements ChatGateway {
     logic: (context: TurnContext) => Promise<T>,
   ): Promise<T> {
     let result: T | undefined;
+    // Caught here: the adapter would hand a failure to its onTurnError and resolve.
+    let failure: { error: unknown } | undefined;
     await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
-      result = await logic(context);
+      withoutSdkRetries(context);
+      try {
+        result = await logic(context);
+      } catch (error) {
+        failure = { error };
+      }
     });
+    if (failure) throw failure.error;
     return result as T;
   }
 }

@@ -102,6 +102,8 @@ export interface ConnectorCall {
   path: string;
   authorization?: string;
   body: Record<string, unknown>;
+  /** When it arrived (ms since epoch). */
+  at: number;
 }
 
 type ConnectorAnswer = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -209,6 +211,7 @@ export class FakeBotFramework {
     const connector = http.createServer((req, res) => {
       void readJson(req).then(({ body }) => {
         this.connectorCalls.push({
+          at: Date.now(),
           method: req.method ?? '',
           path: req.url ?? '',
           ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
