@@ -117,6 +117,21 @@ describe('Teams endpoint security (real JWT validation against a loopback OpenID
   });
 });
 
+describe('Teams endpoint for a single tenant', () => {
+  it('refuses a validly signed activity from another tenant with 403', async () => {
+    const single = await startTeamsApp(
+      bf.config({ appType: 'SingleTenant', tenantId: '99999999-0000-0000-0000-000000000000' }),
+    );
+    try {
+      const res = await single.post(message(), bearer(bf.token()));
+      expect(res.status).toBe(403);
+      expect(bf.connectorCalls).toHaveLength(0);
+    } finally {
+      await single.close();
+    }
+  });
+});
+
 describe('Teams endpoint without an app id', () => {
   it('is off (404) unless TEAMS_ALLOW_UNAUTHENTICATED is set', async () => {
     const off = await startTeamsApp({ appType: 'MultiTenant', allowUnauthenticated: false });
