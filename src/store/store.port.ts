@@ -1,5 +1,6 @@
 import type { HistoryEntry } from '../core/shared/actor.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
+import type { ConversationAddressRepository } from './conversations.port.js';
 import type { DigestRepository } from './digests.port.js';
 import type { MetricsRepository } from './metrics.port.js';
 import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
@@ -130,6 +131,8 @@ export interface Store {
   readonly metrics: MetricsRepository;
   /** Digest snapshots: one per workspace per period. */
   readonly digests: DigestRepository;
+  /** Where proactive messages reach a conversation or person (Teams conversation references). */
+  readonly conversations: ConversationAddressRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

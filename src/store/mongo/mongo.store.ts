@@ -1,6 +1,10 @@
 import { MongoClient, type Db } from 'mongodb';
 import { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../store.port.js';
+import {
+  MongoConversationAddressRepository,
+  type ConversationAddressDoc,
+} from './conversations.mongo.js';
 import { MongoProcessedEventRepository, type ProcessedEventDoc } from './events.mongo.js';
 import { MongoImprovementRepository, type ImprovementDoc } from './improvements.mongo.js';
 import { MongoLeaseRepository, type LeaseDoc } from './leases.mongo.js';
@@ -108,6 +112,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     await MongoBallotRepository.indexes(ballots);
     const digests = db.collection<DigestDoc>('digests');
     await MongoDigestRepository.indexes(digests);
+    const conversations = db.collection<ConversationAddressDoc>('conversations');
+    await MongoConversationAddressRepository.indexes(conversations);
     const metricCollections: MetricsCollections = {
       pebbles: db.collection('pebbles'),
       improvements: db.collection('improvements'),
@@ -141,6 +147,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       ballots: new MongoBallotRepository(ballots),
       metrics: new MongoMetricsRepository(metricCollections),
       digests: new MongoDigestRepository(digests),
+      conversations: new MongoConversationAddressRepository(conversations),
       ping: async () => {
         try {
           await db.command({ ping: 1 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Store } from '../store.port.js';
 import { lockDataDir } from './data-lock.js';
 import { Datastore } from './datastore.js';
+import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
@@ -31,6 +32,7 @@ const COLLECTIONS = [
   'votes',
   'ballots',
   'digests',
+  'conversations',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -54,6 +56,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     await NedbVoteRepository.indexes(dbs.votes);
     await NedbBallotRepository.indexes(dbs.ballots);
     await NedbDigestRepository.indexes(dbs.digests);
+    await NedbConversationAddressRepository.indexes(dbs.conversations);
 
     return {
       kind: 'embedded',
@@ -71,6 +74,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         votes: dbs.votes,
       }),
       digests: new NedbDigestRepository(dbs.digests),
+      conversations: new NedbConversationAddressRepository(dbs.conversations),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
