@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Channel } from './channel.js';
 import type { Config } from './config.js';
 import { ConsoleChannel } from './console/console.channel.js';
+import { ConsoleClock } from './console/console-clock.js';
+import { COUNCIL_SWEEP_JOB } from './core/council/council.jobs.js';
+import { OUTBOX_JOB } from './scheduler/outbox.js';
 import { systemClock, type Clock } from './core/shared/clock.port.js';
 import { startHttpServer, type RunningHttpServer } from './http/server.js';
 import { safeUri, type Logger } from './logger.js';
@@ -41,18 +47,48 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
       : { store: 'embedded', dataDir: config.dataDir },
     'store open',
   );
-  const services = createServices(store, options.clock ?? systemClock, {
-    ...(config.ballotSecret ? { ballotSecret: config.ballotSecret } : {}),
+  // The console's clock moves with `advance`; every service and job reads time from it.
+  const consoleClock = config.console && !options.clock ? new ConsoleClock() : undefined;
+  const ballotSecret =
+    config.ballotSecret ?? (config.console ? localBallotSecret(config.dataDir, logger) : undefined);
+  const services = createServices(store, options.clock ?? consoleClock ?? systemClock, {
+    ...(ballotSecret ? { ballotSecret } : {}),
   });
   const channels: Channel[] = [];
+  let consoleChannel: ConsoleChannel | undefined;
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const tty = Boolean((stdin as { isTTY?: boolean }).isTTY);
   let http: RunningHttpServer | undefined;
   let scheduler: RunningScheduler | undefined;
   try {
     channels.push(...((await options.channels?.(services)) ?? []));
+    if (config.console) {
+      const workspace = await services.workspaces.ensure('console', 'local', {
+        name: 'Local console',
+      });
+      consoleChannel = new ConsoleChannel({
+        services,
+        workspace,
+        defaultUser: {
+          userId: os.userInfo().username || 'you',
+          name: os.userInfo().username || 'you',
+          platformAdmin: true,
+        },
+        input: stdin,
+        output: stdout,
+        logger,
+        prompt: tty,
+        dataDir: config.dataDir,
+        ...(consoleClock ? { clock: consoleClock } : {}),
+      });
+      channels.push(consoleChannel);
+    }
     try {
       http = await startHttpServer({
         port: config.port,
-        host: config.host,
+        // The console is one person on their own machine: nothing listens beyond it.
+        host: config.console ? '127.0.0.1' : config.host,
         logger,
         routes: channels.flatMap((c) => c.routes),
         ready: () => store.ping(),
@@ -68,6 +104,20 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     for (const channel of channels) await channel.start();
     // Scheduled jobs and the outbox, once the channels they send through are up.
     scheduler = startScheduler({ services, channels, logger });
+    const jobs = scheduler.scheduler;
+    consoleChannel?.attach({
+      // The same jobs production runs, at the console clock's time, then their deliveries.
+      tick: async (now) => {
+        for (const job of [COUNCIL_SWEEP_JOB, 'improvements.nudges', 'digest.weekly'])
+          await jobs.tick(job, now);
+        jobs.kick(OUTBOX_JOB);
+        await jobs.idle();
+      },
+      settle: async () => {
+        jobs.kick(OUTBOX_JOB);
+        await jobs.idle();
+      },
+    });
   } catch (error) {
     await http?.close();
     await store.close();
@@ -75,27 +125,11 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
   }
 
   let consoleDone: Promise<void> | undefined;
-  if (config.console) {
-    const stdin = options.stdin ?? process.stdin;
-    const stdout = options.stdout ?? process.stdout;
-    const user = {
-      userId: os.userInfo().username || 'you',
-      name: os.userInfo().username || 'you',
-      platformAdmin: true,
-    };
-    const workspace = await services.workspaces.ensure('console', 'local', {
-      name: 'Local console',
+  if (consoleChannel) {
+    consoleDone = consoleChannel.run().then(({ failed }) => {
+      // A piped script that had a failing command exits non-zero, like a shell script would.
+      if (failed && !tty) process.exitCode = 1;
     });
-    consoleDone = new ConsoleChannel({
-      pebbles: services.pebbles,
-      digest: services.digest,
-      workspace,
-      user,
-      input: stdin,
-      output: stdout,
-      logger,
-      prompt: Boolean((stdin as { isTTY?: boolean }).isTTY),
-    }).run();
   }
 
   let stopping: Promise<void> | undefined;
@@ -122,4 +156,18 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     })());
 
   return { services, http, ...(consoleDone ? { consoleDone } : {}), stop };
+}
+
+/**
+ * Secret ballots need BALLOT_SECRET; the console keeps its own in the data folder, so a
+ * newcomer can run a secret vote without configuring anything. Deployments set the variable.
+ */
+function localBallotSecret(dataDir: string, logger: Logger): string {
+  const file = path.join(dataDir, 'ballot-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  logger.info({ file }, 'BALLOT_SECRET not set: the console generated a local one');
+  return secret;
 }
