@@ -346,8 +346,9 @@ export class ConsoleChannel implements Channel {
     for await (const line of rl) {
       try {
         const result = await this.handle(line);
-        await this.driver?.settle();
         this.write(result.output);
+        // What the command queued (DMs, the vote's close) arrives before the next line.
+        await this.driver?.settle();
         if (result.quit) break;
       } catch (error) {
         this.failures++;

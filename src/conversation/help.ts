@@ -87,10 +87,15 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
       { usage: 'config emoji rock', does: 'the reaction that reports a message' },
       { usage: 'config admins @ana @ben', does: 'people who may triage and configure' },
       {
-        usage: 'config council members|add|remove|sponsor|channel|quorum|threshold|ballots|wip …',
-        does: 'the council',
+        usage: 'config council members @ben @cy @dee',
+        does: 'who votes (`config council` shows every setting)',
       },
-      { usage: 'config digest channel|leaders|day|time|timezone|on|off …', does: 'the digest' },
+      { usage: 'config council sponsor @vera', does: 'who decides escalated votes' },
+      { usage: 'config council ballots secret', does: 'secret or open ballots' },
+      {
+        usage: 'config digest channel #leaders',
+        does: 'where the weekly digest goes (also leaders, day, time, timezone, on, off)',
+      },
     ],
   },
 ];
