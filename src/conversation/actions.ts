@@ -250,6 +250,10 @@ export async function dispatchAction(
     }
     case ACTIONS.report:
       return [{ kind: 'form', form: reportForm(ctx.workspace.settings) }];
+    case ACTIONS.addDetails:
+      return [
+        { kind: 'form', form: reportForm(ctx.workspace.settings, { pebble: await pebble() }) },
+      ];
     case ACTIONS.decline:
       return [{ kind: 'form', form: declineForm(await pebble()) }];
     case ACTIONS.markDuplicate:

@@ -12,7 +12,8 @@ import {
   type ConversationDeps,
   type Output,
 } from './context.js';
-import { afterReport, runCommand } from './run-command.js';
+import { afterReport, Cards, runCommand } from './run-command.js';
+import { confirmationView } from '../views/pebble.view.js';
 import type { Command } from './commands.js';
 
 /** What a submission gives: outputs, or errors keyed by field (the form stays open). */
@@ -149,19 +150,29 @@ async function run(
   switch (formId) {
     case FORMS.report: {
       const [journey, stage] = typeof v.stage === 'string' ? v.stage.split('/') : [];
-      const result = await deps.services.pebbles.report(
-        ctx.workspace,
-        ctx.actor,
-        {
-          title: s('title'),
-          ...(v.description ? { description: s('description') } : {}),
-          stakeholder: v.stakeholder as 'customer',
-          ...(journey && stage ? { journey, stage } : {}),
-          ...(typeof v.severity === 'number' ? { severity: v.severity } : {}),
-          anonymous: v.anonymous === true,
-        },
-        { kind: ctx.channel === 'console' ? 'console' : 'modal' },
-      );
+      const details = {
+        title: s('title'),
+        ...(v.description ? { description: s('description') } : {}),
+        stakeholder: v.stakeholder as 'customer',
+        ...(journey && stage ? { journey, stage } : {}),
+        ...(typeof v.severity === 'number' ? { severity: v.severity } : {}),
+        anonymous: v.anonymous === true,
+      };
+      if (n > 0) {
+        // "Add details" on a pebble already reported: only its reporter may (checked in core).
+        const result = await deps.services.pebbles.reviseReport(
+          ctx.workspace,
+          ctx.actor,
+          n,
+          details,
+        );
+        await new Cards(deps).refresh(ctx.workspace, result.pebble);
+        const similar = await deps.services.pebbles.findSimilar(ctx.workspace, result.pebble);
+        return [reply(confirmationView(result.pebble, similar, { truncated: result.truncated }))];
+      }
+      const result = await deps.services.pebbles.report(ctx.workspace, ctx.actor, details, {
+        kind: ctx.channel === 'console' ? 'console' : 'modal',
+      });
       return afterReport(deps, ctx.workspace, result);
     }
     case FORMS.decline:

@@ -75,13 +75,17 @@ const SEVERITY_OPTIONS: OptionView[] = [
   { label: '4 Churn or safety risk', value: '4' },
 ];
 
-/** The report form. */
-export function reportForm(settings: WorkspaceSettings, initial: { text?: string } = {}): FormView {
-  return {
+/** The report form; with a pebble, its reporter adds details to it (`meta.n` names it). */
+export function reportForm(
+  settings: WorkspaceSettings,
+  initial: { text?: string; pebble?: Pebble } = {},
+): FormView {
+  const p = initial.pebble;
+  const form: FormView = {
     id: FORMS.report,
-    title: 'Report a pebble',
-    submit: 'Report',
-    meta: { n: 0 },
+    title: p ? `Details of ${shortId(p.number)}` : 'Report a pebble',
+    submit: p ? 'Save' : 'Report',
+    meta: { n: p?.number ?? 0 },
     fields: [
       {
         id: 'title',
@@ -120,6 +124,22 @@ export function reportForm(settings: WorkspaceSettings, initial: { text?: string
       },
       { id: 'anonymous', label: 'Hide my name', kind: 'checkbox', initial: false },
     ],
+  };
+  if (!p) return form;
+  const values: Record<string, string | boolean | undefined> = {
+    title: p.title,
+    description: p.description || undefined,
+    stakeholder: p.stakeholder,
+    stage: p.journey && p.stage ? `${p.journey}/${p.stage}` : undefined,
+    severity: p.severity ? String(p.severity) : undefined,
+    anonymous: p.anonymous,
+  };
+  return {
+    ...form,
+    fields: form.fields.map((f) => {
+      const value = values[f.id];
+      return value === undefined ? f : { ...f, initial: value };
+    }),
   };
 }
 

@@ -94,6 +94,30 @@ describe('the action dispatcher', () => {
     expect((await services.pebbles.get(workspace, 1)).status).toBe('new');
   });
 
+  it('lets the reporter add details through the report form, and nobody else', async () => {
+    const { deps, ctx, services, workspace } = await setup();
+    await runText(deps, await ctx(alice), 'Checkout times out on mobile');
+    const [open] = await dispatchAction(deps, await ctx(alice), ACTIONS.addDetails, '1');
+    if (open?.kind !== 'form') throw new Error('no form');
+    expect(open.form.fields.find((f) => f.id === 'title')?.initial).toBe(
+      'Checkout times out on mobile',
+    );
+    const values = {
+      title: 'Checkout times out on mobile',
+      stakeholder: 'customer',
+      severity: '3',
+      stage: 'customer/buy',
+    };
+    const other = await submitForm(deps, await ctx(bob), open.form.id, open.form.meta, values);
+    expect(other).toEqual({
+      ok: false,
+      errors: { title: 'Only the reporter of P-1 can change its details.' },
+    });
+    const mine = await submitForm(deps, await ctx(alice), open.form.id, open.form.meta, values);
+    expect(mine.ok).toBe(true);
+    expect(await services.pebbles.get(workspace, 1)).toMatchObject({ severity: 3, stage: 'buy' });
+  });
+
   it('rejects a forged value with a usage error, before any service call', async () => {
     const { deps, ctx } = await setup();
     const error = await dispatchAction(
