@@ -113,7 +113,7 @@ export function grammarHelpView(options: HelpOptions = {}): MessageView {
   const sections = [
     ...GRAMMAR.map((s) => ({
       section: s.section,
-      lines: s.entries.map((e) => `• \`${p}${e.usage}\` ${e.does}`),
+      lines: s.entries.map((e) => `• \`${p}${e.usage}\` · ${e.does}`),
     })),
     ...(options.extra ?? []),
   ];

@@ -311,12 +311,8 @@ export async function runCommand(
         return say(
           noticeView(`${councilSettingsText(workspace.settings)}\n\n${COUNCIL_CONFIG_USAGE}`),
         );
+      // Core decides who may change the council; the channel is joined once it agreed.
       const user = await withRole(ctx);
-      if (!workspaces.isAdmin(workspace, user))
-        throw new PebbleError(
-          'WORKSPACE.NOT_ADMIN',
-          'Only Pebblebot admins can change the council. Ask a workspace admin.',
-        );
       let patch = c.patch;
       const named = async (list: { userId: string; name?: string }[]) =>
         Promise.all(
@@ -326,11 +322,11 @@ export async function runCommand(
             return found?.name ? { ...m, name: found.name } : m;
           }),
         );
-      const joined = c.joinChannel ? ((await ctx.resolve?.join?.(c.joinChannel)) ?? true) : true;
       if (patch.members) patch = { ...patch, members: await named(patch.members) };
       if (patch.addMembers) patch = { ...patch, addMembers: await named(patch.addMembers) };
       const result = await deps.services.council.configure(workspace, user, patch);
       ctx.resolve?.forgetWorkspace?.();
+      const joined = c.joinChannel ? ((await ctx.resolve?.join?.(c.joinChannel)) ?? true) : true;
       return say(
         noticeView(
           (result.changes.length
@@ -350,20 +346,23 @@ export async function runCommand(
     case 'digest-config': {
       const c = command.command;
       const user = await withRole(ctx);
-      if (!workspaces.isAdmin(workspace, user))
-        throw new PebbleError(
-          'WORKSPACE.NOT_ADMIN',
-          'Only Pebblebot admins can change the digest.',
-        );
-      if (c.kind === 'show') return say(digestSettingsView(workspace.settings, ctx.prefix ?? ''));
+      // Changes are refused by core; showing them has no use case, so core's admin rule answers.
+      if (c.kind === 'show') {
+        if (!workspaces.isAdmin(workspace, user))
+          throw new PebbleError(
+            'WORKSPACE.NOT_ADMIN',
+            'Only Pebblebot admins can change the digest.',
+          );
+        return say(digestSettingsView(workspace.settings, ctx.prefix ?? ''));
+      }
       const digest = DigestSettingsSchema.parse({ ...workspace.settings.digest, ...c.patch });
       if ('channel' in c.patch && c.patch.channel === undefined) delete digest.channel;
-      const joined = c.join ? ((await ctx.resolve?.join?.(c.join.id)) ?? true) : true;
       const updated = await workspaces.updateSettings(workspace, user, {
         digest,
         ...(c.timezone ? { timezone: c.timezone } : {}),
       });
       ctx.resolve?.forgetWorkspace?.();
+      const joined = c.join ? ((await ctx.resolve?.join?.(c.join.id)) ?? true) : true;
       const note = c.join && !joined ? ' It is a private channel: invite me there first.' : '';
       return say(
         noticeView(
@@ -402,7 +401,8 @@ async function configure(
   const { workspaces } = deps.services;
   const q = (t: string) => quote(ctx.prefix, t);
   const user = await withRole(ctx);
-  if (!workspaces.isAdmin(ctx.workspace, user)) {
+  // Changes are refused by core; the summary has no use case, so core's admin rule answers.
+  if (command.kind === 'config' && !workspaces.isAdmin(ctx.workspace, user)) {
     throw new PebbleError(
       'WORKSPACE.NOT_ADMIN',
       `Only workspace admins can change Pebblebot settings. Ask one of them, or ask to be added with ${q('config admins')}.`,
@@ -422,8 +422,8 @@ async function configure(
         return noticeView('New pebbles will no longer be posted to a triage channel.');
       }
       const { id, name = id } = command.channel;
-      const joined = (await ctx.resolve?.join?.(id)) ?? true;
       await update({ triageChannel: id });
+      const joined = (await ctx.resolve?.join?.(id)) ?? true;
       return noticeView(
         `:white_check_mark: New pebbles will be posted to #${name} as triage cards.` +
           (joined ? '' : ' It is a private channel: invite me there first.'),

@@ -8,6 +8,7 @@ import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { UserContext } from '../../src/core/workspaces/workspace.service.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import { FORMS } from '../../src/views/form.view.js';
+import { channel } from '../../src/views/tokens.js';
 import type { MessageView } from '../../src/views/message.view.js';
 import { alice, bob, carol, makeServices } from '../helpers/services.js';
 
@@ -150,5 +151,24 @@ describe('the action dispatcher', () => {
         value: JSON.stringify({ s: 'list', f: 'buy', o: 10 }),
       }),
     ).toBe('list buy page 2');
+  });
+});
+
+describe('running typed commands', () => {
+  it('leaves the permission to core: a non-admin cannot move triage, and no channel is joined', async () => {
+    const { deps, ctx, services, workspace } = await setup();
+    const joined: string[] = [];
+    const context = {
+      ...(await ctx(bob)),
+      resolve: { join: (id: string) => (joined.push(id), Promise.resolve(true)) },
+    };
+    const error = await runText(
+      deps,
+      context,
+      `config triage ${channel('C_OTHER', 'other')}`,
+    ).catch((e: unknown) => e);
+    expect(isPebbleError(error, 'WORKSPACE.NOT_ADMIN')).toBe(true);
+    expect(joined).toEqual([]);
+    expect((await services.workspaces.get(workspace.id)).settings.triageChannel).toBe('C_TRIAGE');
   });
 });
