@@ -67,6 +67,37 @@ describe('the whole loop from the console', () => {
     expect(out + result.stderr).not.toMatch(/\n\s+at /);
   }, 150_000);
 
+  it('runs an open ballot with a recusal to a tie the sponsor decides from her DM', async () => {
+    const result = await runCli(
+      [
+        'cast',
+        'user @ana',
+        'config council ballots open',
+        'report Invoice PDF shows the wrong VAT number',
+        'triage P-1 severity 2',
+        'triage P-1 stage Get help',
+        'council propose P-1',
+        'as @dee vote V-1 recuse',
+        'as @ben vote V-1 fix-now',
+        'as @cy vote V-1 not-now',
+        'as @vera council decide V-1 fix-now',
+      ].join('\n') + '\n',
+      cleanEnv({ DATA_DIR: tempDir() }),
+      90_000,
+    );
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain('Open ballot: names are shown after the close.');
+    expect(result.stdout).toContain('You recused yourself; you do not count toward the quorum.');
+    // The tie reaches the sponsor with the names (open ballot) and her buttons as commands.
+    expect(result.stdout).toMatch(
+      /→ DM to @vera:\n {4}Your decision: council vote V-1[\s\S]*Fix now: 1 \(Ben Support\)[\s\S]*Fix now: council decide V-1 fix-now/,
+    );
+    expect(result.stdout).toContain('You decided Fix now on council vote V-1 (P-1).');
+    expect(result.stdout).toMatch(
+      /→ #council:\n {4}I-1 Invoice PDF shows the wrong VAT number is planned/,
+    );
+  }, 120_000);
+
   it('exits non-zero when a piped command failed, after running the rest', async () => {
     const result = await runCli(
       'cast\nas @raj council propose P-9\nas @raj report Still here\n',
