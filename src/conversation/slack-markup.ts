@@ -1,9 +1,10 @@
 import { channel, person } from '../views/tokens.js';
 
 /**
- * Slack's markup for people and channels (`<@U1|ana>`, `<#C1|cx>`) to the neutral tokens the
- * grammar reads. User groups (`<!subteam^S1|@cx>`) become a channel-like group token the council
- * parser knows; other markup (links, `<!here>`) is left as typed.
+ * Slack's message markup to the neutral text the grammar reads: people and channels
+ * (`<@U1|ana>`, `<#C1|cx>`) become tokens, a user group (`<!subteam^S1|@cx>`) a `group:` channel
+ * token the council settings know, and the rest reads as typed: `@here`, links as
+ * `label (url)`, and Slack's three escaped characters restored.
  */
 export function slackMarkupToTokens(text: string): string {
   return text
@@ -15,5 +16,11 @@ export function slackMarkupToTokens(text: string): string {
     )
     .replace(/<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>/g, (_m, id: string, name?: string) =>
       channel(`group:${id}`, name || undefined),
-    );
+    )
+    .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
+    .replace(/<([^|>\uE000-\uE00F]+)\|([^>\uE000-\uE00F]+)>/g, '$2 ($1)')
+    .replace(/<([^>\uE000-\uE00F]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

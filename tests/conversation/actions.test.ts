@@ -3,6 +3,7 @@ import { buttonCommand, dispatchAction } from '../../src/conversation/actions.js
 import type { ConversationContext, ConversationDeps } from '../../src/conversation/context.js';
 import { submitForm } from '../../src/conversation/forms.js';
 import { runText } from '../../src/conversation/run-command.js';
+import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
 import type { ChatGateway, ChatTarget } from '../../src/core/shared/chat-gateway.port.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { UserContext } from '../../src/core/workspaces/workspace.service.js';
@@ -155,6 +156,12 @@ describe('the action dispatcher', () => {
 });
 
 describe('running typed commands', () => {
+  it('stores a report plain: tokens read by name, never as markup', async () => {
+    const { deps, ctx, services, workspace } = await setup();
+    await runText(deps, await ctx(alice), slackMarkupToTokens('Ask <@U1|dana> about &lt;v2&gt;'));
+    expect((await services.pebbles.get(workspace, 1)).title).toBe('Ask @dana about <v2>');
+  });
+
   it('leaves the permission to core: a non-admin cannot move triage, and no channel is joined', async () => {
     const { deps, ctx, services, workspace } = await setup();
     const joined: string[] = [];

@@ -8,7 +8,7 @@ import {
 } from '../../src/conversation/commands.js';
 import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
-import { channel, person } from '../../src/views/tokens.js';
+import { channel, person, plainText } from '../../src/views/tokens.js';
 
 /** What Slack will hand the layer: its markup turned into tokens first. */
 const slack = (text: string) => parseCommand(slackMarkupToTokens(text), { prefix: '/pebble' });
@@ -206,5 +206,26 @@ describe('improvement, council and digest sub-grammars', () => {
     expect(() => parse('timezone Mars/Olympus')).toThrow(/not a time zone/);
     expect(() => parse('channel leaders')).toThrow(/with #/);
     expect(() => parse('sometimes')).toThrow(/I can set the digest/);
+  });
+});
+
+describe('Slack markup to neutral text', () => {
+  it('reads as slackToPlain did, with people and channels kept as tokens', () => {
+    const text = slackMarkupToTokens(
+      'Ask <@U1|dana> in <#C2|support> about <https://x.io|the form> &lt;v2&gt; &amp; <!here>',
+    );
+    expect(plainText(text)).toBe(
+      'Ask @dana in #support about the form (https://x.io) <v2> & @here',
+    );
+    expect(text).toContain(person('U1', 'dana'));
+    expect(text).toContain(channel('C2', 'support'));
+  });
+
+  it('keeps the people of a report as tokens until the layer stores it plain', () => {
+    expect(slack('Ask <@U1|dana> about &lt;v2&gt;')).toEqual({
+      kind: 'report',
+      text: `Ask ${person('U1', 'dana')} about <v2>`,
+      anonymous: false,
+    });
   });
 });
