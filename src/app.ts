@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Channel } from './channel.js';
 import { BALLOT_SECRET_MIN, type Config } from './config.js';
 import { ConsoleChannel } from './console/console.channel.js';
+import { ConsoleClock } from './console/console-clock.js';
+import { COUNCIL_SWEEP_JOB } from './core/council/council.jobs.js';
+import { OUTBOX_JOB } from './scheduler/outbox.js';
 import { systemClock, type Clock } from './core/shared/clock.port.js';
 import type { UserContext } from './core/workspaces/workspace.service.js';
 import { startHttpServer, type RunningHttpServer } from './http/server.js';
@@ -17,10 +23,10 @@ export interface AppOptions {
   /** Console channel input/output (default: the process's). */
   stdin?: Readable;
   stdout?: Writable;
-  /** Who the console acts as (default: the operating-system user, as an admin). */
-  consoleUser?: UserContext;
   /** Builds the chat channels from the services; the default builds none. */
   channels?: (services: Services) => Channel[] | Promise<Channel[]>;
+  /** Who the console acts as (default: the operating-system user, as an admin). */
+  consoleUser?: UserContext;
 }
 
 export interface RunningApp {
@@ -44,19 +50,49 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
       : { store: 'embedded', dataDir: config.dataDir },
     'store open',
   );
-  const services = createServices(store, options.clock ?? systemClock, {
-    ...(config.ballotSecret ? { ballotSecret: config.ballotSecret } : {}),
+  // The console's clock moves with `advance`; every service and job reads time from it.
+  const consoleClock = config.console && !options.clock ? new ConsoleClock() : undefined;
+  const ballotSecret =
+    config.ballotSecret ?? (config.console ? localBallotSecret(config.dataDir, logger) : undefined);
+  const services = createServices(store, options.clock ?? consoleClock ?? systemClock, {
+    ...(ballotSecret ? { ballotSecret } : {}),
   });
   await explainMissingBallotSecret(services, logger);
   const channels: Channel[] = [];
+  let consoleChannel: ConsoleChannel | undefined;
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const tty = Boolean((stdin as { isTTY?: boolean }).isTTY);
   let http: RunningHttpServer | undefined;
   let scheduler: RunningScheduler | undefined;
   try {
     channels.push(...((await options.channels?.(services)) ?? []));
+    if (config.console) {
+      const workspace = await services.workspaces.ensure('console', 'local', {
+        name: 'Local console',
+      });
+      consoleChannel = new ConsoleChannel({
+        services,
+        workspace,
+        defaultUser: options.consoleUser ?? {
+          userId: os.userInfo().username || 'you',
+          name: os.userInfo().username || 'you',
+          platformAdmin: true,
+        },
+        input: stdin,
+        output: stdout,
+        logger,
+        prompt: tty,
+        dataDir: config.dataDir,
+        ...(consoleClock ? { clock: consoleClock } : {}),
+      });
+      channels.push(consoleChannel);
+    }
     try {
       http = await startHttpServer({
         port: config.port,
-        host: config.host,
+        // The console is one person on their own machine: nothing listens beyond it.
+        host: config.console ? '127.0.0.1' : config.host,
         logger,
         routes: channels.flatMap((c) => c.routes),
         ready: () => store.ping(),
@@ -72,6 +108,25 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     for (const channel of channels) await channel.start();
     // Scheduled jobs and the outbox, once the channels they send through are up.
     scheduler = startScheduler({ services, channels, logger });
+    const jobs = scheduler.scheduler;
+    // A console script runs faster than the vote message's refresh slots: it settles each
+    // line at once (refreshes close a vote every member voted on), then delivers the outbox.
+    const settle = async () => {
+      for (let round = 0; round < 2; round++) {
+        await services.council.refresher.flush();
+        jobs.kick(OUTBOX_JOB);
+        await jobs.idle();
+      }
+    };
+    consoleChannel?.attach({
+      // The same jobs production runs, at the console clock's time, then their deliveries.
+      tick: async (now) => {
+        for (const job of [COUNCIL_SWEEP_JOB, 'improvements.nudges', 'digest.weekly'])
+          await jobs.tick(job, now);
+        await settle();
+      },
+      settle,
+    });
   } catch (error) {
     await http?.close();
     await store.close();
@@ -79,27 +134,11 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
   }
 
   let consoleDone: Promise<void> | undefined;
-  if (config.console) {
-    const stdin = options.stdin ?? process.stdin;
-    const stdout = options.stdout ?? process.stdout;
-    const user = options.consoleUser ?? {
-      userId: os.userInfo().username || 'you',
-      name: os.userInfo().username || 'you',
-      platformAdmin: true,
-    };
-    const workspace = await services.workspaces.ensure('console', 'local', {
-      name: 'Local console',
+  if (consoleChannel) {
+    consoleDone = consoleChannel.run().then(({ failed }) => {
+      // A piped script that had a failing command exits non-zero, like a shell script would.
+      if (failed && !tty) process.exitCode = 1;
     });
-    consoleDone = new ConsoleChannel({
-      pebbles: services.pebbles,
-      digest: services.digest,
-      workspace,
-      user,
-      input: stdin,
-      output: stdout,
-      logger,
-      prompt: Boolean((stdin as { isTTY?: boolean }).isTTY),
-    }).run();
   }
 
   let stopping: Promise<void> | undefined;
@@ -126,6 +165,20 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     })());
 
   return { services, http, ...(consoleDone ? { consoleDone } : {}), stop };
+}
+
+/**
+ * Secret ballots need BALLOT_SECRET; the console keeps its own in the data folder, so a
+ * newcomer can run a secret vote without configuring anything. Deployments set the variable.
+ */
+function localBallotSecret(dataDir: string, logger: Logger): string {
+  const file = path.join(dataDir, 'ballot-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  logger.info({ file }, 'BALLOT_SECRET not set: the console generated a local one');
+  return secret;
 }
 
 /**

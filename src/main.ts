@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   };
   const exitAfterStop = (running: RunningApp) => {
     running.stop().then(
-      () => process.exit(0),
+      // The console sets a non-zero exit code when a piped command failed.
+      () => process.exit(),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

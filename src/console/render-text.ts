@@ -1,5 +1,5 @@
 import type { ButtonView, MessageView } from '../views/message.view.js';
-import { renderTokens, tokenPlain } from '../views/tokens.js';
+import { renderTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 const EMOJI: Record<string, string> = {
   ':white_check_mark:': '✔',
@@ -7,8 +7,15 @@ const EMOJI: Record<string, string> = {
   ':rock:': '🪨',
 };
 
+/** How the console names a token's person or channel (the cast knows handles). */
+export type TokenText = (token: InlineToken) => string;
+
 function markup(text: string): string {
   return text
+    .replace(
+      /<@([A-Za-z0-9_.-]+)(?:\|([^>]+))?>/g,
+      (_m, id: string, name?: string) => `@${name ?? id}`,
+    )
     .replace(/:[a-z0-9_+-]+:/g, (m) => EMOJI[m] ?? '')
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
     .replace(/(^|[\s(])_([^_\n]+)_/g, '$1$2')
@@ -16,11 +23,11 @@ function markup(text: string): string {
 }
 
 /**
- * Slack-flavoured markup to plain terminal text; the bot's tokens read as names. Markup is
+ * Slack-flavoured markup to plain terminal text; the bot's tokens read by name. Markup is
  * stripped around tokens, not inside them (a date token holds `:00:`, which is no emoji).
  */
-export function plain(text: string): string {
-  return renderTokens(text, markup, tokenPlain).trim();
+function plainWith(text: string, token: TokenText = tokenPlain): string {
+  return renderTokens(text, markup, token).trim();
 }
 
 /**
@@ -30,7 +37,9 @@ export function plain(text: string): string {
 export function renderText(
   view: MessageView,
   commandFor: (button: ButtonView) => string | undefined = () => undefined,
+  token: TokenText = tokenPlain,
 ): string {
+  const plain = (text: string) => plainWith(text, token);
   const lines: string[] = [];
   for (const block of view.blocks) {
     switch (block.type) {
@@ -41,6 +50,10 @@ export function renderText(
         lines.push(plain(block.text));
         for (const field of block.fields ?? [])
           lines.push(`  ${field.label}: ${plain(field.value)}`);
+        if (block.button) {
+          const command = commandFor(block.button);
+          if (command) lines.push(`  → ${block.button.label}: ${command}`);
+        }
         break;
       case 'context':
         lines.push(`  ${plain(block.text)}`);
@@ -50,6 +63,18 @@ export function renderText(
           .map((b) => ({ b, command: commandFor(b) }))
           .filter((h): h is { b: ButtonView; command: string } => h.command !== undefined)
           .map((h) => `${h.b.label}: ${h.command}`);
+        // A menu reads as its first option's command: the value after it is what changes.
+        for (const select of block.selects ?? []) {
+          const first = select.options?.[0] ?? select.groups?.[0]?.options[0];
+          const command =
+            first &&
+            commandFor({
+              label: select.placeholder,
+              actionId: select.actionId,
+              value: first.value,
+            });
+          if (command) hints.push(`${select.placeholder}: ${command}`);
+        }
         if (hints.length) lines.push(`  → ${hints.join('   ')}`);
         break;
       }
@@ -59,4 +84,9 @@ export function renderText(
     }
   }
   return lines.join('\n');
+}
+
+/** Slack-flavoured markup to plain terminal text. */
+export function plain(text: string, token: TokenText = tokenPlain): string {
+  return plainWith(text, token);
 }

@@ -27,10 +27,11 @@ describe('npm start with no chat credentials (console channel)', () => {
 
   it('answers unknown commands and unknown pebble ids clearly, without a stack trace', async () => {
     const result = await runCli('dance\nshow P-42\n+1 banana\n', cleanEnv({ DATA_DIR: tempDir() }));
-    expect(result.code).toBe(0);
+    // A piped script with failing commands exits non-zero, like a shell script.
+    expect(result.code).toBe(1);
     expect(result.stdout).toContain('Unknown command "dance". Type help to see what I understand.');
     expect(result.stdout).toContain('There is no pebble P-42 in this workspace.');
-    expect(result.stdout).toContain('"banana" is not a pebble id (like P-3). Usage: +1 P-3');
+    expect(result.stdout).toContain('Usage: +1 P-12');
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
   });
 });

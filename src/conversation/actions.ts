@@ -1,0 +1,297 @@
+import { z } from 'zod';
+import {
+  BallotChoiceSchema,
+  VoteOptionSchema,
+  voteShortId,
+} from '../core/council/council.model.js';
+import { improvementShortId } from '../core/improvements/improvement.model.js';
+import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
+import { parsePebbleRef, shortId } from '../core/pebbles/pebble.model.js';
+import { PebbleError } from '../core/shared/errors.js';
+import { ACTIONS } from '../views/actions.js';
+import {
+  councilReasonForm,
+  councilSettingsForm,
+  declineForm,
+  duplicateForm,
+  improvementForms,
+  reportForm,
+} from '../views/form.view.js';
+import type { ButtonView } from '../views/message.view.js';
+import { quote, type Command, type ImprovementStatusWord } from './commands.js';
+import { update, type ConversationContext, type ConversationDeps, type Output } from './context.js';
+import { listPageView, ListPageSchema, propose, runCommand } from './run-command.js';
+
+const usage = (message: string) => new PebbleError('COMMAND.USAGE', message);
+const Num = z.coerce.number().int().positive().max(1_000_000_000);
+
+function num(value: string | undefined, what: string): number {
+  const parsed = Num.safeParse(value ?? '');
+  if (!parsed.success) throw usage(`That button does not name ${what}.`);
+  return parsed.data;
+}
+
+/** `3:fix-now` → [3, 'fix-now']: a number and a choice carried in a button value. */
+function numberAndChoice(value: string, what: string): [number, string] {
+  const at = value.indexOf(':');
+  if (at === -1 || value.length > 64) throw usage(`That button does not name ${what}.`);
+  return [num(value.slice(0, at), what), value.slice(at + 1)];
+}
+
+/**
+ * What a button means as a typed command, when one does the same; undefined for buttons that
+ * open a form or page a list. The console shows these, and the dispatcher runs them.
+ */
+export function actionCommand(actionId: string, value = ''): Command | undefined {
+  switch (actionId) {
+    case ACTIONS.show:
+      return { kind: 'show', number: num(value, 'a pebble') };
+    case ACTIONS.support:
+      return { kind: 'support', number: num(value, 'a pebble') };
+    case ACTIONS.toggleAnonymous:
+      return { kind: 'anon-toggle', number: num(value, 'a pebble') };
+    case ACTIONS.mergeInto: {
+      const [from, into] = numberAndChoice(value, 'two pebbles');
+      return { kind: 'merge', from, into: num(into, 'two pebbles') };
+    }
+    case ACTIONS.setSeverity: {
+      const [number, choice] = numberAndChoice(value, 'a pebble');
+      return { kind: 'triage', number, change: { kind: 'severity', severity: Number(choice) } };
+    }
+    case ACTIONS.setStage: {
+      const [number, stage] = numberAndChoice(value, 'a pebble');
+      return { kind: 'triage', number, change: { kind: 'stage', stage } };
+    }
+    case ACTIONS.councilBallot: {
+      const [vote, raw] = numberAndChoice(value, 'a council vote');
+      const choice = BallotChoiceSchema.safeParse(raw);
+      if (!choice.success) throw usage('That button is not a ballot option.');
+      return { kind: 'vote', vote, choice: choice.data };
+    }
+    case ACTIONS.councilDecide: {
+      const [vote, raw] = numberAndChoice(value, 'a council vote');
+      const option = VoteOptionSchema.safeParse(raw);
+      if (!option.success) throw usage('That button is not a decision.');
+      return { kind: 'council', command: { kind: 'decide', vote, option: option.data } };
+    }
+    case ACTIONS.councilWipDisplace: {
+      const [vote, raw] = numberAndChoice(value, 'a council vote');
+      return {
+        kind: 'council',
+        command: { kind: 'wip', vote, displace: num(raw, 'an improvement') },
+      };
+    }
+    case ACTIONS.councilWipQueue:
+      return {
+        kind: 'council',
+        command: { kind: 'wip', vote: num(value.replace(/^v-?/i, ''), 'a council vote') },
+      };
+    case ACTIONS.councilPropose: {
+      const numbers = value.split(',').map((v) => parsePebbleRef(v));
+      if (!numbers.length || numbers.some((n) => n === undefined))
+        throw usage('That button does not name a pebble.');
+      return { kind: 'council', command: { kind: 'propose', pebbles: numbers as number[] } };
+    }
+    case ACTIONS.improvementAccept:
+      return {
+        kind: 'improvement',
+        command: { kind: 'accept', number: num(value.split(':')[0], 'an improvement') },
+      };
+    case ACTIONS.improvementStatus: {
+      const [number, status] = numberAndChoice(value, 'an improvement');
+      if (!['on-track', 'at-risk', 'blocked'].includes(status))
+        throw usage('That button is not a status.');
+      return {
+        kind: 'improvement',
+        command: { kind: 'update', number, status: status as ImprovementStatusWord },
+      };
+    }
+    case ACTIONS.improvementSnooze: {
+      const [number, period] = numberAndChoice(value, 'an improvement');
+      if (!(period in SNOOZE_PERIODS)) throw usage('Snooze for 1d, 3d or 1w.');
+      return {
+        kind: 'improvement',
+        command: { kind: 'snooze', number, period: period as SnoozePeriod },
+      };
+    }
+    case ACTIONS.improvementFixedYes:
+    case ACTIONS.improvementFixedNo:
+      return {
+        kind: 'improvement',
+        command: {
+          kind: 'fixed',
+          number: num(value.split(':')[0], 'an improvement'),
+          answer: actionId === ACTIONS.improvementFixedYes ? 'yes' : 'no',
+        },
+      };
+    case ACTIONS.digestPreview:
+      return { kind: 'digest' };
+  }
+  return undefined;
+}
+
+/** A typed command as people write it (the console shows buttons this way). */
+export function commandText(command: Command): string | undefined {
+  const p = shortId;
+  const i = improvementShortId;
+  const v = voteShortId;
+  switch (command.kind) {
+    case 'show':
+      return `show ${p(command.number)}`;
+    case 'support':
+      return `+1 ${p(command.number)}`;
+    case 'anon-toggle':
+      return `anon ${p(command.number)}`;
+    case 'merge':
+      return `merge ${p(command.from)} ${p(command.into)}`;
+    case 'vote':
+      return `vote ${v(command.vote)} ${command.choice}`;
+    case 'digest':
+      return 'digest';
+    case 'triage': {
+      const c = command.change;
+      if (c.kind === 'severity') return `triage ${p(command.number)} severity ${c.severity}`;
+      if (c.kind === 'stage') return `triage ${p(command.number)} stage ${c.stage}`;
+      return undefined;
+    }
+    case 'council': {
+      const c = command.command;
+      if (c.kind === 'decide') return `council decide ${v(c.vote)} ${c.option}`;
+      if (c.kind === 'propose') return `council propose ${c.pebbles.map(p).join(' ')}`;
+      if (c.kind === 'wip')
+        return `council wip ${v(c.vote)} ${c.displace ? i(c.displace) : 'queue'}`;
+      return undefined;
+    }
+    case 'improvement': {
+      const c = command.command;
+      if (c.kind === 'accept') return `improvement accept ${i(c.number)}`;
+      if (c.kind === 'update') return `improvement update ${i(c.number)} ${c.status}`;
+      if (c.kind === 'snooze') return `improvement snooze ${i(c.number)} ${c.period}`;
+      if (c.kind === 'fixed') return `improvement fixed ${i(c.number)} ${c.answer}`;
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Buttons that open a form, as the command that does the same in one line. */
+const FORM_COMMANDS: Record<string, (n: string) => string> = {
+  [ACTIONS.report]: () => 'report <what got in the way>',
+  [ACTIONS.decline]: (n) => `triage P-${n} decline <why>`,
+  [ACTIONS.markDuplicate]: (n) => `triage P-${n} duplicate P-<n>`,
+  [ACTIONS.councilReason]: (n) => `council reason V-${n} <why>`,
+  [ACTIONS.councilSettings]: () => 'config council',
+  [ACTIONS.improvementProposeDate]: (n) => `improvement accept I-${n} YYYY-MM-DD`,
+  [ACTIONS.improvementDecline]: (n) => `improvement decline I-${n} <why>`,
+  [ACTIONS.improvementDone]: (n) => `improvement update I-${n} done "what changed"`,
+  [ACTIONS.improvementChangeDate]: (n) => `improvement date I-${n} YYYY-MM-DD "why"`,
+  [ACTIONS.improvementExtend]: (n) => `improvement date I-${n} YYYY-MM-DD "why"`,
+  [ACTIONS.improvementReassign]: (n) => `improvement assign I-${n} @owner YYYY-MM-DD`,
+  [ACTIONS.improvementDrop]: (n) => `improvement update I-${n} dropped "why"`,
+};
+
+/** What to type for a button, on a channel without buttons (the console); undefined if nothing. */
+export function buttonCommand(button: ButtonView, prefix?: string): string | undefined {
+  const strip = (t: string) => quote(prefix, t).slice(1, -1);
+  try {
+    if (button.actionId === ACTIONS.listPage) {
+      const page = ListPageSchema.parse(JSON.parse(button.value ?? ''));
+      const n = Math.floor(page.o / 10) + 1;
+      return strip(page.s === 'mine' ? 'mine' : `list ${page.f ? `${page.f} ` : ''}page ${n}`);
+    }
+    const form = FORM_COMMANDS[button.actionId];
+    if (form) return strip(form((button.value ?? '').split(':')[0] ?? ''));
+    const command = actionCommand(button.actionId, button.value);
+    const text = command && commandText(command);
+    return text ? strip(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Actions whose answer replaces the message that carried the button. */
+const REPLACES = new Set<string>([
+  ACTIONS.councilDecide,
+  ACTIONS.councilWipDisplace,
+  ACTIONS.councilWipQueue,
+  ACTIONS.improvementAccept,
+  ACTIONS.improvementFixedYes,
+  ACTIONS.improvementFixedNo,
+]);
+
+/**
+ * One dispatcher for every button and menu: an action id from the catalogue, its value and who
+ * clicked, to the service call and what to show. Slack block_actions, Teams Action.Execute and
+ * the console's button commands all come through here. Buttons that need more input open a form.
+ */
+export async function dispatchAction(
+  deps: ConversationDeps,
+  ctx: ConversationContext,
+  actionId: string,
+  value = '',
+): Promise<Output[]> {
+  const { pebbles, improvements, council } = deps.services;
+  const improvement = () =>
+    improvements.get(ctx.workspace, num(value.split(':')[0], 'an improvement'));
+  const pebble = () => pebbles.get(ctx.workspace, num(value, 'a pebble'));
+  switch (actionId) {
+    case ACTIONS.listPage: {
+      const page = ListPageSchema.safeParse(
+        (() => {
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return undefined;
+          }
+        })(),
+      );
+      if (!page.success) throw usage('That button does not name a page.');
+      return [update(await listPageView(deps, ctx, page.data))];
+    }
+    case ACTIONS.report:
+      return [{ kind: 'form', form: reportForm(ctx.workspace.settings) }];
+    case ACTIONS.addDetails:
+      return [
+        { kind: 'form', form: reportForm(ctx.workspace.settings, { pebble: await pebble() }) },
+      ];
+    case ACTIONS.decline:
+      return [{ kind: 'form', form: declineForm(await pebble()) }];
+    case ACTIONS.markDuplicate:
+      return [{ kind: 'form', form: duplicateForm(await pebble()) }];
+    case ACTIONS.councilSettings:
+      return [{ kind: 'form', form: councilSettingsForm(ctx.workspace.settings) }];
+    case ACTIONS.councilReason: {
+      const vote = await council.getVote(
+        ctx.workspace,
+        num(value.replace(/^v-?/i, ''), 'a council vote'),
+      );
+      return [{ kind: 'form', form: councilReasonForm(vote.number, vote.decision?.reason) }];
+    }
+    case ACTIONS.councilPropose: {
+      const command = actionCommand(actionId, value);
+      if (command?.kind !== 'council' || command.command.kind !== 'propose')
+        throw usage('That button does not name a pebble.');
+      return propose(deps, ctx, command.command.pebbles);
+    }
+    case ACTIONS.improvementProposeDate:
+      return [{ kind: 'form', form: improvementForms.proposeDate(await improvement()) }];
+    case ACTIONS.improvementDecline:
+      return [{ kind: 'form', form: improvementForms.decline(await improvement()) }];
+    case ACTIONS.improvementDone:
+      return [{ kind: 'form', form: improvementForms.done(await improvement()) }];
+    case ACTIONS.improvementChangeDate:
+      return [{ kind: 'form', form: improvementForms.changeDate(await improvement()) }];
+    case ACTIONS.improvementExtend:
+      return [{ kind: 'form', form: improvementForms.extend(await improvement()) }];
+    case ACTIONS.improvementReassign:
+      return [{ kind: 'form', form: improvementForms.reassign(await improvement()) }];
+    case ACTIONS.improvementDrop:
+      return [{ kind: 'form', form: improvementForms.drop(await improvement()) }];
+  }
+  const command = actionCommand(actionId, value);
+  if (!command) throw usage(`I do not know the button "${actionId}".`);
+  const outputs = await runCommand(deps, ctx, command);
+  return REPLACES.has(actionId)
+    ? outputs.map((o) => (o.kind === 'reply' ? update(o.view) : o))
+    : outputs;
+}

@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { COUNCIL_MEMBERS_MAX } from '../core/council/council.model.js';
+import { IsoDateSchema } from '../core/improvements/improvement.model.js';
+import { parsePebbleRef, shortId } from '../core/pebbles/pebble.model.js';
+import { PebbleError } from '../core/shared/errors.js';
+import { FORMS, NOTE_MAX, REASON_MAX, type FormId, type FormValues } from '../views/form.view.js';
+import { noticeView } from '../views/pebble.view.js';
+import {
+  withRole,
+  reply,
+  type ConversationContext,
+  type ConversationDeps,
+  type Output,
+} from './context.js';
+import { afterReport, Cards, runCommand } from './run-command.js';
+import { confirmationView } from '../views/pebble.view.js';
+import type { Command } from './commands.js';
+
+/** What a submission gives: outputs, or errors keyed by field (the form stays open). */
+export type FormResult =
+  { ok: true; outputs: Output[] } | { ok: false; errors: Record<string, string> };
+
+const text = (max: number, message: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim() : v),
+    z.string().min(1, message).max(max, `At most ${max} characters.`),
+  );
+const optionalText = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined),
+    z.string().max(max, `At most ${max} characters.`).optional(),
+  );
+const date = z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), IsoDateSchema);
+const intIn = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : undefined),
+    z
+      .number({ message: `A whole number from ${min} to ${max}.` })
+      .int(`A whole number from ${min} to ${max}.`)
+      .min(min, `A whole number from ${min} to ${max}.`)
+      .max(max, `A whole number from ${min} to ${max}.`),
+  );
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    intIn(min, max).optional(),
+  );
+const person = z.string().min(1).max(255);
+
+/** Each form's values, validated in this one place. */
+const SCHEMAS = {
+  [FORMS.report]: z.object({
+    title: text(150, 'Say what got in the way.'),
+    description: optionalText(3_000),
+    stakeholder: z.enum(['customer', 'employee', 'partner']).default('customer'),
+    stage: optionalText(130),
+    severity: z.preprocess(
+      (v) => (v === '' || v === undefined ? undefined : Number(v)),
+      z.number().int().min(1).max(4).optional(),
+    ),
+    anonymous: z.boolean().default(false),
+  }),
+  [FORMS.decline]: z.object({ reason: text(REASON_MAX, 'Say why, in a sentence.') }),
+  [FORMS.duplicate]: z.object({
+    of: z.string().transform((v, c) => {
+      const n = parsePebbleRef(v);
+      if (n === undefined) {
+        c.addIssue({ code: 'custom', message: 'Type a pebble id like P-7.' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  }),
+  [FORMS.councilReason]: z.object({ reason: text(500, 'Say why, in 500 characters at most.') }),
+  [FORMS.councilSettings]: z.object({
+    members: z.array(person).max(COUNCIL_MEMBERS_MAX).default([]),
+    sponsor: z.preprocess((v) => (v === '' ? undefined : v), person.optional()),
+    window: intIn(1, 20),
+    quorum: optionalInt(1, COUNCIL_MEMBERS_MAX),
+    threshold: intIn(50, 100),
+    ballots: z.enum(['secret', 'open']),
+    wip: intIn(1, 100),
+  }),
+  [FORMS.improvementProposeDate]: z.object({ date }),
+  [FORMS.improvementDecline]: z.object({ note: text(NOTE_MAX, 'Say why, in a sentence.') }),
+  [FORMS.improvementDone]: z.object({ note: optionalText(NOTE_MAX) }),
+  [FORMS.improvementChangeDate]: z.object({ date, note: optionalText(NOTE_MAX) }),
+  [FORMS.improvementExtend]: z.object({ date, note: optionalText(NOTE_MAX) }),
+  [FORMS.improvementReassign]: z.object({ owner: person, date }),
+  [FORMS.improvementDrop]: z.object({ note: text(NOTE_MAX, 'Say why it is dropped.') }),
+} satisfies Record<FormId, z.ZodType>;
+
+/** Where a refusal of the service shows in each form. */
+const MAIN_FIELD: Record<FormId, string> = {
+  [FORMS.report]: 'title',
+  [FORMS.decline]: 'reason',
+  [FORMS.duplicate]: 'of',
+  [FORMS.councilReason]: 'reason',
+  [FORMS.councilSettings]: 'members',
+  [FORMS.improvementProposeDate]: 'date',
+  [FORMS.improvementDecline]: 'note',
+  [FORMS.improvementDone]: 'note',
+  [FORMS.improvementChangeDate]: 'date',
+  [FORMS.improvementExtend]: 'date',
+  [FORMS.improvementReassign]: 'owner',
+  [FORMS.improvementDrop]: 'note',
+};
+
+/**
+ * Validates a form's values with zod and runs the use case it stands for. Bad values and the
+ * service's refusals (a date in the past, not the owner) come back keyed by field; nothing is
+ * written then. Unknown failures are thrown for the channel's error handler.
+ */
+export async function submitForm(
+  deps: ConversationDeps,
+  ctx: ConversationContext,
+  formId: FormId,
+  meta: { n: number },
+  values: FormValues,
+): Promise<FormResult> {
+  const schema = SCHEMAS[formId] as z.ZodType<Record<string, unknown>>;
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? MAIN_FIELD[formId]);
+      errors[field] ??= issue.message;
+    }
+    return { ok: false, errors };
+  }
+  try {
+    return { ok: true, outputs: await run(deps, ctx, formId, meta.n, parsed.data) };
+  } catch (error) {
+    if (error instanceof PebbleError && !error.code.startsWith('STORE.'))
+      return { ok: false, errors: { [MAIN_FIELD[formId]]: error.message } };
+    throw error;
+  }
+}
+
+async function run(
+  deps: ConversationDeps,
+  ctx: ConversationContext,
+  formId: FormId,
+  n: number,
+  v: Record<string, unknown>,
+): Promise<Output[]> {
+  const command = (c: Command) => runCommand(deps, ctx, c);
+  const s = (key: string) => v[key] as string;
+  const note = v.note as string | undefined;
+  switch (formId) {
+    case FORMS.report: {
+      const [journey, stage] = typeof v.stage === 'string' ? v.stage.split('/') : [];
+      const details = {
+        title: s('title'),
+        ...(v.description ? { description: s('description') } : {}),
+        stakeholder: v.stakeholder as 'customer',
+        ...(journey && stage ? { journey, stage } : {}),
+        ...(typeof v.severity === 'number' ? { severity: v.severity } : {}),
+        anonymous: v.anonymous === true,
+      };
+      if (n > 0) {
+        // "Add details" on a pebble already reported: only its reporter may (checked in core).
+        const result = await deps.services.pebbles.reviseReport(
+          ctx.workspace,
+          ctx.actor,
+          n,
+          details,
+        );
+        await new Cards(deps).refresh(ctx.workspace, result.pebble);
+        const similar = await deps.services.pebbles.findSimilar(ctx.workspace, result.pebble);
+        return [reply(confirmationView(result.pebble, similar, { truncated: result.truncated }))];
+      }
+      const result = await deps.services.pebbles.report(ctx.workspace, ctx.actor, details, {
+        kind: ctx.channel === 'console' ? 'console' : 'modal',
+      });
+      return afterReport(deps, ctx.workspace, result);
+    }
+    case FORMS.decline:
+      return command({
+        kind: 'triage',
+        number: n,
+        change: { kind: 'decline', reason: s('reason') },
+      });
+    case FORMS.duplicate: {
+      const of = v.of as number;
+      if (of === n)
+        throw new PebbleError('PEBBLE.INVALID_INPUT', 'A pebble cannot duplicate itself.');
+      await deps.services.pebbles.get(ctx.workspace, of).catch(() => {
+        throw new PebbleError('PEBBLE.NOT_FOUND', `There is no ${shortId(of)}.`);
+      });
+      return command({ kind: 'triage', number: n, change: { kind: 'duplicate', of } });
+    }
+    case FORMS.councilReason:
+      return command({
+        kind: 'council',
+        command: { kind: 'reason', vote: n, reason: s('reason') },
+      });
+    case FORMS.councilSettings: {
+      const known = ctx.workspace.settings.council.members;
+      const members = (v.members as string[]).map(
+        (id) => known.find((m) => m.userId === id) ?? { userId: id },
+      );
+      const { changes } = await deps.services.council.configure(
+        ctx.workspace,
+        await withRole(ctx),
+        {
+          members,
+          sponsor: (v.sponsor as string | undefined) ?? null,
+          votingDays: v.window as number,
+          quorum: (v.quorum as number | undefined) ?? null,
+          threshold: v.threshold as number,
+          secret: v.ballots === 'secret',
+          wipLimit: v.wip as number,
+        },
+      );
+      ctx.resolve?.forgetWorkspace?.();
+      return [
+        reply(
+          noticeView(
+            changes.length
+              ? `:white_check_mark: Council settings saved (${changes.length} change${changes.length === 1 ? '' : 's'}, recorded in the history).`
+              : 'Council settings: nothing changed.',
+          ),
+        ),
+      ];
+    }
+    case FORMS.improvementProposeDate:
+      return command({
+        kind: 'improvement',
+        command: { kind: 'accept', number: n, date: s('date') },
+      });
+    case FORMS.improvementDecline:
+      return command({
+        kind: 'improvement',
+        command: { kind: 'decline', number: n, reason: note ?? '' },
+      });
+    case FORMS.improvementDone:
+      return command({
+        kind: 'improvement',
+        command: { kind: 'update', number: n, status: 'done', ...(note ? { note } : {}) },
+      });
+    case FORMS.improvementChangeDate:
+    case FORMS.improvementExtend:
+      return command({
+        kind: 'improvement',
+        command: { kind: 'date', number: n, date: s('date'), ...(note ? { note } : {}) },
+      });
+    case FORMS.improvementReassign:
+      return command({
+        kind: 'improvement',
+        command: { kind: 'assign', number: n, ownerId: s('owner'), date: s('date') },
+      });
+    case FORMS.improvementDrop:
+      return command({
+        kind: 'improvement',
+        command: { kind: 'update', number: n, status: 'dropped', ...(note ? { note } : {}) },
+      });
+  }
+}
