@@ -348,11 +348,7 @@ export async function runCommand(
       const user = await withRole(ctx);
       // Changes are refused by core; showing them has no use case, so core's admin rule answers.
       if (c.kind === 'show') {
-        if (!workspaces.isAdmin(workspace, user))
-          throw new PebbleError(
-            'WORKSPACE.NOT_ADMIN',
-            'Only Pebblebot admins can change the digest.',
-          );
+        await workspaces.requireAdmin(workspace, user, 'change the digest');
         return say(digestSettingsView(workspace.settings, ctx.prefix ?? ''));
       }
       const digest = DigestSettingsSchema.parse({ ...workspace.settings.digest, ...c.patch });
@@ -402,12 +398,7 @@ async function configure(
   const q = (t: string) => quote(ctx.prefix, t);
   const user = await withRole(ctx);
   // Changes are refused by core; the summary has no use case, so core's admin rule answers.
-  if (command.kind === 'config' && !workspaces.isAdmin(ctx.workspace, user)) {
-    throw new PebbleError(
-      'WORKSPACE.NOT_ADMIN',
-      `Only workspace admins can change Pebblebot settings. Ask one of them, or ask to be added with ${q('config admins')}.`,
-    );
-  }
+  if (command.kind === 'config') await workspaces.requireAdmin(ctx.workspace, user);
   const update = async (patch: Partial<WorkspaceSettings>) => {
     const updated = await workspaces.updateSettings(ctx.workspace, user, patch);
     ctx.resolve?.forgetWorkspace?.();
@@ -734,7 +725,7 @@ async function improvement(
       );
     case 'assign': {
       const lead = await withRole(ctx);
-      improvements.assertLead(workspace, lead, 'assign an improvement');
+      await improvements.assertLead(workspace, lead, 'assign an improvement');
       // The owner's time zone (nudges follow it) and name, from their profile.
       const owner = await ctx.resolve?.user?.(command.ownerId).catch(() => undefined);
       const ownerName = owner?.name ?? command.ownerName;
