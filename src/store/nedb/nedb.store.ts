@@ -40,6 +40,7 @@ const COLLECTIONS = [
   'votes',
   'ballots',
   'digests',
+  'supports',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -79,7 +80,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       if (options.dataDir)
         dbs[name].setAutocompactionInterval(options.compactionIntervalMs ?? 10 * 60_000);
     }
-    await NedbPebbleRepository.indexes(dbs.pebbles);
+    await NedbPebbleRepository.indexes(dbs.pebbles, dbs.supports);
+    await NedbPebbleRepository.migrate(dbs.pebbles, dbs.supports);
     await NedbProcessedEventRepository.indexes(dbs.events);
     await NedbImprovementRepository.indexes(dbs.improvements);
     await NedbOutboxRepository.indexes(dbs.outbox);
@@ -90,7 +92,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     return {
       kind: 'embedded',
       workspaces: new NedbWorkspaceRepository(dbs.workspaces),
-      pebbles: new NedbPebbleRepository(dbs.pebbles, dbs.sequences),
+      pebbles: new NedbPebbleRepository(dbs.pebbles, dbs.sequences, dbs.supports),
       events: new NedbProcessedEventRepository(dbs.events),
       improvements: new NedbImprovementRepository(dbs.improvements, dbs.sequences),
       outbox: new NedbOutboxRepository(dbs.outbox),
@@ -101,6 +103,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         improvements: dbs.improvements,
         outbox: dbs.outbox,
         votes: dbs.votes,
+        supports: dbs.supports,
       }),
       digests: new NedbDigestRepository(dbs.digests),
       ballots: new NedbBallotRepository(
