@@ -76,6 +76,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       dbs[name] = options.dataDir
         ? new Datastore({ filename: path.join(options.dataDir, `${name}.db`) })
         : new Datastore({ inMemoryOnly: true });
+      if (lost) refuseWrites(dbs[name], lost);
       await dbs[name].loadDatabaseAsync();
       if (options.dataDir)
         dbs[name].setAutocompactionInterval(options.compactionIntervalMs ?? 10 * 60_000);
