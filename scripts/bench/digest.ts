@@ -25,6 +25,7 @@ import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/store/store.port.js';
+import { newSupportDoc } from '../../src/store/supports.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -94,7 +95,7 @@ function pebbleDoc(workspaceId: string, number: number): Document {
     userId: `U${int(2_000)}`,
     team: pick(TEAMS),
     at: new Date(Math.min(NOW.getTime() - 1, created + int(14 * DAY))),
-  }));
+  })).filter((s, i, all) => all.findIndex((o) => o.userId === s.userId) === i);
   const staged = rnd() < 0.9;
   const costed = rnd() < 0.3;
   return {
@@ -112,9 +113,8 @@ function pebbleDoc(workspaceId: string, number: number): Document {
     source: { kind: 'slash' },
     status,
     ...(status === 'duplicate' && number > 1 ? { duplicateOf: 1 + int(number - 1) } : {}),
+    // Split off into support documents by `seed` (one per +1, as the store keeps them).
     supporters,
-    supporterIds: supporters.map((s) => s.userId),
-    supporterCount: supporters.length,
     createdAt: new Date(created),
     updatedAt: history.at(-1)!.at as Date,
     history,
@@ -259,12 +259,16 @@ function noticeDoc(workspaceId: string, i: number): Document {
 }
 
 type Insert = (
-  collection: 'pebbles' | 'improvements' | 'votes' | 'outbox',
+  collection: 'pebbles' | 'improvements' | 'votes' | 'outbox' | 'supports',
   docs: Document[],
 ) => Promise<void>;
 
 async function seed(insert: Insert, workspaceId: string): Promise<void> {
-  const kinds: [Parameters<Insert>[0], number, (ws: string, n: number) => Document][] = [
+  const kinds: [
+    Exclude<Parameters<Insert>[0], 'supports'>,
+    number,
+    (ws: string, n: number) => Document,
+  ][] = [
     ['pebbles', COUNTS.pebbles, pebbleDoc],
     ['improvements', COUNTS.improvements, improvementDoc],
     ['votes', COUNTS.votes, voteDoc],
@@ -275,6 +279,18 @@ async function seed(insert: Insert, workspaceId: string): Promise<void> {
       const docs: Document[] = [];
       for (let n = from; n < Math.min(count + 1, from + BATCH); n++)
         docs.push(make(workspaceId, n));
+      if (collection === 'pebbles') {
+        const supports: Document[] = [];
+        for (const doc of docs) {
+          const { supporters } = doc as {
+            supporters: { userId: string; team: string; at: Date }[];
+          };
+          delete doc.supporters;
+          for (const s of supporters)
+            supports.push(newSupportDoc(workspaceId, doc.number as number, s));
+        }
+        if (supports.length) await insert('supports', supports);
+      }
       await insert(collection, docs);
     }
   }
@@ -294,6 +310,7 @@ async function runOne(kind: 'embedded' | 'mongodb'): Promise<void> {
     const dbOf = (repo: unknown) => (repo as { db: Datastore }).db;
     const dbs = {
       pebbles: dbOf(store.pebbles),
+      supports: (store.pebbles as unknown as { supports: Datastore }).supports,
       improvements: dbOf(store.improvements),
       votes: dbOf(store.votes),
       outbox: dbOf(store.outbox),

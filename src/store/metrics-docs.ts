@@ -25,9 +25,7 @@ export interface PebbleDoc {
   minutesLost?: number;
   anonymous?: boolean;
   duplicateOf?: number;
-  supporterCount?: number;
   reporter: { userId: string; team?: string };
-  supporters?: { userId: string; team?: string; at: Date }[];
   history?: { at: Date; action: string; from?: string; to?: string; note?: string }[];
   createdAt: Date;
 }
@@ -83,7 +81,8 @@ export interface VoteDoc {
 export const inRange = (at: Date | undefined, r: TimeRange) =>
   at !== undefined && at >= r.from && at < r.to;
 
-export function toPebbleFact(doc: PebbleDoc): PebbleFact {
+/** `supporterCount` comes from the pebble's support documents (see supports.ts). */
+export function toPebbleFact(doc: PebbleDoc, supporterCount: number): PebbleFact {
   return PebbleFactSchema.parse({
     number: doc.number,
     title: doc.title,
@@ -94,7 +93,7 @@ export function toPebbleFact(doc: PebbleDoc): PebbleFact {
     severity: doc.severity,
     frequency: doc.frequency,
     minutesLost: doc.minutesLost,
-    supporterCount: doc.supporterCount ?? 0,
+    supporterCount,
     duplicateOf: doc.duplicateOf,
     createdAt: doc.createdAt,
   });

@@ -1,15 +1,33 @@
 import type { Config } from '../config.js';
+import type { PebbleError } from '../core/shared/errors.js';
 import { openMongoStore } from './mongo/mongo.store.js';
 import { openEmbeddedStore } from './nedb/nedb.store.js';
 import type { Store } from './store.port.js';
 
+/**
+ * A process that lost the lock on its data folder ends: the store already refuses every write,
+ * and a restart either takes the folder back or is refused with a clear message, whereas a
+ * process left running would only answer every request with an error. Every write it
+ * acknowledged was in the files before it was acknowledged, so nothing acknowledged is lost.
+ */
+function exitOnLockLost(error: PebbleError): void {
+  process.stderr.write(`Pebblebot stopped: ${error.message}\n`);
+  process.exit(1);
+}
+
 /** MongoDB when MONGODB_URI is set, otherwise the embedded store in DATA_DIR. */
-export function openStore(config: Pick<Config, 'mongodb' | 'dataDir'>): Promise<Store> {
+export function openStore(
+  config: Pick<Config, 'mongodb' | 'dataDir'>,
+  hooks: { onLockLost?: (error: PebbleError) => void } = {},
+): Promise<Store> {
   return config.mongodb
     ? openMongoStore({
         uri: config.mongodb.uri,
         dbName: config.mongodb.dbName,
         appName: 'pebblebot',
       })
-    : openEmbeddedStore({ dataDir: config.dataDir });
+    : openEmbeddedStore({
+        dataDir: config.dataDir,
+        onLockLost: hooks.onLockLost ?? exitOnLockLost,
+      });
 }

@@ -32,6 +32,10 @@ export interface PebbleFilter {
   createdTo?: Date;
 }
 
+/**
+ * `supporterCount` and `updatedAt` are derived from the +1 records (see addSupporter), so sorting
+ * by them reads every match's number first: meant for small lists, not the hot path.
+ */
 export type PebbleSortField = 'number' | 'createdAt' | 'updatedAt' | 'supporterCount' | 'severity';
 
 export interface ListOptions<F extends string> {
@@ -94,14 +98,21 @@ export interface PebbleRepository {
    * exist or its status is no longer one of `ifStatus` (someone else changed it first).
    */
   update(workspaceId: string, number: number, change: PebbleChange): Promise<Pebble | null>;
-  /** Adds a supporter once per user; `added` is false when that user already supported it. */
+  /**
+   * Adds a +1 once per user: a record of its own under the unique (workspace, pebble number,
+   * user) key, so concurrent clicks are decided by that key on every server and the pebble's
+   * own record is never written. A pebble's `supporters`, `supporterCount`, its "supported"
+   * history entries and the `updatedAt` they move are derived from these records whenever a
+   * pebble is read. `added` is false when that user already supported it (and, with a null
+   * pebble, when the pebble does not exist).
+   */
   addSupporter(
     workspaceId: string,
     number: number,
     supporter: Supporter,
     history: HistoryEntry,
   ): Promise<{ added: boolean; pebble: Pebble | null }>;
-  /** Removes a pebble for good (a report merged into another as a +1). */
+  /** Removes a pebble and its +1s for good (a report merged into another as a +1). */
   delete(workspaceId: string, number: number): Promise<boolean>;
 }
 

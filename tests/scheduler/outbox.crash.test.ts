@@ -3,9 +3,11 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isPebbleError } from '../../src/core/shared/errors.js';
 import { StoreOutbox, OutboxDispatcher } from '../../src/scheduler/outbox.js';
 import { createSlackChatGateway } from '../../src/slack/chat-gateway.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
@@ -63,8 +65,18 @@ describe('outbox: a worker process killed mid-send', () => {
     expect(signal, stderr).toBe('SIGKILL');
     expect(fake.messages).toHaveLength(4);
 
-    // A new process, once the dead worker's claims have run out.
-    const after = await openEmbeddedStore({ dataDir: dir });
+    // A new process, once the dead worker's claims have run out. Its folder lock is taken over
+    // once nobody has refreshed it for the staleness window (15 s by default, 2 s here).
+    let after: Awaited<ReturnType<typeof openEmbeddedStore>> | undefined;
+    for (let attempt = 0; !after; attempt++) {
+      after = await openEmbeddedStore({ dataDir: dir, lock: { staleMs: 2_000 } }).catch(
+        async (error: unknown) => {
+          if (!isPebbleError(error, 'STORE.LOCKED') || attempt > 40) throw error;
+          await sleep(250);
+          return undefined;
+        },
+      );
+    }
     try {
       const stuck = await after.outbox.count({ status: ['sending'] });
       expect(stuck).toBe(7);

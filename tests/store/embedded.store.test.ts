@@ -125,12 +125,12 @@ describe('embedded store on a DATA_DIR folder', () => {
   it('holds the folder lock while open and releases it on close', async () => {
     const dir = await tempDir();
     const store = await openEmbeddedStore({ dataDir: dir });
-    expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+    expect((await stat(path.join(dir, LOCK_FILE))).isDirectory()).toBe(true);
     await store.close();
     await expect(stat(path.join(dir, LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('refuses a folder locked by another live process (a running child) with STORE.LOCKED', async () => {
+  it('refuses a folder locked by a live process of an older version (pid file) with STORE.LOCKED', async () => {
     const dir = await tempDir();
     const child = liveProcess();
     children.push(child);
@@ -148,7 +148,7 @@ describe('embedded store on a DATA_DIR folder', () => {
     child.kill();
     await once(child, 'exit');
     const store = await openEmbeddedStore({ dataDir: dir });
-    expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+    expect((await stat(path.join(dir, LOCK_FILE))).isDirectory()).toBe(true);
     await store.close();
   });
 
@@ -160,12 +160,12 @@ describe('embedded store on a DATA_DIR folder', () => {
     expect((error as Error).message).toContain(path.resolve(dir));
   });
 
-  it('takes over a stale lock left by a process that no longer runs', async () => {
+  it('takes over a pid-file lock left by an older version whose process no longer runs', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, LOCK_FILE), String(await deadPid()));
     const store = await openEmbeddedStore({ dataDir: dir });
     try {
-      expect((await readFile(path.join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+      expect((await stat(path.join(dir, LOCK_FILE))).isDirectory()).toBe(true);
       await store.pebbles.create(pebble('slack:T-stale', 'Works after takeover'));
     } finally {
       await store.close();
@@ -177,6 +177,71 @@ describe('embedded store on a DATA_DIR folder', () => {
     await writeFile(path.join(dir, LOCK_FILE), 'not a pid');
     const store = await openEmbeddedStore({ dataDir: dir });
     await store.close();
+  });
+
+  it('moves the supporters an older version kept inside pebbles into support documents, once', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-legacy';
+    const at = (m: number) => ({ $$date: Date.parse('2026-01-05T10:00:00Z') + m * 60_000 });
+    // A pebble as versions before support documents stored it (nedb's file format).
+    const legacy = {
+      _id: 'legacy-1',
+      workspaceId: ws,
+      number: 1,
+      title: 'Printer jams',
+      description: '',
+      stakeholder: 'employee',
+      anonymous: false,
+      reporter: { userId: 'U-1' },
+      source: { kind: 'console' },
+      status: 'new',
+      createdAt: at(0),
+      updatedAt: at(2),
+      history: [
+        { at: at(0), actor: 'U-1', action: 'reported' },
+        { at: at(1), actor: 'U-2', action: 'supported' },
+        { at: at(2), actor: 'U-3', action: 'supported' },
+      ],
+      supporters: [
+        { userId: 'U-2', team: 'Ops', at: at(1) },
+        { userId: 'U-3', at: at(2) },
+      ],
+      supporterIds: ['U-2', 'U-3'],
+      supporterCount: 2,
+    };
+    await writeFile(path.join(dir, 'pebbles.db'), `${JSON.stringify(legacy)}\n`);
+    await writeFile(
+      path.join(dir, 'sequences.db'),
+      `${JSON.stringify({ _id: `${ws}:pebble`, seq: 1 })}\n`,
+    );
+
+    for (let open = 0; open < 2; open++) {
+      const store = await openEmbeddedStore({ dataDir: dir });
+      try {
+        const pebble = await store.pebbles.get(ws, 1);
+        expect(pebble!.supporterCount).toBe(2);
+        expect(pebble!.supporters.map((s) => s.userId)).toEqual(['U-2', 'U-3']);
+        expect(pebble!.supporters[0]!.team).toBe('Ops');
+        // The +1s' history entries were in the pebble already: not doubled.
+        expect(pebble!.history.map((h) => h.action)).toEqual([
+          'reported',
+          'supported',
+          'supported',
+        ]);
+        expect((await store.pebbles.list(ws, { supporterId: 'U-3' })).total).toBe(1);
+        const again = await store.pebbles.addSupporter(
+          ws,
+          1,
+          { userId: 'U-2', at: new Date() },
+          { at: new Date(), actor: 'U-2', action: 'supported' },
+        );
+        expect(again.added).toBe(false);
+      } finally {
+        await store.close();
+      }
+    }
+    const file = await readFile(path.join(dir, 'pebbles.db'), 'utf8');
+    expect(file).not.toContain('supporterIds');
   });
 
   it('never duplicates a number when the counter file is rewound behind its back', async () => {

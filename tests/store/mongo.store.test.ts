@@ -90,6 +90,65 @@ if (server?.product === 'ferretdb') {
     }
   });
 
+  it('moves the supporters an older version kept inside pebbles into support documents, once', async () => {
+    const client = new MongoClient(uri!);
+    const workspaceId = `test:${randomUUID()}`;
+    const at = (m: number) => new Date(Date.parse('2026-01-05T10:00:00Z') + m * 60_000);
+    try {
+      await client
+        .db(dbName)
+        .collection<{ _id: string }>('pebbles')
+        .insertOne({
+          _id: randomUUID(),
+          workspaceId,
+          number: 1,
+          title: 'Printer jams',
+          description: '',
+          stakeholder: 'employee',
+          anonymous: false,
+          reporter: { userId: 'U-1' },
+          source: { kind: 'console' },
+          status: 'new',
+          createdAt: at(0),
+          updatedAt: at(2),
+          history: [
+            { at: at(0), actor: 'U-1', action: 'reported' },
+            { at: at(1), actor: 'U-2', action: 'supported' },
+            { at: at(2), actor: 'U-3', action: 'supported' },
+          ],
+          supporters: [
+            { userId: 'U-2', team: 'Ops', at: at(1) },
+            { userId: 'U-3', at: at(2) },
+          ],
+          supporterIds: ['U-2', 'U-3'],
+          supporterCount: 2,
+        } as { _id: string });
+      for (let open = 0; open < 2; open++) {
+        const store = await openMongoStore({ uri: uri!, dbName });
+        try {
+          const pebble = await store.pebbles.get(workspaceId, 1);
+          expect(pebble!.supporterCount).toBe(2);
+          expect(pebble!.supporters.map((s) => s.userId)).toEqual(['U-2', 'U-3']);
+          expect(pebble!.history.map((h) => h.action)).toEqual([
+            'reported',
+            'supported',
+            'supported',
+          ]);
+          expect((await store.pebbles.list(workspaceId, { supporterId: 'U-3' })).total).toBe(1);
+        } finally {
+          await store.close();
+        }
+      }
+      const raw = await client.db(dbName).collection('pebbles').findOne({ workspaceId });
+      expect(raw).not.toHaveProperty('supporters');
+      expect(await client.db(dbName).collection('supports').countDocuments({ workspaceId })).toBe(
+        2,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a stored document that breaks the domain schema', async () => {
     const client = new MongoClient(uri!);
     const store = await openMongoStore({ uri: uri!, dbName });

@@ -94,6 +94,7 @@ export const PebbleSchema = PebbleDetailsSchema.extend({
   reporter: ActorSchema,
   source: PebbleSourceSchema,
   status: PebbleStatusSchema,
+  /** Derived by the store from one record per +1 (never a stored counter), oldest first. */
   supporters: z.array(SupporterSchema).default([]),
   supporterCount: z.number().int().min(0).default(0),
   duplicateOf: z.number().int().positive().optional(),

@@ -39,6 +39,8 @@ export interface MetricsCollections {
   improvements: Collection<Document>;
   outbox: Collection<Document>;
   votes: Collection<Document>;
+  /** One document per +1 (see supports.ts). */
+  supports: Collection<Document>;
 }
 
 const range = (r: TimeRange) => ({ $gte: r.from, $lt: r.to });
@@ -57,7 +59,6 @@ const PEBBLE_FIELDS = {
   severity: 1,
   frequency: 1,
   minutesLost: 1,
-  supporterCount: 1,
   duplicateOf: 1,
   createdAt: 1,
 };
@@ -110,7 +111,7 @@ export class MongoMetricsRepository implements MetricsRepository {
 
   /**
    * Indexes for the pipelines: each leads with workspaceId, then the field the period filters
-   * on. Array fields (history, supporters, promises, feedback) get multikey indexes. A server
+   * on. Array fields (history, promises, feedback) get multikey indexes. A server
    * that cannot build one (FerretDB on some array paths) still answers, only slower.
    */
   static async indexes(c: MetricsCollections): Promise<void> {
@@ -118,7 +119,6 @@ export class MongoMetricsRepository implements MetricsRepository {
       [c.pebbles, { workspaceId: 1, createdAt: 1 }],
       [c.pebbles, { workspaceId: 1, status: 1, createdAt: 1 }],
       [c.pebbles, { workspaceId: 1, 'history.at': 1 }],
-      [c.pebbles, { workspaceId: 1, 'supporters.at': 1 }],
       [c.improvements, { workspaceId: 1, doneAt: 1 }],
       [c.improvements, { workspaceId: 1, promisedDate: 1 }],
       [c.improvements, { workspaceId: 1, 'promises.promisedDate': 1 }],
@@ -174,15 +174,41 @@ class MongoWorkspaceMetrics implements WorkspaceMetrics {
     );
   }
 
+  /** How many +1s each of these pebbles has, counted by the server from the support documents. */
+  private async supportCounts(numbers: number[]): Promise<Map<number, number>> {
+    if (numbers.length === 0) return new Map();
+    const rows = await this.c.supports
+      .aggregate<{ _id: number; n: number }>([
+        { $match: { workspaceId: this.workspaceId, number: { $in: numbers } } },
+        { $group: { _id: '$number', n: { $sum: 1 } } },
+      ])
+      .toArray();
+    return new Map(rows.map((row) => [row._id, row.n]));
+  }
+
+  /** The facts of these pebble documents, each with its count of +1s. */
+  private async facts(docs: Document[]): Promise<PebbleFact[]> {
+    const pebbles = docs as unknown as PebbleDoc[];
+    const counts = await this.supportCounts(pebbles.map((d) => d.number));
+    return pebbles.map((d) => toPebbleFact(d, counts.get(d.number) ?? 0));
+  }
+
+  /** A period's pebbles (about a thousand a week at most) are ranked here by their counts. */
   mostSupported(r: TimeRange, limit: number): Promise<PebbleFact[]> {
     const { workspaceId } = this;
     return guard(async () => {
       const docs = await this.c.pebbles
         .find({ workspaceId, createdAt: range(r) }, { projection: PEBBLE_FIELDS })
-        .sort({ supporterCount: -1, severity: -1, number: 1 })
-        .limit(limit)
         .toArray();
-      return docs.map((d) => toPebbleFact(d as unknown as PebbleDoc));
+      const facts = await this.facts(docs);
+      return facts
+        .sort(
+          (a, b) =>
+            b.supporterCount - a.supporterCount ||
+            (b.severity ?? 0) - (a.severity ?? 0) ||
+            a.number - b.number,
+        )
+        .slice(0, limit);
     });
   }
 
@@ -196,12 +222,10 @@ class MongoWorkspaceMetrics implements WorkspaceMetrics {
             { $group: { _id: { u: '$reporter.userId', a: '$anonymous', t: '$reporter.team' } } },
           ])
           .toArray(),
-        this.c.pebbles
+        this.c.supports
           .aggregate<{ _id: { u?: string; t?: string } }>([
-            { $match: { workspaceId, 'supporters.at': range(r) } },
-            { $unwind: '$supporters' },
-            { $match: { 'supporters.at': range(r) } },
-            { $group: { _id: { u: '$supporters.userId', t: '$supporters.team' } } },
+            { $match: { workspaceId, at: range(r) } },
+            { $group: { _id: { u: '$userId', t: '$team' } } },
           ])
           .toArray(),
       ]);
@@ -288,7 +312,7 @@ class MongoWorkspaceMetrics implements WorkspaceMetrics {
         .find({ workspaceId, number: { $in: numbers } }, { projection: PEBBLE_FIELDS })
         .sort({ number: 1 })
         .toArray();
-      return docs.map((d) => toPebbleFact(d as unknown as PebbleDoc));
+      return this.facts(docs);
     });
   }
 
@@ -302,7 +326,7 @@ class MongoWorkspaceMetrics implements WorkspaceMetrics {
         )
         .sort({ number: 1 })
         .toArray();
-      return docs.map((d) => toPebbleFact(d as unknown as PebbleDoc));
+      return this.facts(docs);
     });
   }
 

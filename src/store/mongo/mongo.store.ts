@@ -16,6 +16,7 @@ import { MongoOutboxRepository, type OutboxClaimDoc, type OutboxDoc } from './ou
 import { redactUri, toStoreError } from './mongo.errors.js';
 import { MongoPebbleRepository, type PebbleDoc } from './pebbles.mongo.js';
 import type { SequenceDoc } from './sequences.mongo.js';
+import type { SupportDoc } from '../supports.js';
 import { MongoWorkspaceRepository, type WorkspaceDoc } from './workspaces.mongo.js';
 
 export interface MongoStoreOptions {
@@ -99,8 +100,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     }
     const db = client.db(options.dbName);
     const pebbles = db.collection<PebbleDoc>('pebbles');
+    const supports = db.collection<SupportDoc>('supports');
     const events = db.collection<ProcessedEventDoc>('events');
-    await MongoPebbleRepository.indexes(pebbles);
+    await MongoPebbleRepository.indexes(pebbles, supports);
+    await MongoPebbleRepository.migrate(pebbles, supports);
     const improvements = db.collection<ImprovementDoc>('improvements');
     const outbox = db.collection<OutboxDoc>('outbox');
     const outboxClaims = db.collection<OutboxClaimDoc>('outbox_claims');
@@ -119,6 +122,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       improvements: db.collection('improvements'),
       outbox: db.collection('outbox'),
       votes: db.collection('votes'),
+      supports: db.collection('supports'),
     };
     await MongoMetricsRepository.indexes(metricCollections);
     const { expiresByTtl } = await MongoProcessedEventRepository.indexes(events);
@@ -135,7 +139,11 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       kind: 'mongodb',
       server,
       workspaces: new MongoWorkspaceRepository(db.collection<WorkspaceDoc>('workspaces')),
-      pebbles: new MongoPebbleRepository(pebbles, db.collection<SequenceDoc>('sequences')),
+      pebbles: new MongoPebbleRepository(
+        pebbles,
+        db.collection<SequenceDoc>('sequences'),
+        supports,
+      ),
       events: eventRepository,
       improvements: new MongoImprovementRepository(
         improvements,

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
-import type { Collection, Filter, Sort, UpdateFilter } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  type Collection,
+  type Filter,
+  type Sort,
+  type UpdateFilter,
+} from 'mongodb';
 import { PebbleSchema, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import { PebbleError } from '../../core/shared/errors.js';
@@ -15,12 +21,25 @@ import type {
 } from '../store.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
+import {
+  groupByNumber,
+  legacySupportDocs,
+  LEGACY_SUPPORT_FIELDS,
+  newSupportDoc,
+  orderByDerived,
+  supportFields,
+  type LegacySupportFields,
+  type SupportDoc,
+} from '../supports.js';
 
-export type PebbleDoc = Omit<Pebble, 'id'> & { _id: string; supporterIds: string[] };
+/** A stored pebble: what it shows of its supports is derived from the supports collection. */
+export type PebbleDoc = Omit<Pebble, 'id' | 'supporters' | 'supporterCount'> & {
+  _id: string;
+} & LegacySupportFields;
 
-function toPebble(doc: PebbleDoc): Pebble {
-  const { _id, supporterIds: _ignored, ...rest } = doc;
-  return PebbleSchema.parse({ ...rest, id: _id });
+function toPebble(doc: PebbleDoc, supports: SupportDoc[]): Pebble {
+  const { _id, supporters: _s, supporterIds: _i, supporterCount: _c, ...rest } = doc;
+  return PebbleSchema.parse({ ...rest, ...supportFields(doc, supports), id: _id });
 }
 
 function toQuery(workspaceId: string, filter: PebbleFilter = {}): Filter<PebbleDoc> {
@@ -30,7 +49,6 @@ function toQuery(workspaceId: string, filter: PebbleFilter = {}): Filter<PebbleD
   if (filter.stage) query.stage = filter.stage;
   if (filter.stakeholder) query.stakeholder = filter.stakeholder;
   if (filter.reporterId) query['reporter.userId'] = filter.reporterId;
-  if (filter.supporterId) query.supporterIds = filter.supporterId;
   if (filter.sourceMessage) {
     query['source.channelId'] = filter.sourceMessage.channelId;
     query['source.messageTs'] = filter.sourceMessage.messageTs;
@@ -54,12 +72,77 @@ export class MongoPebbleRepository implements PebbleRepository {
   constructor(
     private readonly db: Collection<PebbleDoc>,
     private readonly sequences: Collection<SequenceDoc>,
+    private readonly supports: Collection<SupportDoc>,
   ) {}
 
-  static async indexes(db: Collection<PebbleDoc>): Promise<void> {
+  static async indexes(db: Collection<PebbleDoc>, supports: Collection<SupportDoc>): Promise<void> {
     await db.createIndex({ workspaceId: 1, number: 1 }, { unique: true });
     await db.createIndex({ workspaceId: 1, status: 1 });
     await db.createIndex({ workspaceId: 1, createdAt: 1 });
+    // The `_id` already is the unique key; this index serves "the supports of one pebble".
+    await supports.createIndex({ workspaceId: 1, number: 1, userId: 1 }, { unique: true });
+    await supports.createIndex({ workspaceId: 1, userId: 1 });
+    await supports.createIndex({ workspaceId: 1, at: 1 });
+  }
+
+  /**
+   * Moves the supporters that older versions kept inside pebble documents into support
+   * documents. Idempotent and safe to interrupt: the documents are inserted under their unique
+   * key (a second run finds them there) before the old fields are removed. It runs on every
+   * open, so +1s an older replica still recorded the old way during a rolling update are
+   * picked up at the next start.
+   */
+  static async migrate(
+    db: Collection<PebbleDoc>,
+    supports: Collection<SupportDoc>,
+  ): Promise<number> {
+    const legacy = db.find(
+      { $or: LEGACY_SUPPORT_FIELDS.map((field) => ({ [field]: { $exists: true } })) },
+      { projection: { _id: 1, workspaceId: 1, number: 1, supporters: 1 } },
+    );
+    let moved = 0;
+    for await (const doc of legacy) {
+      const docs = legacySupportDocs(doc);
+      if (docs.length) {
+        try {
+          moved += (await supports.insertMany(docs, { ordered: false })).insertedCount;
+        } catch (error) {
+          const duplicatesOnly =
+            error instanceof MongoBulkWriteError &&
+            ([] as { code: number }[])
+              .concat(error.writeErrors as { code: number } | { code: number }[])
+              .every((e) => e.code === 11000);
+          if (!duplicatesOnly) throw error;
+          moved += error.insertedCount;
+        }
+      }
+      await db.updateOne(
+        { _id: doc._id },
+        { $unset: Object.fromEntries(LEGACY_SUPPORT_FIELDS.map((f) => [f, ''])) },
+      );
+    }
+    return moved;
+  }
+
+  /** The support documents of these pebbles, by number. */
+  private async supportsOf(
+    workspaceId: string,
+    numbers: number[],
+  ): Promise<Map<number, SupportDoc[]>> {
+    if (numbers.length === 0) return new Map();
+    const docs = await this.supports
+      .find(
+        numbers.length === 1
+          ? { workspaceId, number: numbers[0]! }
+          : { workspaceId, number: { $in: numbers } },
+      )
+      .toArray();
+    return groupByNumber(docs);
+  }
+
+  private async withSupports(doc: PebbleDoc): Promise<Pebble> {
+    const supports = await this.supportsOf(doc.workspaceId, [doc.number]);
+    return toPebble(doc, supports.get(doc.number) ?? []);
   }
 
   /**
@@ -97,13 +180,10 @@ export class MongoPebbleRepository implements PebbleRepository {
       ...pebble,
       _id: randomUUID(),
       number: await nextSequence(this.sequences, key),
-      supporters: [],
-      supporterIds: [],
-      supporterCount: 0,
     };
     try {
       await this.db.insertOne(doc);
-      return toPebble(doc);
+      return toPebble(doc, []);
     } catch (error) {
       if (isDuplicateKey(error)) return null;
       throw error;
@@ -134,7 +214,7 @@ export class MongoPebbleRepository implements PebbleRepository {
   get(workspaceId: string, number: number): Promise<Pebble | null> {
     return guard(async () => {
       const doc = await this.db.findOne({ workspaceId, number });
-      return doc ? toPebble(doc) : null;
+      return doc ? this.withSupports(doc) : null;
     });
   }
 
@@ -145,7 +225,16 @@ export class MongoPebbleRepository implements PebbleRepository {
   ): Promise<Page<Pebble>> {
     return guard(async () => {
       const query = toQuery(workspaceId, filter);
+      if (filter?.supporterId) {
+        const supported = await this.supports
+          .find({ workspaceId, userId: filter.supporterId }, { projection: { number: 1 } })
+          .toArray();
+        query.number = { $in: supported.map((s) => s.number) };
+      }
       const sort = options.sort ?? { field: 'number', direction: 'desc' };
+      if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
+        return this.listByDerived(workspaceId, query, sort.field, sort.direction, options);
+      }
       const dir = sort.direction === 'asc' ? 1 : -1;
       const order: Sort =
         sort.field === 'number' ? { number: dir } : { [sort.field]: dir, number: dir };
@@ -153,8 +242,50 @@ export class MongoPebbleRepository implements PebbleRepository {
       if (options.offset) cursor = cursor.skip(options.offset);
       if (options.limit !== undefined) cursor = cursor.limit(options.limit);
       const [docs, total] = await Promise.all([cursor.toArray(), this.db.countDocuments(query)]);
-      return { items: docs.map(toPebble), total };
+      const supports = await this.supportsOf(
+        workspaceId,
+        docs.map((d) => d.number),
+      );
+      return { items: docs.map((d) => toPebble(d, supports.get(d.number) ?? [])), total };
     });
+  }
+
+  /**
+   * Sorts by a field +1s change, computed from the support documents of the matching pebbles
+   * (no stored count to trust): reads the numbers of every match, then the page's documents.
+   */
+  private async listByDerived(
+    workspaceId: string,
+    query: Filter<PebbleDoc>,
+    field: 'supporterCount' | 'updatedAt',
+    direction: 'asc' | 'desc',
+    options: ListOptions<PebbleSortField>,
+  ): Promise<Page<Pebble>> {
+    const rows = await this.db
+      .find(query, { projection: { _id: 0, number: 1, updatedAt: 1 } })
+      .toArray();
+    const supports = await this.supports
+      .find(
+        { workspaceId, number: { $in: rows.map((r) => r.number) } },
+        { projection: { _id: 0, number: 1, at: 1 } },
+      )
+      .toArray();
+    const start = options.offset ?? 0;
+    const ordered = orderByDerived(rows, supports, field, direction);
+    const page = ordered.slice(
+      start,
+      options.limit === undefined ? undefined : start + options.limit,
+    );
+    const docs = page.length
+      ? await this.db.find({ workspaceId, number: { $in: page } }).toArray()
+      : [];
+    const byNumber = new Map(docs.map((d) => [d.number, d]));
+    const pageSupports = await this.supportsOf(workspaceId, page);
+    const items = page
+      .map((n) => byNumber.get(n))
+      .filter((d): d is NonNullable<typeof d> => d !== undefined)
+      .map((d) => toPebble(d, pageSupports.get(d.number) ?? []));
+    return { items, total: rows.length };
   }
 
   update(workspaceId: string, number: number, change: PebbleChange): Promise<Pebble | null> {
@@ -178,11 +309,14 @@ export class MongoPebbleRepository implements PebbleRepository {
         ) as UpdateFilter<PebbleDoc>['$unset'];
       }
       const doc = await this.db.findOneAndUpdate(query, ops, { returnDocument: 'after' });
-      return doc ? toPebble(doc) : null;
+      return doc ? this.withSupports(doc) : null;
     });
   }
 
-  /** One conditional update: the filter only matches while the user is not yet a supporter. */
+  /**
+   * One insert under the unique (workspace, pebble, user) key: of any number of concurrent +1s
+   * of one person exactly one is added, on every server. The pebble document is not written.
+   */
   addSupporter(
     workspaceId: string,
     number: number,
@@ -190,21 +324,32 @@ export class MongoPebbleRepository implements PebbleRepository {
     history: HistoryEntry,
   ): Promise<{ added: boolean; pebble: Pebble | null }> {
     return guard(async () => {
-      const doc = await this.db.findOneAndUpdate(
-        { workspaceId, number, supporterIds: { $ne: supporter.userId } },
-        {
-          $push: { supporters: supporter, supporterIds: supporter.userId, history },
-          $inc: { supporterCount: 1 },
-          $set: { updatedAt: history.at },
-        },
-        { returnDocument: 'after' },
-      );
-      if (doc) return { added: true, pebble: toPebble(doc) };
-      return { added: false, pebble: await this.get(workspaceId, number) };
+      if (!(await this.db.findOne({ workspaceId, number }, { projection: { _id: 1 } })))
+        return { added: false, pebble: null };
+      const support = newSupportDoc(workspaceId, number, supporter, history);
+      let added = true;
+      try {
+        await this.supports.insertOne(support);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        added = false;
+      }
+      const pebble = await this.get(workspaceId, number);
+      if (!pebble && added) {
+        // Deleted (merged away) meanwhile: take the +1 back rather than leave it behind.
+        await this.supports.deleteOne({ _id: support._id });
+        return { added: false, pebble: null };
+      }
+      return { added, pebble };
     });
   }
 
+  /** Removes the pebble, then its supports (left over only if a crash falls in between). */
   delete(workspaceId: string, number: number): Promise<boolean> {
-    return guard(async () => (await this.db.deleteOne({ workspaceId, number })).deletedCount > 0);
+    return guard(async () => {
+      const deleted = (await this.db.deleteOne({ workspaceId, number })).deletedCount > 0;
+      if (deleted) await this.supports.deleteMany({ workspaceId, number });
+      return deleted;
+    });
   }
 }

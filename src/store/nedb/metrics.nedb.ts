@@ -31,6 +31,7 @@ import {
   type PebbleDoc,
   type VoteDoc,
 } from '../metrics-docs.js';
+import type { SupportDoc } from '../supports.js';
 import type { Datastore } from './datastore.js';
 
 const ACTIVE = new Set<string>(ACTIVE_IMPROVEMENT_STATUSES);
@@ -43,6 +44,7 @@ interface Collections {
   improvements: Datastore;
   outbox: Datastore;
   votes: Datastore;
+  supports: Datastore;
 }
 
 /**
@@ -58,7 +60,7 @@ export class NedbMetricsRepository implements MetricsRepository {
   }
 }
 
-/** When a pebble was reported and when it last changed (a history entry or a +1), as numbers. */
+/** When a pebble was reported and when its history last changed, as numbers. */
 interface Times {
   created: number;
   lastActive: number;
@@ -81,11 +83,6 @@ function times(p: PebbleDoc): Times {
     const at = history[i]!.at.getTime();
     if (at > last) last = at;
   }
-  const supporters = p.supporters ?? [];
-  for (let i = 0; i < supporters.length; i++) {
-    const at = supporters[i]!.at.getTime();
-    if (at > last) last = at;
-  }
   t = { created, lastActive: last };
   timesOf.set(p, t);
   return t;
@@ -103,6 +100,9 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   private readonly lastActive: Float64Array;
   private improvementsCache: ImprovementDoc[] | undefined;
   private byNumberCache: Map<number, PebbleDoc> | undefined;
+  /** The workspace's +1s (one document each) and their count per pebble number. */
+  private readonly supports: SupportDoc[] = [];
+  private readonly supportCount = new Map<number, number>();
 
   constructor(
     private readonly dbs: Collections,
@@ -118,6 +118,17 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
       this.created[i] = t.created;
       this.lastActive[i] = t.lastActive;
     }
+    const supports = dbs.supports.getAllData() as SupportDoc[];
+    for (let i = 0; i < supports.length; i++) {
+      const s = supports[i]!;
+      if (s.workspaceId !== workspaceId) continue;
+      this.supports.push(s);
+      this.supportCount.set(s.number, (this.supportCount.get(s.number) ?? 0) + 1);
+    }
+  }
+
+  private fact(p: PebbleDoc): PebbleFact {
+    return toPebbleFact(p, this.supportCount.get(p.number) ?? 0);
   }
 
   /** Pebbles reported in the range. */
@@ -132,7 +143,7 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     return found;
   }
 
-  /** Pebbles with a history entry or a +1 at or after `from` (a superset of those in range). */
+  /** Pebbles with a history entry at or after `from` (a superset of those in range). */
   private activeSince(from: Date): PebbleDoc[] {
     const since = from.getTime();
     const found: PebbleDoc[] = [];
@@ -183,15 +194,14 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   }
 
   mostSupported(range: TimeRange, limit: number): Promise<PebbleFact[]> {
+    const count = (p: PebbleDoc) => this.supportCount.get(p.number) ?? 0;
     const top = this.reportedIn(range)
       .sort(
         (a, b) =>
-          (b.supporterCount ?? 0) - (a.supporterCount ?? 0) ||
-          (b.severity ?? 0) - (a.severity ?? 0) ||
-          a.number - b.number,
+          count(b) - count(a) || (b.severity ?? 0) - (a.severity ?? 0) || a.number - b.number,
       )
       .slice(0, limit);
-    return Promise.resolve(top.map(toPebbleFact));
+    return Promise.resolve(top.map((p) => this.fact(p)));
   }
 
   participation(range: TimeRange): Promise<Participation> {
@@ -203,12 +213,10 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
       (p.anonymous ? anonymous : named).add(p.reporter.userId);
       if (p.reporter.team) teams.add(p.reporter.team);
     }
-    for (const p of this.activeSince(range.from)) {
-      for (const s of p.supporters ?? []) {
-        if (!inRange(s.at, range)) continue;
-        supporters.add(s.userId);
-        if (s.team) teams.add(s.team);
-      }
+    for (const s of this.supports) {
+      if (!inRange(s.at, range)) continue;
+      supporters.add(s.userId);
+      if (s.team) teams.add(s.team);
     }
     const reporters = new Set([...named, ...anonymous]);
     return Promise.resolve(
@@ -263,7 +271,7 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     const found = [...new Set(numbers)]
       .map((n) => this.pebble(n))
       .filter((p): p is PebbleDoc => p !== undefined);
-    return Promise.resolve(found.sort(byNumber).map(toPebbleFact));
+    return Promise.resolve(found.sort(byNumber).map((p) => this.fact(p)));
   }
 
   duplicatesReported(range: TimeRange): Promise<PebbleFact[]> {
@@ -271,7 +279,7 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
       this.reportedIn(range)
         .filter((p) => p.status === 'duplicate' && p.duplicateOf)
         .sort(byNumber)
-        .map(toPebbleFact),
+        .map((p) => this.fact(p)),
     );
   }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
+import type { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../store.port.js';
-import { lockDataDir } from './data-lock.js';
+import { lockDataDir, type DataLock } from './data-lock.js';
 import { Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
@@ -19,6 +20,14 @@ export interface EmbeddedStoreOptions {
   dataDir?: string;
   /** How often the append-only files are rewritten compactly. */
   compactionIntervalMs?: number;
+  /** The folder lock's staleness window and refresh period (tests shorten them). */
+  lock?: { staleMs?: number; updateMs?: number };
+  /**
+   * Called once if the folder lock is lost while the store is open. The store has already
+   * stopped writing by then (every write fails, ping fails); the caller decides what else to do
+   * (the app exits, see open-store.ts). Default: a line on stderr.
+   */
+  onLockLost?: (error: PebbleError) => void;
 }
 
 const COLLECTIONS = [
@@ -33,23 +42,49 @@ const COLLECTIONS = [
   'ballots',
   'digests',
   'conversations',
+  'supports',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
+/**
+ * Makes every later write of `db` fail without touching its file. Used once the folder lock is
+ * lost: another process may own the files now, and a write from here (an append or a
+ * compaction that rewrites the whole file from this process's memory) would corrupt them.
+ */
+function refuseWrites(db: Datastore, error: PebbleError): void {
+  db.stopAutocompaction();
+  const persistence = db.persistence as unknown as Record<string, unknown>;
+  const refuse = () => Promise.reject(error);
+  persistence.persistNewStateAsync = refuse;
+  persistence.persistCachedDatabaseAsync = refuse;
+}
+
 /** The zero-setup store: nedb files in DATA_DIR, one process per folder. */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<Store> {
-  const unlock = options.dataDir ? await lockDataDir(options.dataDir) : () => Promise.resolve();
+  const dbs = {} as Record<CollectionName, Datastore>;
+  let lost: PebbleError | undefined;
+  const onCompromised = (error: PebbleError) => {
+    if (lost) return;
+    lost = error;
+    for (const db of Object.values(dbs)) refuseWrites(db, error);
+    (options.onLockLost ?? ((e) => process.stderr.write(`${e.message}\n`)))(error);
+  };
+  const lock: DataLock = options.dataDir
+    ? await lockDataDir(options.dataDir, { ...options.lock, onCompromised })
+    : { release: () => Promise.resolve() };
+  const unlock = () => lock.release();
   try {
-    const dbs = {} as Record<CollectionName, Datastore>;
     for (const name of COLLECTIONS) {
       dbs[name] = options.dataDir
         ? new Datastore({ filename: path.join(options.dataDir, `${name}.db`) })
         : new Datastore({ inMemoryOnly: true });
+      if (lost) refuseWrites(dbs[name], lost);
       await dbs[name].loadDatabaseAsync();
       if (options.dataDir)
         dbs[name].setAutocompactionInterval(options.compactionIntervalMs ?? 10 * 60_000);
     }
-    await NedbPebbleRepository.indexes(dbs.pebbles);
+    await NedbPebbleRepository.indexes(dbs.pebbles, dbs.supports);
+    await NedbPebbleRepository.migrate(dbs.pebbles, dbs.supports);
     await NedbProcessedEventRepository.indexes(dbs.events);
     await NedbImprovementRepository.indexes(dbs.improvements);
     await NedbOutboxRepository.indexes(dbs.outbox);
@@ -61,7 +96,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     return {
       kind: 'embedded',
       workspaces: new NedbWorkspaceRepository(dbs.workspaces),
-      pebbles: new NedbPebbleRepository(dbs.pebbles, dbs.sequences),
+      pebbles: new NedbPebbleRepository(dbs.pebbles, dbs.sequences, dbs.supports),
       events: new NedbProcessedEventRepository(dbs.events),
       improvements: new NedbImprovementRepository(dbs.improvements, dbs.sequences),
       outbox: new NedbOutboxRepository(dbs.outbox),
@@ -72,6 +107,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         improvements: dbs.improvements,
         outbox: dbs.outbox,
         votes: dbs.votes,
+        supports: dbs.supports,
       }),
       digests: new NedbDigestRepository(dbs.digests),
       conversations: new NedbConversationAddressRepository(dbs.conversations),
@@ -79,11 +115,11 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
       ),
-      ping: () => Promise.resolve(),
+      ping: () => (lost ? Promise.reject(lost) : Promise.resolve()),
       close: async () => {
         for (const db of Object.values(dbs)) {
           db.stopAutocompaction();
-          if (options.dataDir) await db.compactDatafileAsync();
+          if (options.dataDir && !lost) await db.compactDatafileAsync();
         }
         await unlock();
       },

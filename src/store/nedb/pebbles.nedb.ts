@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PebbleSchema, type Pebble } from '../../core/pebbles/pebble.model.js';
+import { PebbleSchema, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
+import type { HistoryEntry } from '../../core/shared/actor.js';
 import type {
   ListOptions,
   NewPebble,
@@ -9,14 +10,27 @@ import type {
   PebbleRepository,
   PebbleSortField,
 } from '../store.port.js';
-import { update, type Datastore } from './datastore.js';
+import {
+  groupByNumber,
+  legacySupportDocs,
+  LEGACY_SUPPORT_FIELDS,
+  newSupportDoc,
+  orderByDerived,
+  supportFields,
+  type LegacySupportFields,
+  type SupportDoc,
+} from '../supports.js';
+import { isUniqueViolation, update, type Datastore } from './datastore.js';
 import { nextSequence } from './sequences.nedb.js';
 
-type PebbleDoc = Omit<Pebble, 'id'> & { _id: string; supporterIds: string[] };
+/** A stored pebble: what it shows of its supports is derived from the supports file. */
+type PebbleDoc = Omit<Pebble, 'id' | 'supporters' | 'supporterCount'> & {
+  _id: string;
+} & LegacySupportFields;
 
-function toPebble(doc: PebbleDoc): Pebble {
-  const { _id, supporterIds: _ignored, ...rest } = doc;
-  return PebbleSchema.parse({ ...rest, id: _id });
+function toPebble(doc: PebbleDoc, supports: SupportDoc[]): Pebble {
+  const { _id, supporters: _s, supporterIds: _i, supporterCount: _c, ...rest } = doc;
+  return PebbleSchema.parse({ ...rest, ...supportFields(doc, supports), id: _id });
 }
 
 function toQuery(workspaceId: string, filter: PebbleFilter = {}): Record<string, unknown> {
@@ -26,7 +40,6 @@ function toQuery(workspaceId: string, filter: PebbleFilter = {}): Record<string,
   if (filter.stage) query.stage = filter.stage;
   if (filter.stakeholder) query.stakeholder = filter.stakeholder;
   if (filter.reporterId) query['reporter.userId'] = filter.reporterId;
-  if (filter.supporterId) query.supporterIds = filter.supporterId;
   if (filter.sourceMessage) {
     query['source.channelId'] = filter.sourceMessage.channelId;
     query['source.messageTs'] = filter.sourceMessage.messageTs;
@@ -40,35 +53,83 @@ function toQuery(workspaceId: string, filter: PebbleFilter = {}): Record<string,
   return query;
 }
 
+/**
+ * Pebbles in one file and their +1s in another, one document per +1 under its unique key
+ * (see supports.ts), as in the MongoDB adapter.
+ */
 export class NedbPebbleRepository implements PebbleRepository {
   constructor(
     private readonly db: Datastore,
     private readonly sequences: Datastore,
+    private readonly supports: Datastore,
   ) {}
 
-  static async indexes(db: Datastore): Promise<void> {
+  static async indexes(db: Datastore, supports: Datastore): Promise<void> {
     await db.ensureIndexAsync({ fieldName: ['workspaceId', 'number'], unique: true });
     // NOTE: no single-field workspaceId index: nedb would pick it over the compound one and
     // scan a whole workspace for every update by number (data folders of older versions have it).
     await db.removeIndexAsync('workspaceId');
+    // The `_id` is the unique (workspace, pebble, user) key; these serve the lookups.
+    await supports.ensureIndexAsync({ fieldName: ['workspaceId', 'number'] });
+    await supports.ensureIndexAsync({ fieldName: 'number' });
+    await supports.ensureIndexAsync({ fieldName: 'userId' });
+  }
+
+  /**
+   * Moves the supporters that older versions kept inside pebble documents into the supports
+   * file: inserted under their unique key (a second run finds them), then removed from the
+   * pebble. Idempotent, so it simply runs on every open.
+   */
+  static async migrate(db: Datastore, supports: Datastore): Promise<number> {
+    const legacy = (await db.findAsync({
+      $or: LEGACY_SUPPORT_FIELDS.map((field) => ({ [field]: { $exists: true } })),
+    })) as unknown as PebbleDoc[];
+    let moved = 0;
+    for (const doc of legacy) {
+      for (const support of legacySupportDocs(doc)) {
+        try {
+          await supports.insertAsync(support);
+          moved++;
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+        }
+      }
+      await db.updateAsync(
+        { _id: doc._id },
+        { $unset: Object.fromEntries(LEGACY_SUPPORT_FIELDS.map((f) => [f, true])) },
+        {},
+      );
+    }
+    return moved;
+  }
+
+  private async supportsOf(
+    workspaceId: string,
+    numbers: number[],
+  ): Promise<Map<number, SupportDoc[]>> {
+    if (numbers.length === 0) return new Map();
+    const docs = (await this.supports.findAsync(
+      numbers.length === 1
+        ? { workspaceId, number: numbers[0]! }
+        : { workspaceId, number: { $in: numbers } },
+    )) as unknown as SupportDoc[];
+    return groupByNumber(docs);
+  }
+
+  private async withSupports(doc: PebbleDoc): Promise<Pebble> {
+    const supports = await this.supportsOf(doc.workspaceId, [doc.number]);
+    return toPebble(doc, supports.get(doc.number) ?? []);
   }
 
   async create(pebble: NewPebble): Promise<Pebble> {
     const number = await nextSequence(this.sequences, `${pebble.workspaceId}:pebble`);
-    const doc: PebbleDoc = {
-      ...pebble,
-      _id: randomUUID(),
-      number,
-      supporters: [],
-      supporterIds: [],
-      supporterCount: 0,
-    };
-    return toPebble(await this.db.insertAsync(doc));
+    const doc: PebbleDoc = { ...pebble, _id: randomUUID(), number };
+    return toPebble(await this.db.insertAsync(doc), []);
   }
 
   async get(workspaceId: string, number: number): Promise<Pebble | null> {
     const doc = (await this.db.findOneAsync({ workspaceId, number })) as PebbleDoc | null;
-    return doc ? toPebble(doc) : null;
+    return doc ? this.withSupports(doc) : null;
   }
 
   async list(
@@ -77,7 +138,17 @@ export class NedbPebbleRepository implements PebbleRepository {
     options: ListOptions<PebbleSortField> = {},
   ): Promise<Page<Pebble>> {
     const query = toQuery(workspaceId, filter);
+    if (filter?.supporterId) {
+      const supported = (await this.supports.findAsync(
+        { workspaceId, userId: filter.supporterId },
+        { number: 1 },
+      )) as unknown as { number: number }[];
+      query.number = { $in: supported.map((s) => s.number) };
+    }
     const sort = options.sort ?? { field: 'number', direction: 'desc' };
+    if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
+      return this.listByDerived(workspaceId, query, sort.field, sort.direction, options);
+    }
     const dir = sort.direction === 'asc' ? 1 : -1;
     let cursor = this.db
       .findAsync(query)
@@ -88,7 +159,35 @@ export class NedbPebbleRepository implements PebbleRepository {
       cursor as unknown as Promise<PebbleDoc[]>,
       this.db.countAsync(query) as unknown as Promise<number>,
     ]);
-    return { items: docs.map(toPebble), total };
+    const supports = await this.supportsOf(
+      workspaceId,
+      docs.map((d) => d.number),
+    );
+    return { items: docs.map((d) => toPebble(d, supports.get(d.number) ?? [])), total };
+  }
+
+  /** Sorts by a field +1s change, computed from the support documents (see supports.ts). */
+  private async listByDerived(
+    workspaceId: string,
+    query: Record<string, unknown>,
+    field: 'supporterCount' | 'updatedAt',
+    direction: 'asc' | 'desc',
+    options: ListOptions<PebbleSortField>,
+  ): Promise<Page<Pebble>> {
+    const docs = (await this.db.findAsync(query)) as unknown as PebbleDoc[];
+    const supports = await this.supportsOf(
+      workspaceId,
+      docs.map((d) => d.number),
+    );
+    const start = options.offset ?? 0;
+    const ordered = orderByDerived(docs, [...supports.values()].flat(), field, direction);
+    const page = ordered.slice(
+      start,
+      options.limit === undefined ? undefined : start + options.limit,
+    );
+    const byNumber = new Map(docs.map((d) => [d.number, d]));
+    const items = page.map((n) => toPebble(byNumber.get(n)!, supports.get(n) ?? []));
+    return { items, total: docs.length };
   }
 
   async update(workspaceId: string, number: number, change: PebbleChange): Promise<Pebble | null> {
@@ -101,32 +200,39 @@ export class NedbPebbleRepository implements PebbleRepository {
     if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, true]));
     const result = await update<PebbleDoc>(this.db, query, ops);
     const doc = result.affectedDocuments;
-    return doc && !Array.isArray(doc) ? toPebble(doc) : null;
+    return doc && !Array.isArray(doc) ? this.withSupports(doc) : null;
   }
 
+  /** One insert under the unique (workspace, pebble, user) key; the pebble is not written. */
   async addSupporter(
     workspaceId: string,
     number: number,
-    supporter: Pebble['supporters'][number],
-    history: PebbleChange['history'],
-  ) {
-    // NOTE: nedb matches `{ array: { $ne: x } }` when any element differs, so "not yet a
-    // supporter" is written as a top-level $not; nedb runs one operation at a time per file.
-    const result = await update<PebbleDoc>(
-      this.db,
-      { workspaceId, number, $not: { supporterIds: supporter.userId } },
-      {
-        $push: { supporters: supporter, supporterIds: supporter.userId, history },
-        $inc: { supporterCount: 1 },
-        $set: { updatedAt: history.at },
-      },
-    );
-    const doc = result.affectedDocuments;
-    if (doc && !Array.isArray(doc)) return { added: true, pebble: toPebble(doc) };
-    return { added: false, pebble: await this.get(workspaceId, number) };
+    supporter: Supporter,
+    history: HistoryEntry,
+  ): Promise<{ added: boolean; pebble: Pebble | null }> {
+    if ((await this.db.countAsync({ workspaceId, number })) === 0)
+      return { added: false, pebble: null };
+    const support = newSupportDoc(workspaceId, number, supporter, history);
+    let added = true;
+    try {
+      await this.supports.insertAsync(support);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      added = false;
+    }
+    const pebble = await this.get(workspaceId, number);
+    if (!pebble && added) {
+      // Deleted (merged away) meanwhile: take the +1 back rather than leave it behind.
+      await this.supports.removeAsync({ _id: support._id }, {});
+      return { added: false, pebble: null };
+    }
+    return { added, pebble };
   }
 
+  /** Removes the pebble, then its supports (left over only if a crash falls in between). */
   async delete(workspaceId: string, number: number): Promise<boolean> {
-    return (await this.db.removeAsync({ workspaceId, number }, {})) > 0;
+    const deleted = (await this.db.removeAsync({ workspaceId, number }, {})) > 0;
+    if (deleted) await this.supports.removeAsync({ workspaceId, number }, { multi: true });
+    return deleted;
   }
 }

@@ -1,0 +1,148 @@
+import type { Supporter } from '../core/pebbles/pebble.model.js';
+import type { HistoryEntry } from '../core/shared/actor.js';
+
+/**
+ * One +1: its own document under a unique key (workspace, pebble number, user), as ballots are.
+ * Who supports a pebble and how many do is always derived from these documents, never kept on
+ * the pebble: an insert is decided by a unique key on every MongoDB-wire server, whereas a
+ * conditional update of the pebble is not isolated on some (FerretDB 1.x counted 100 concurrent
+ * +1s as 2), and a count written back to the pebble could overwrite a concurrent change of it.
+ */
+export interface SupportDoc {
+  /** {@link supportKey}: a second +1 of the same user on the same pebble is a duplicate key. */
+  _id: string;
+  workspaceId: string;
+  /** The pebble's number. */
+  number: number;
+  userId: string;
+  name?: string;
+  team?: string;
+  at: Date;
+  /** Breaks ties of `at`: the order the +1s were recorded in (per process). */
+  order: number;
+  /** The history entry of the +1 (absent on supports moved out of an older pebble document). */
+  history?: HistoryEntry;
+}
+
+/** Fields older versions kept inside the pebble document; moved to support documents on open. */
+export const LEGACY_SUPPORT_FIELDS = ['supporters', 'supporterIds', 'supporterCount'] as const;
+
+export interface LegacySupportFields {
+  supporters?: Supporter[];
+  supporterIds?: string[];
+  supporterCount?: number;
+}
+
+export function supportKey(workspaceId: string, number: number, userId: string): string {
+  return JSON.stringify([workspaceId, number, userId]);
+}
+
+let lastOrder = 0;
+/** Increasing within this process, roughly the time elsewhere (µs since the epoch). */
+export function nextOrder(): number {
+  lastOrder = Math.max(lastOrder + 1, Date.now() * 1000);
+  return lastOrder;
+}
+
+export function newSupportDoc(
+  workspaceId: string,
+  number: number,
+  supporter: Supporter,
+  history?: HistoryEntry,
+  order = nextOrder(),
+): SupportDoc {
+  return {
+    _id: supportKey(workspaceId, number, supporter.userId),
+    workspaceId,
+    number,
+    userId: supporter.userId,
+    ...(supporter.name ? { name: supporter.name } : {}),
+    ...(supporter.team ? { team: supporter.team } : {}),
+    at: supporter.at,
+    order,
+    ...(history ? { history } : {}),
+  };
+}
+
+/** The support documents of an older pebble document's embedded supporters, in their order. */
+export function legacySupportDocs(doc: {
+  workspaceId: string;
+  number: number;
+  supporters?: Supporter[];
+}): SupportDoc[] {
+  return (doc.supporters ?? []).map((s, i) =>
+    newSupportDoc(doc.workspaceId, doc.number, s, undefined, i),
+  );
+}
+
+const byTime = (a: SupportDoc, b: SupportDoc) =>
+  a.at.getTime() - b.at.getTime() || a.order - b.order;
+
+/**
+ * What a pebble shows of its supports: the supporters in the order they came, their count,
+ * the pebble's history with the +1s merged in by time, and the latest change (a +1 counts).
+ */
+export function supportFields(
+  pebble: { history?: HistoryEntry[]; updatedAt: Date },
+  supports: SupportDoc[],
+): {
+  supporters: Supporter[];
+  supporterCount: number;
+  history: HistoryEntry[];
+  updatedAt: Date;
+} {
+  const sorted = [...supports].sort(byTime);
+  const supporters = sorted.map((s) => ({
+    userId: s.userId,
+    ...(s.name ? { name: s.name } : {}),
+    ...(s.team ? { team: s.team } : {}),
+    at: s.at,
+  }));
+  const own = pebble.history ?? [];
+  const plus = sorted.flatMap((s) => (s.history ? [s.history] : []));
+  // Stable: on equal times the pebble's own entries come first (a +1 follows the report).
+  const history = plus.length
+    ? [...own, ...plus].sort((a, b) => a.at.getTime() - b.at.getTime())
+    : own;
+  let updatedAt = pebble.updatedAt;
+  for (const s of sorted) if (s.at > updatedAt) updatedAt = s.at;
+  return { supporters, supporterCount: sorted.length, history, updatedAt };
+}
+
+/** Support documents grouped by pebble number. */
+export function groupByNumber(supports: SupportDoc[]): Map<number, SupportDoc[]> {
+  const groups = new Map<number, SupportDoc[]>();
+  for (const s of supports) {
+    const group = groups.get(s.number);
+    if (group) group.push(s);
+    else groups.set(s.number, [s]);
+  }
+  return groups;
+}
+
+/**
+ * Orders pebbles by a field that +1s change (their count, the latest change), computed from the
+ * support documents; ties fall back to the number in the same direction. Returns the numbers.
+ */
+export function orderByDerived(
+  rows: { number: number; updatedAt: Date }[],
+  supports: Pick<SupportDoc, 'number' | 'at'>[],
+  field: 'supporterCount' | 'updatedAt',
+  direction: 'asc' | 'desc',
+): number[] {
+  const count = new Map<number, number>();
+  const latest = new Map<number, number>();
+  for (const s of supports) {
+    count.set(s.number, (count.get(s.number) ?? 0) + 1);
+    latest.set(s.number, Math.max(latest.get(s.number) ?? 0, s.at.getTime()));
+  }
+  const key = (r: { number: number; updatedAt: Date }) =>
+    field === 'supporterCount'
+      ? (count.get(r.number) ?? 0)
+      : Math.max(r.updatedAt.getTime(), latest.get(r.number) ?? 0);
+  const dir = direction === 'asc' ? 1 : -1;
+  return rows
+    .map((r) => ({ number: r.number, key: key(r) }))
+    .sort((a, b) => dir * (a.key - b.key || a.number - b.number))
+    .map((r) => r.number);
+}
