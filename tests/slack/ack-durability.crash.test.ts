@@ -158,7 +158,18 @@ async function afterRestart<T>(
   slackApi: string,
   read: (store: Awaited<ReturnType<typeof openEmbeddedStore>>) => Promise<T>,
 ): Promise<T> {
-  const again = await startBot(dataDir, slackApi);
+  // The killed bot's folder lock is taken over once it has not been refreshed for the staleness
+  // window (src/store/nedb/data-lock.ts), as a restart policy would: start until it is free.
+  let again: Bot | undefined;
+  for (let attempt = 0; !again; attempt++) {
+    try {
+      again = await startBot(dataDir, slackApi);
+    } catch (error) {
+      if (attempt > 20 || !String(error).includes('is in use by another Pebblebot process'))
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
   const exited = once(again.child, 'exit');
   again.child.kill('SIGTERM');
   await exited;
