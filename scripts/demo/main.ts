@@ -8,7 +8,8 @@ import { isPebbleError } from '../../src/core/shared/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/services.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import { CAST_FILE, DemoCastSchema, PEOPLE, userOf } from './cast.js';
+import { saveCast, type Cast } from '../../src/console/cast.js';
+import { CAST_FILE, DemoCastSchema, PEOPLE, userOf, type DemoCast } from './cast.js';
 import { freshDemoFolder } from './folder.js';
 import { seedDemo } from './seed.js';
 
@@ -16,8 +17,34 @@ import { seedDemo } from './seed.js';
 function demoEnv(dataDir: string, ballotSecret: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env))
-    if (!/^(SLACK_|MICROSOFT_|TEAMS_|MONGODB_|DATA_DIR$|PORT$|HOST$)/.test(key)) env[key] = value;
+    if (!/^(SLACK_|MICROSOFT_|TEAMS_|BOTFRAMEWORK_|MONGODB_|DATA_DIR$|PORT$|HOST$)/.test(key))
+      env[key] = value;
   return { ...env, DATA_DIR: dataDir, BALLOT_SECRET: ballotSecret, PORT: '0', HOST: '127.0.0.1' };
+}
+
+/**
+ * The demo's people as the console's cast, so `as @daniel …` and `user @maya` work on the seeded
+ * workspace. Their roles are already set by the seeding; the cast only names them.
+ */
+function consoleCast(cast: DemoCast): Cast {
+  return {
+    version: 1,
+    members: cast.people.map((p) => ({
+      handle: p.id,
+      name: p.displayName,
+      roles: [
+        ...p.roles.map((r) => (r === 'member' ? ('reporter' as const) : r)),
+        ...(p.roles.includes('sponsor') ? (['leader'] as const) : []),
+      ],
+      ...(p.function ? { function: p.function } : {}),
+      team: p.team,
+    })),
+    channels: {
+      triage: 'cx-triage',
+      council: cast.channels.council,
+      leaders: cast.channels.digest,
+    },
+  };
 }
 
 /** `npm run demo`: seeds eight weeks into a fresh folder, then opens the console on it. */
@@ -39,6 +66,7 @@ async function main(): Promise<void> {
     await store.close();
   }
   writeFileSync(path.join(dataDir, CAST_FILE), `${JSON.stringify(cast, null, 2)}\n`);
+  saveCast(dataDir, consoleCast(cast));
 
   const config = loadConfig(demoEnv(dataDir, ballotSecret));
   const logger = createLogger({ level: config.logLevel, fd: 2 });
