@@ -1,4 +1,5 @@
 import type { HistoryEntry } from '../core/shared/actor.js';
+import type { AiUsageRepository, EmbeddingCacheRepository } from './ai.port.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
 import type { DigestRepository } from './digests.port.js';
 import type { MetricsRepository } from './metrics.port.js';
@@ -130,6 +131,10 @@ export interface Store {
   readonly metrics: MetricsRepository;
   /** Digest snapshots: one per workspace per period. */
   readonly digests: DigestRepository;
+  /** AI calls and tokens per workspace per day (the daily cap). */
+  readonly aiUsage: AiUsageRepository;
+  /** Embedding vectors by content hash. */
+  readonly embeddings: EmbeddingCacheRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { Datastore } from './datastore.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
+import { NedbAiUsageRepository, NedbEmbeddingCacheRepository } from './ai.nedb.js';
 import { NedbBallotRepository } from './ballots.nedb.js';
 import { NedbDigestRepository } from './digests.nedb.js';
 import { NedbMetricsRepository } from './metrics.nedb.js';
@@ -31,6 +32,8 @@ const COLLECTIONS = [
   'votes',
   'ballots',
   'digests',
+  'ai_usage',
+  'embeddings',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -71,6 +74,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         votes: dbs.votes,
       }),
       digests: new NedbDigestRepository(dbs.digests),
+      aiUsage: new NedbAiUsageRepository(dbs.ai_usage),
+      embeddings: new NedbEmbeddingCacheRepository(dbs.embeddings),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
