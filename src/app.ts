@@ -46,6 +46,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
   );
   const services = createServices(store, options.clock ?? systemClock, {
     ...(config.ballotSecret ? { ballotSecret: config.ballotSecret } : {}),
+    ...(config.openai ? { ai: config.openai, logger } : {}),
   });
   const channels: Channel[] = [];
   let http: RunningHttpServer | undefined;
