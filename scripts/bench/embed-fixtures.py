@@ -44,7 +44,7 @@ def main() -> int:
             for p, v in zip(pebbles, np.asarray(vectors))
         },
     }
-    OUT.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    OUT.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"{len(pebbles)} vectors of {vectors.shape[1]} dimensions -> {OUT.relative_to(ROOT)}")
     return 0
 

@@ -104,7 +104,7 @@ export class AiService {
   async suggestTriage(workspace: Workspace, text: string): Promise<TriageSuggestion | undefined> {
     const catalog = catalogOf(workspace);
     const result = await this.call(workspace, 'triage', () =>
-      this.deps.port.suggestTriage(redact(cleanText(text)), catalog),
+      this.deps.port.suggestTriage(cleanText(redact(text)), catalog),
     );
     if (!result) return undefined;
     const parsed = TriageSuggestionOutputSchema.safeParse(result.value);
@@ -134,7 +134,7 @@ export class AiService {
    */
   async embed(workspace: Workspace, texts: readonly string[]): Promise<number[][] | undefined> {
     if (!this.enabled(workspace)) return undefined;
-    const redacted = texts.map((t) => redact(cleanText(t)));
+    const redacted = texts.map((t) => cleanText(redact(t)));
     const keys = redacted.map((t) =>
       createHash('sha256').update(`${this.deps.embeddingModel}\n${t}`).digest('base64url'),
     );
@@ -175,7 +175,7 @@ export class AiService {
       this.deps.port.nameThemes(
         clusters.map((c) => ({
           size: c.size,
-          samples: c.samples.map((s) => redact(cleanText(s))),
+          samples: c.samples.map((s) => cleanText(redact(s))),
         })),
       ),
     );
