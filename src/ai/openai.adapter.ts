@@ -24,6 +24,22 @@ import {
 } from './prompts.js';
 import { withRetries } from './retry.js';
 
+// Converting a zod schema to JSON Schema is not free: once per process, not once per call.
+const FORMATS = {
+  triage: {
+    text: zodTextFormat(TriageSuggestionOutputSchema, 'triage_suggestion'),
+    chat: zodResponseFormat(TriageSuggestionOutputSchema, 'triage_suggestion'),
+  },
+  themes: {
+    text: zodTextFormat(ThemeNamesOutputSchema, 'theme_names'),
+    chat: zodResponseFormat(ThemeNamesOutputSchema, 'theme_names'),
+  },
+  narrative: {
+    text: zodTextFormat(NarrativeOutputSchema, 'digest_narrative'),
+    chat: zodResponseFormat(NarrativeOutputSchema, 'digest_narrative'),
+  },
+};
+
 /** Inputs per embeddings request (the API takes up to 2,048). */
 const EMBED_BATCH = 256;
 
@@ -61,7 +77,7 @@ export class OpenAiAdapter implements AiPort {
   ): Promise<AiResult<TriageSuggestionOutput>> {
     return this.structured(
       TriageSuggestionOutputSchema,
-      'triage_suggestion',
+      FORMATS.triage,
       triagePrompt(catalog),
       pebbleMessage(redact(text)),
     );
@@ -70,7 +86,7 @@ export class OpenAiAdapter implements AiPort {
   nameThemes(clusters: readonly ThemeCluster[]): Promise<AiResult<ThemeNamesOutput>> {
     return this.structured(
       ThemeNamesOutputSchema,
-      'theme_names',
+      FORMATS.themes,
       themesPrompt(),
       themesMessage(clusters.map((c) => ({ size: c.size, samples: c.samples.map(redact) }))),
     );
@@ -79,7 +95,7 @@ export class OpenAiAdapter implements AiPort {
   async narrate(facts: NarrativeFacts): Promise<AiResult<string>> {
     const result = await this.structured(
       NarrativeOutputSchema,
-      'digest_narrative',
+      FORMATS.narrative,
       narrativePrompt(),
       narrativeMessage({
         ...facts,
@@ -128,7 +144,7 @@ export class OpenAiAdapter implements AiPort {
   /** One structured call in the configured API style; rejects unless the reply parses. */
   private async structured<S extends z.ZodType>(
     schema: S,
-    name: string,
+    format: { text: ReturnType<typeof zodTextFormat>; chat: ReturnType<typeof zodResponseFormat> },
     system: string,
     user: string,
   ): Promise<AiResult<z.infer<S>>> {
@@ -140,7 +156,7 @@ export class OpenAiAdapter implements AiPort {
             { role: 'system', content: system },
             { role: 'user', content: user },
           ],
-          response_format: zodResponseFormat(schema, name),
+          response_format: format.chat,
         }),
       );
       const message = completion.choices[0]?.message;
@@ -160,7 +176,7 @@ export class OpenAiAdapter implements AiPort {
           { role: 'system', content: system },
           { role: 'user', content: user },
         ],
-        text: { format: zodTextFormat(schema, name) },
+        text: { format: format.text },
         // Pebble text is not kept on the provider's side for later retrieval.
         store: false,
       }),

@@ -42,6 +42,8 @@ export class FakeOpenAi {
   readonly answers = new Map<string, unknown>();
   /** Vector for one input text (default: a tiny bag of letters, deterministic). */
   embedder: (text: string) => number[] = letterVector;
+  /** The reply to every request not scripted otherwise (a server that is slow or down). */
+  always?: ScriptedReply;
   private readonly scripted: { route?: Route; reply: ScriptedReply }[] = [];
   private server?: http.Server;
   private readonly open = new Set<http.ServerResponse>();
@@ -88,7 +90,7 @@ export class FakeOpenAi {
     this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, raw, body });
     const route = routeOf(path);
     const at = this.scripted.findIndex((s) => !s.route || s.route === route);
-    const scripted = at === -1 ? undefined : this.scripted.splice(at, 1)[0]!.reply;
+    const scripted = at === -1 ? this.always : this.scripted.splice(at, 1)[0]!.reply;
     this.open.add(res);
     res.on('close', () => this.open.delete(res));
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));

@@ -35,7 +35,15 @@ export interface AiServiceDeps {
   caps?: Partial<AiCaps>;
   /** Told about every call that fell back; the composition root logs it. */
   onFailure?: (failure: AiFailure) => void;
+  /**
+   * After a failed call, AI rests this long (default 30 s): calls meanwhile fall back at once,
+   * silently, so an outage costs one log line and no pile of doomed requests. 0 disables it.
+   */
+  cooldownMs?: number;
 }
+
+/** Texts and vectors kept in memory (oldest out first), about 25 MB at 1,536 dimensions. */
+const MEMO_SIZE = 2_000;
 
 export const DEFAULT_AI_CAPS: AiCaps = { maxCalls: 500, maxTokens: 200_000 };
 
@@ -83,6 +91,10 @@ export class AiService {
   private readonly caps: AiCaps;
   /** `{workspace}:{day}` whose cap was already reported: a capped day logs once, not per call. */
   private readonly capReported = new Set<string>();
+  /** Until when (clock ms) AI rests after a failure. */
+  private restUntil = 0;
+  /** Embeddings being fetched, by cache key: concurrent reports share one request per text. */
+  private readonly inFlight = new Map<string, Promise<number[] | undefined>>();
 
   constructor(private readonly deps: AiServiceDeps) {
     this.caps = { ...DEFAULT_AI_CAPS, ...deps.caps };
@@ -134,35 +146,95 @@ export class AiService {
    */
   async embed(workspace: Workspace, texts: readonly string[]): Promise<number[][] | undefined> {
     if (!this.enabled(workspace)) return undefined;
-    const redacted = texts.map((t) => cleanText(redact(t)));
-    const keys = redacted.map((t) =>
-      createHash('sha256').update(`${this.deps.embeddingModel}\n${t}`).digest('base64url'),
-    );
-    let cached: Map<string, number[]>;
+    const prepared = texts.map((t) => this.prepare(t));
+    const redacted = prepared.map((p) => p.redacted);
+    const keys = prepared.map((p) => p.key);
+    const cached = new Map<string, number[]>();
+    for (const k of keys) {
+      const v = this.recent.get(k);
+      if (v) cached.set(k, v);
+    }
     try {
-      cached = await this.deps.store.embeddings.get([...new Set(keys)]);
+      const unknown = [...new Set(keys.filter((k) => !cached.has(k)))];
+      for (const [k, v] of await this.deps.store.embeddings.get(unknown)) {
+        cached.set(k, v);
+        this.remember(k, v);
+      }
     } catch (error) {
       this.fail({ operation: 'embed', workspaceId: workspace.id, reason: 'error', error });
       return undefined;
     }
     const missing = [...new Set(keys.filter((k) => !cached.has(k)))];
-    if (missing.length > 0) {
+    const fetch = missing.filter((k) => !this.inFlight.has(k));
+    if (fetch.length > 0) {
       const textOf = new Map(keys.map((k, i) => [k, redacted[i]!]));
-      const result = await this.call(workspace, 'embed', () =>
-        this.deps.port.embed(missing.map((k) => textOf.get(k)!)),
+      const batch = this.fetchEmbeddings(
+        workspace,
+        fetch.map((k) => textOf.get(k)!),
+        fetch,
       );
-      if (!result) return undefined;
-      const vectors = result.value;
-      if (vectors.length !== missing.length || vectors.some((v) => v.length === 0)) {
-        this.fail({ operation: 'embed', workspaceId: workspace.id, reason: 'invalid' });
-        return undefined;
-      }
-      const entries = missing.map((key, i) => ({ key, vector: vectors[i]! }));
-      for (const e of entries) cached.set(e.key, e.vector);
-      // The cache is an optimisation: a failed write costs a second call later, nothing more.
-      await this.deps.store.embeddings.put(entries).catch(() => undefined);
+      fetch.forEach((key, i) => {
+        const one = batch.then((vectors) => vectors?.[i]);
+        this.inFlight.set(key, one);
+        void one.finally(() => this.inFlight.delete(key));
+      });
+    }
+    const found = await Promise.all(
+      missing.map((k) => this.inFlight.get(k) ?? Promise.resolve(undefined)),
+    );
+    for (const [i, key] of missing.entries()) {
+      const vector = found[i];
+      if (!vector) return undefined;
+      cached.set(key, vector);
+      this.remember(key, vector);
     }
     return keys.map((k) => cached.get(k)!);
+  }
+
+  /**
+   * The similar-pebble search embeds the same few hundred candidates on every report: their
+   * redaction, hash and vector are kept in memory (bounded) so that costs no CPU and no read.
+   */
+  private readonly textKeys = new Map<string, { redacted: string; key: string }>();
+  private readonly recent = new Map<string, number[]>();
+
+  private prepare(text: string): { redacted: string; key: string } {
+    const known = this.textKeys.get(text);
+    if (known) return known;
+    const redacted = cleanText(redact(text));
+    const key = createHash('sha256')
+      .update(`${this.deps.embeddingModel}\n${redacted}`)
+      .digest('base64url');
+    if (this.textKeys.size >= MEMO_SIZE) this.textKeys.delete(this.textKeys.keys().next().value!);
+    const prepared = { redacted, key };
+    this.textKeys.set(text, prepared);
+    return prepared;
+  }
+
+  private remember(key: string, vector: number[]): void {
+    if (this.recent.has(key)) return;
+    if (this.recent.size >= MEMO_SIZE) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, vector);
+  }
+
+  /** One embeddings call for texts not in the cache; stores what it gets. */
+  private async fetchEmbeddings(
+    workspace: Workspace,
+    texts: string[],
+    keys: string[],
+  ): Promise<number[][] | undefined> {
+    const result = await this.call(workspace, 'embed', () => this.deps.port.embed(texts));
+    if (!result) return undefined;
+    const vectors = result.value;
+    if (vectors.length !== texts.length || vectors.some((v) => v.length === 0)) {
+      this.fail({ operation: 'embed', workspaceId: workspace.id, reason: 'invalid' });
+      return undefined;
+    }
+    // The cache is an optimisation: a failed write costs a second call later, nothing more.
+    await this.deps.store.embeddings
+      .put(keys.map((key, i) => ({ key, vector: vectors[i]! })))
+      .catch(() => undefined);
+    return vectors;
   }
 
   /** Short names for clusters of pebbles, in order; undefined when the model gave none. */
@@ -219,6 +291,7 @@ export class AiService {
   ): Promise<AiResult<T> | undefined> {
     const workspaceId = workspace.id;
     if (!this.enabled(workspace)) return undefined;
+    if (this.deps.clock.now().getTime() < this.restUntil) return undefined;
     const day = this.today();
     try {
       if (!(await this.deps.store.aiUsage.reserve(workspaceId, day, this.caps))) {
@@ -234,7 +307,10 @@ export class AiService {
       await this.deps.store.aiUsage.addTokens(workspaceId, day, result.tokens);
       return result;
     } catch (error) {
-      this.fail({ operation, workspaceId, reason: 'error', error });
+      const resting = this.deps.clock.now().getTime() < this.restUntil;
+      this.restUntil = this.deps.clock.now().getTime() + (this.deps.cooldownMs ?? 30_000);
+      // Calls already in flight when the first one failed end the same way: one line is enough.
+      if (!resting) this.fail({ operation, workspaceId, reason: 'error', error });
       return undefined;
     }
   }
