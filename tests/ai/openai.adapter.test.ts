@@ -298,3 +298,75 @@ describe('the daily cap and the workspace switch', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('outages and the backfill', () => {
+  it('rests after a failure: calls fall back at once, silently, until the cool-down ends', async () => {
+    fake.script({ status: 400, body: apiError('invalid_request_error', null) });
+    const ai = makeAi();
+    expect(await ai.suggestTriage(workspace, TEXT)).toBeUndefined();
+    expect(await ai.suggestTriage(workspace, TEXT)).toBeUndefined();
+    expect(await ai.embed(workspace, ['x'])).toBeUndefined();
+    expect(fake.requests).toHaveLength(1);
+    expect(failures).toHaveLength(1);
+    clock.advance(30_000);
+    expect(await ai.suggestTriage(workspace, TEXT)).toBeDefined();
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('shares one embeddings request between concurrent callers of the same texts', async () => {
+    fake.script({ delayMs: 100 }, 'embeddings');
+    const ai = makeAi();
+    const [a, b] = await Promise.all([
+      ai.embed(workspace, ['same text', 'other']),
+      ai.embed(workspace, ['other', 'same text']),
+    ]);
+    expect(a).toEqual([letterVector('same text'), letterVector('other')]);
+    expect(b).toEqual([letterVector('other'), letterVector('same text')]);
+    expect(fake.count('embeddings')).toBe(1);
+  });
+
+  it('back-fills embeddings of open and resolved pebbles once, skipping workspaces with AI off', async () => {
+    const { backfillEmbeddings } = await import('../../src/core/ai/ai.jobs.js');
+    const now = clock.now();
+    for (const title of ['Refunds slow', 'VPN drops', 'Search empty']) {
+      await store.pebbles.create({
+        workspaceId: workspace.id,
+        title,
+        description: '',
+        stakeholder: 'customer',
+        anonymous: false,
+        reporter: { userId: 'U1' },
+        source: { kind: 'console' },
+        status: 'new',
+        createdAt: now,
+        updatedAt: now,
+        history: [],
+      });
+    }
+    const ai = makeAi();
+    expect(await backfillEmbeddings({ store, ai })).toEqual({
+      workspaces: 1,
+      embedded: 3,
+      stopped: 0,
+    });
+    expect(fake.count('embeddings')).toBe(1);
+    expect((fake.requests[0]!.body.input as string[]).sort()).toEqual([
+      'Refunds slow',
+      'Search empty',
+      'VPN drops',
+    ]);
+    await backfillEmbeddings({ store, ai: makeAi() });
+    expect(fake.count('embeddings')).toBe(1);
+
+    await store.workspaces.updateSettings(
+      workspace.id,
+      { aiEnabled: false },
+      { at: now, actor: 'U_ADMIN', action: 'settings' },
+    );
+    expect(await backfillEmbeddings({ store, ai })).toEqual({
+      workspaces: 0,
+      embedded: 0,
+      stopped: 0,
+    });
+  });
+});
