@@ -10,7 +10,7 @@
  *   (the OpenAI adapter against a loopback fake that answers after a delay or with 500s), while
  *   each report also starts its AI work in the background the way the flow runs it after the ack.
  *
- *   npm run bench:similar -- [--reports 200] [--slow-ms 1500]
+ *   npm run bench:similar -- [--reports 200] [--slow-ms 1500] [--gap-ms 0]
  *
  * Offline: no network beyond 127.0.0.1.
  */
@@ -41,10 +41,13 @@ const { values: args } = parseArgs({
   options: {
     reports: { type: 'string', default: '200' },
     'slow-ms': { type: 'string', default: '1500' },
+    'gap-ms': { type: 'string' },
   },
 });
 const REPORTS = Number(args.reports);
 const SLOW_MS = Number(args['slow-ms']);
+/** Pauses between reports: 20 ms is 50 reports a second, 0 a burst (the worst case). */
+const GAPS = args['gap-ms'] === undefined ? [20, 0] : [Number(args['gap-ms'])];
 const LEXICAL_THRESHOLD = 0.25; // LexicalSimilarity's default, what production uses
 
 interface FixturePebble {
@@ -307,7 +310,7 @@ async function startFake(job: FakeJob) {
 }
 
 /** report() latencies with the AI work of each report started in the background. */
-async function latency(mode: FakeJob['mode']) {
+async function latency(mode: FakeJob['mode'], gapMs: number) {
   const fake = await startFake({ mode, slowMs: SLOW_MS });
   const baseUrl = fake.baseUrl;
   const store = await openEmbeddedStore();
@@ -325,6 +328,7 @@ async function latency(mode: FakeJob['mode']) {
   const acks: number[] = [];
   const background: Promise<number>[] = [];
   for (let i = 0; i < REPORTS; i++) {
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     const f = fixture.pebbles[i % fixture.pebbles.length]!;
     const started = performance.now();
     const { pebble } = await services.pebbles.report(
@@ -352,23 +356,26 @@ async function latency(mode: FakeJob['mode']) {
 
 async function main() {
   await quality();
-  console.log(
-    `\nReporter latency, ${REPORTS} reports each (report() = what the acknowledgement waits for):`,
-  );
-  const base = await latency('none');
-  for (const [label, mode] of [
-    ['no AI', 'none'],
-    [`AI slow (${SLOW_MS} ms a call)`, 'slow'],
-    ['AI failing (500s)', 'failing'],
-  ] as const) {
-    const r = mode === 'none' ? base : await latency(mode);
-    const p50 = quantile(r.acks, 0.5);
-    const p99 = quantile(r.acks, 0.99);
+  for (const gap of GAPS) {
     console.log(
-      `  ${label.padEnd(26)} ack p50 ${ms(p50).padStart(9)} p99 ${ms(p99).padStart(9)} ` +
-        `(x${(p50 / quantile(base.acks, 0.5)).toFixed(2)} p50)   suggestions ready p50 ` +
-        `${ms(quantile(r.ready, 0.5)).padStart(10)}   API requests ${r.requests}`,
+      `\nReporter latency, ${REPORTS} reports, ${gap ? `one every ${gap} ms` : 'back to back'} ` +
+        '(report() = what the acknowledgement waits for; AI work starts after it):',
     );
+    const base = await latency('none', gap);
+    for (const [label, mode] of [
+      ['no AI', 'none'],
+      [`AI slow (${SLOW_MS} ms a call)`, 'slow'],
+      ['AI failing (500s)', 'failing'],
+    ] as const) {
+      const r = mode === 'none' ? base : await latency(mode, gap);
+      const p50 = quantile(r.acks, 0.5);
+      const p99 = quantile(r.acks, 0.99);
+      console.log(
+        `  ${label.padEnd(26)} ack p50 ${ms(p50).padStart(9)} p99 ${ms(p99).padStart(9)} ` +
+          `(x${(p50 / quantile(base.acks, 0.5)).toFixed(2)} p50)   suggestions ready p50 ` +
+          `${ms(quantile(r.ready, 0.5)).padStart(10)}   API requests ${r.requests}`,
+      );
+    }
   }
 }
 
