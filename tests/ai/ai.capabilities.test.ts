@@ -67,6 +67,19 @@ const report = (text: string, anonymous = false) =>
     .report(workspace, alice, { text, anonymous }, { kind: 'slash' })
     .then((r) => r.pebble);
 
+describe('the acknowledgement', () => {
+  it('reports without any AI call, even with AI configured and the API down', async () => {
+    fake.always = { status: 500, body: apiError('server_error', null) };
+    const pebble = await report('Checkout loops\nPay fails on mobile.');
+    expect(pebble.number).toBe(1);
+    expect(fake.requests).toHaveLength(0);
+    // The AI work that follows the acknowledgement falls back without an error.
+    expect(await services.ai!.suggestTriage(workspace, pebble.title)).toBeUndefined();
+    expect(await services.pebbles.findSimilar(workspace, pebble)).toEqual([]);
+    expect(warnings).toHaveLength(1);
+  });
+});
+
 describe('redaction', () => {
   const PII = {
     email: 'jane.doe+vip@example.co.uk',
