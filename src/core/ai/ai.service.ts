@@ -21,7 +21,7 @@ import { redact } from './redact.js';
 export interface AiFailure {
   operation: 'triage' | 'embed' | 'themes' | 'narrate';
   workspaceId: string;
-  reason: 'disabled' | 'cap' | 'error' | 'invalid';
+  reason: 'cap' | 'error' | 'invalid';
   error?: unknown;
 }
 
@@ -100,7 +100,8 @@ export class AiService {
     this.caps = { ...DEFAULT_AI_CAPS, ...deps.caps };
   }
 
-  get model(): string {
+  /** Which AI answers (`openai:gpt-4o-mini`), for logs and admin views. */
+  get provider(): string {
     return this.deps.port.name;
   }
 
