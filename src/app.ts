@@ -56,6 +56,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     config.ballotSecret ?? (config.console ? localBallotSecret(config.dataDir, logger) : undefined);
   const services = createServices(store, options.clock ?? consoleClock ?? systemClock, {
     ...(ballotSecret ? { ballotSecret } : {}),
+    ...(config.openai ? { ai: config.openai, logger } : {}),
   });
   await explainMissingBallotSecret(services, logger);
   const channels: Channel[] = [];

@@ -1,3 +1,7 @@
+import type { AiConfigInput } from './ai/ai.config.js';
+import { createAi } from './ai/create-ai.js';
+import type { AiService } from './core/ai/ai.service.js';
+import type { AiPort } from './core/ai/ai.port.js';
 import { CouncilService } from './core/council/council.service.js';
 import { DigestService } from './core/digest/digest.service.js';
 import { ImprovementService } from './core/improvements/improvement.service.js';
@@ -6,6 +10,7 @@ import { PebbleService } from './core/pebbles/pebble.service.js';
 import type { Clock } from './core/shared/clock.port.js';
 import { WorkspaceService } from './core/workspaces/workspace.service.js';
 import { StoreOutbox } from './scheduler/outbox.js';
+import type { Logger } from './logger.js';
 import type { Store } from './store/store.port.js';
 import { councilNotices } from './views/council.view.js';
 import { improvementNotices } from './views/improvement.view.js';
@@ -24,16 +29,37 @@ export interface Services {
   council: CouncilService;
   /** The weekly digest for leaders: metrics, narrative, preview, scheduled sends. */
   digest: DigestService;
+  /**
+   * Suggestions, embeddings, themes and usage when an AI key is configured; absent otherwise
+   * (everything then runs on the deterministic paths).
+   */
+  ai?: AiService;
 }
 
 /** Options of the services that come from the configuration. */
 export interface ServiceOptions {
   /** BALLOT_SECRET (see core/council/ballot-seal.ts). */
   ballotSecret?: string;
+  /** OPENAI_*: with it, similarity uses embeddings and the digest an AI narrative. */
+  ai?: AiConfigInput;
+  /** Replaces the OpenAI adapter (tests and benchmarks). */
+  aiPort?: AiPort;
+  /** Where AI fallbacks are logged. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions = {}): Services {
-  const pebbles = new PebbleService(store, clock, new LexicalSimilarity());
+  const lexical = new LexicalSimilarity();
+  const ai = options.ai
+    ? createAi(options.ai, {
+        store,
+        clock,
+        fallback: lexical,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.aiPort ? { port: options.aiPort } : {}),
+      })
+    : undefined;
+  const pebbles = new PebbleService(store, clock, ai?.similarity ?? lexical);
   const outbox = new StoreOutbox(store, clock);
   const improvements = new ImprovementService({
     store,
@@ -46,7 +72,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     clock,
     store,
     workspaces: new WorkspaceService(store, clock),
-    digest: new DigestService({ store, clock }),
+    digest: new DigestService({ store, clock, ...(ai ? { narrator: ai.narrator } : {}) }),
+    ...(ai ? { ai: ai.service } : {}),
     pebbles,
     improvements,
     outbox,

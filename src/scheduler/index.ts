@@ -3,6 +3,7 @@ import { councilSweepJob } from '../core/council/council.jobs.js';
 import { nudgeJob } from '../core/improvements/improvement.jobs.js';
 import { withDigestCharts } from '../core/digest/digest.delivery.js';
 import { digestJob } from '../core/digest/digest.jobs.js';
+import { embeddingBackfillJob } from '../core/ai/ai.jobs.js';
 import { createChartRenderer } from '../digest/chart.js';
 import { digestViews } from '../views/digest.view.js';
 import type { ChatGateway } from '../core/shared/chat-gateway.port.js';
@@ -71,6 +72,7 @@ export function startScheduler(options: {
         views: digestViews,
         onError: (err, workspaceId) => logger.error({ err, workspaceId }, 'digest failed'),
       }),
+      ...(services.ai ? [embeddingBackfillJob({ store: services.store, ai: services.ai })] : []),
     ],
   });
   scheduler.start();

@@ -1,4 +1,5 @@
 import type { HistoryEntry } from '../core/shared/actor.js';
+import type { AiUsageRepository, EmbeddingCacheRepository } from './ai.port.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
 import type { ConversationAddressRepository } from './conversations.port.js';
 import type { DigestRepository } from './digests.port.js';
@@ -144,6 +145,10 @@ export interface Store {
   readonly digests: DigestRepository;
   /** Where proactive messages reach a conversation or person (Teams conversation references). */
   readonly conversations: ConversationAddressRepository;
+  /** AI calls and tokens per workspace per day (the daily cap). */
+  readonly aiUsage: AiUsageRepository;
+  /** Embedding vectors by content hash. */
+  readonly embeddings: EmbeddingCacheRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -94,6 +94,7 @@ export class DigestService {
     const metrics = await this.metrics(workspace, period);
     const computeMs = Math.round(performance.now() - started);
     const context: NarrativeContext = {
+      workspaceId: workspace.id,
       preview,
       ...(workspace.name ? { workspaceName: workspace.name } : {}),
     };

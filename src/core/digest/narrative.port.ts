@@ -2,6 +2,8 @@ import type { DigestMetrics } from './digest.model.js';
 
 /** What a narrator may know besides the numbers. */
 export interface NarrativeContext {
+  /** Whose digest it is (an AI narrator checks the workspace's AI switch and cap). */
+  workspaceId?: string;
   workspaceName?: string;
   /** A preview of the running period (counted so far), not a finished week. */
   preview: boolean;

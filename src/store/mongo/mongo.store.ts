@@ -8,6 +8,12 @@ import {
 import { MongoProcessedEventRepository, type ProcessedEventDoc } from './events.mongo.js';
 import { MongoImprovementRepository, type ImprovementDoc } from './improvements.mongo.js';
 import { MongoLeaseRepository, type LeaseDoc } from './leases.mongo.js';
+import {
+  MongoAiUsageRepository,
+  MongoEmbeddingCacheRepository,
+  type AiUsageDoc,
+  type EmbeddingDoc,
+} from './ai.mongo.js';
 import { MongoBallotRepository, type BallotDoc } from './ballots.mongo.js';
 import { MongoVoteRepository, type VoteDoc } from './votes.mongo.js';
 import { MongoDigestRepository, type DigestDoc } from './digests.mongo.js';
@@ -156,6 +162,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       metrics: new MongoMetricsRepository(metricCollections),
       digests: new MongoDigestRepository(digests),
       conversations: new MongoConversationAddressRepository(conversations),
+      aiUsage: new MongoAiUsageRepository(db.collection<AiUsageDoc>('ai_usage')),
+      embeddings: new MongoEmbeddingCacheRepository(db.collection<EmbeddingDoc>('embeddings')),
       ping: async () => {
         try {
           await db.command({ ping: 1 });

@@ -7,6 +7,7 @@ import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
+import { NedbAiUsageRepository, NedbEmbeddingCacheRepository } from './ai.nedb.js';
 import { NedbBallotRepository } from './ballots.nedb.js';
 import { NedbDigestRepository } from './digests.nedb.js';
 import { NedbMetricsRepository } from './metrics.nedb.js';
@@ -43,6 +44,8 @@ const COLLECTIONS = [
   'digests',
   'conversations',
   'supports',
+  'ai_usage',
+  'embeddings',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -111,6 +114,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       }),
       digests: new NedbDigestRepository(dbs.digests),
       conversations: new NedbConversationAddressRepository(dbs.conversations),
+      aiUsage: new NedbAiUsageRepository(dbs.ai_usage),
+      embeddings: new NedbEmbeddingCacheRepository(dbs.embeddings),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],

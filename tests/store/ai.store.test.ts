@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { afterAll, describe } from 'vitest';
+import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
+import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
+import { describeAiContract, type AiContractOptions } from './ai.contract.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describeAiContract('embedded (nedb in memory)', () => openEmbeddedStore());
+describeAiContract('embedded (nedb on a DATA_DIR folder)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pebblebot-ai-store-'));
+  dirs.push(dir);
+  return openEmbeddedStore({ dataDir: dir });
+});
+
+const uri = process.env.MONGODB_URI;
+const dbName = `pebblebot_ai_${Date.now().toString(36)}_${randomUUID().slice(0, 8)}`;
+const options: AiContractOptions = {};
+if (uri) {
+  const probe = await openMongoStore({ uri, dbName });
+  if (probe.server.product === 'ferretdb')
+    options.nonAtomicDocumentUpdates = `FerretDB ${probe.server.version} does not isolate concurrent updates of one document.`;
+  await probe.close();
+}
+
+(uri ? describe : describe.skip)('mongodb AI store', () => {
+  afterAll(async () => {
+    const client = new MongoClient(uri!);
+    try {
+      await client.db(dbName).dropDatabase();
+    } finally {
+      await client.close();
+    }
+  });
+  describeAiContract(
+    'mongodb',
+    () => openMongoStore({ uri: uri!, dbName, appName: 'pebblebot-tests' }),
+    options,
+  );
+});
