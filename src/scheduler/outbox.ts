@@ -5,6 +5,7 @@ import {
   ChatTargetSchema,
   DeliveryError,
   MessageViewSchema,
+  type DeliveredHandler,
   type OutboxMessage,
   type OutboxPort,
   type OutgoingMessage,
@@ -65,9 +66,6 @@ export class StoreOutbox implements OutboxPort {
     await this.deliveredHandlers.get(message.kind)?.(message, ref);
   }
 }
-
-/** What runs once a message of a kind has reached the platform (see StoreOutbox.onDelivered). */
-export type DeliveredHandler = (message: OutboxMessage, ref: MessageRef) => Promise<void>;
 
 export interface DispatcherOptions {
   store: Store;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createChannels } from '../../src/channels.js';
 import { loadConfig } from '../../src/config.js';
+import { councilVoteKey } from '../../src/core/council/council.service.js';
 import type { OutboxMessage } from '../../src/core/shared/outbox.port.js';
 import { triageCardKey } from '../../src/slack/follow-up.js';
 import { createAnsweringClient, SlackGateway } from '../../src/slack/gateway.js';
@@ -14,6 +15,7 @@ import { tempDir } from '../helpers/run-cli.js';
 const SECRET = 'outage-test-signing-secret';
 const TEAM = 'T1';
 const TRIAGE = 'C0TRIAGE01';
+const COUNCIL = 'C0COUNCIL1';
 /** The longest wait between two attempts: a minute, plus the back-off's 20 % jitter. */
 const CAPPED_WAIT_MS = 72_000;
 const logger = pino({ level: 'silent' });
@@ -169,6 +171,73 @@ describe('Slack outage: nothing owed is dropped, nobody is misled', () => {
     expect(texts.join('\n')).not.toMatch(/try again/i);
     expect((await bot.services.pebbles.get(bot.workspace, 1)).title).toContain('expense tool');
   }, 30_000);
+
+  it('posts a council vote proposed during the outage once, with the ballots cast meanwhile', async () => {
+    let down = true;
+    const bot = await start((method) =>
+      down && method === 'chat.postMessage' ? { status: 503 } : 'ok',
+    );
+    const admin = { userId: 'U0ADMIN', platformAdmin: true };
+    await bot.services.council.configure(bot.workspace, admin, {
+      members: [
+        { userId: 'U0ALICE', name: 'Alice' },
+        { userId: 'U0BOB', name: 'Bob' },
+        { userId: 'U0CAROL', name: 'Carol' },
+      ],
+      channel: COUNCIL,
+      secret: false,
+    });
+    expect(await bot.report('Expenses lose the receipts', 'response/1')).toBe(200);
+    await until('P-1', async () =>
+      (await bot.services.store.pebbles.get(bot.workspace.id, 1)) ? true : undefined,
+    );
+    const workspace = await bot.services.workspaces.get(bot.workspace.id);
+    await bot.services.pebbles.transition(workspace, admin, 1, 'triaged');
+    expect(await bot.report('council propose P-1', 'response/2')).toBe(200);
+
+    const key = councilVoteKey(workspace.id, 1);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const message = await until(`attempt ${attempt}`, async () => {
+        const m = await bot.services.store.outbox.get(key);
+        return m && m.attempts === attempt && m.status === 'pending' ? m : undefined;
+      });
+      if (attempt === 2)
+        await bot.services.council.cast(workspace, { userId: 'U0BOB', name: 'Bob' }, 1, 'fix-now');
+      // The sweep's safety net queues nothing new (same key) and never posts by itself.
+      expect((await bot.services.council.sweep(new Date(bot.now()))).posted).toBe(0);
+      expect(message.nextAttemptAt.getTime() - bot.now()).toBeLessThanOrEqual(CAPPED_WAIT_MS);
+      bot.advance(message.nextAttemptAt.getTime() - bot.now() + 1);
+      bot.services.outbox.wake();
+    }
+    await until('attempt 6', async () => {
+      const m = await bot.services.store.outbox.get(key);
+      return m?.attempts === 6 ? true : undefined;
+    });
+    expect(fake!.messages.filter((m) => m.channel === COUNCIL)).toEqual([]);
+    expect((await bot.services.council.getVote(workspace, 1)).message).toBeUndefined();
+
+    down = false;
+    bot.advance(CAPPED_WAIT_MS + 1);
+    bot.services.outbox.wake();
+    const recorded = await until(
+      'the vote message',
+      async () => (await bot.services.council.getVote(workspace, 1)).message,
+    );
+    const posts = fake!.messages.filter((m) => m.channel === COUNCIL);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.metadata?.event_payload.key).toBe(key);
+    expect(recorded).toEqual({ channelId: COUNCIL, messageId: posts[0]!.ts });
+    // Its delivery asks for one refresh: the ballot cast while it waited shows.
+    const update = await until('the refresh', () =>
+      fake!.calls.find((c) => c.method === 'chat.update' && c.body.ts === posts[0]!.ts),
+    );
+    expect(JSON.stringify(update.body)).toContain('1 of 3 members voted');
+    bot.advance(10 * 60_000);
+    bot.services.outbox.wake();
+    expect((await bot.services.council.sweep(new Date(bot.now()))).posted).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake!.messages.filter((m) => m.channel === COUNCIL)).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('the client that answers people', () => {

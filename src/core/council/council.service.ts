@@ -5,7 +5,7 @@ import { improvementShortId, TITLE_MAX } from '../improvements/improvement.model
 import { shortId, type Pebble, type PebbleStatus } from '../pebbles/pebble.model.js';
 import { stakeholdersOf, type PebbleService } from '../pebbles/pebble.service.js';
 import { canTransition } from '../pebbles/pebble.status.js';
-import type { ChatGateway } from '../shared/chat-gateway.port.js';
+import type { ChatGateway, MessageRef } from '../shared/chat-gateway.port.js';
 import type { Clock } from '../shared/clock.port.js';
 import { isPebbleError, PebbleError } from '../shared/errors.js';
 import type { OutboxPort, OutgoingMessage } from '../shared/outbox.port.js';
@@ -109,7 +109,10 @@ export type CouncilPatch = z.input<typeof CouncilPatchSchema>;
 export interface ProposeResult {
   vote: Vote;
   pebbles: Pebble[];
-  /** False when the vote message could not be posted yet (the sweep will retry). */
+  /**
+   * True when the vote message was queued; the outbox posts it, retrying through outages.
+   * False when it could not be queued yet (the sweep queues it).
+   */
   posted: boolean;
 }
 
@@ -156,6 +159,14 @@ function formatIssues(error: z.ZodError): string {
 
 const ref = voteShortId;
 
+/** Outbox kind of a vote's message in the council channel; its delivery records it on the vote. */
+export const COUNCIL_VOTE_KIND = 'council.vote';
+
+/** The outbox key of a vote's message: one message per vote, however often it is queued. */
+export function councilVoteKey(workspaceId: string, number: number): string {
+  return `council-vote:${workspaceId}:${ref(number)}`;
+}
+
 /**
  * The CX council's use cases: settings, proposals, ballots, closing (by deadline or when all
  * have voted), escalation to the sponsor and the consequences of a decision. Every write is
@@ -193,6 +204,9 @@ export class CouncilService {
         this.log?.warn({ err: error, vote: ref(address.number) }, 'vote message not refreshed'),
       ...(deps.refreshIntervalMs !== undefined ? { intervalMs: deps.refreshIntervalMs } : {}),
     });
+    this.outbox.onDelivered(COUNCIL_VOTE_KIND, (message, posted) =>
+      this.votePosted(message.workspaceId, message.key, posted),
+    );
   }
 
   /**
@@ -494,7 +508,7 @@ export class CouncilService {
         });
       }
     }
-    return { vote: posted ?? vote, pebbles: moved, posted: Boolean(posted) };
+    return { vote, pebbles: moved, posted };
   }
 
   private async syncBeforeProposal(workspace: Workspace): Promise<Workspace> {
@@ -512,29 +526,42 @@ export class CouncilService {
     }
   }
 
-  /** Posts the vote message (once) and records where it is; undefined when it could not. */
-  private async post(workspace: Workspace, vote: Vote): Promise<Vote | undefined> {
-    const gateway = this.platformOf(workspace.id)?.gateway;
-    if (!gateway || vote.message) return vote.message ? vote : undefined;
+  /**
+   * Queues the vote message for the council channel under the vote's key. The outbox posts it
+   * once, retrying until Slack takes it or refuses it for good and looking for a lost answer
+   * before each retry; its delivery records it on the vote (votePosted). True when it was
+   * queued now, false when it already was or could not be (the sweep queues it again).
+   */
+  private async post(workspace: Workspace, vote: Vote): Promise<boolean> {
+    if (vote.message) return false;
     try {
-      const view = await this.voteView(workspace, vote);
-      const message = await gateway.send(
-        workspace.id,
-        { kind: 'channel', channelId: vote.channelId },
-        view,
-        `council-vote:${workspace.id}:${ref(vote.number)}`,
-      );
-      return (
-        (await this.store.votes.update(workspace.id, vote.number, {
-          set: { message },
-          if: { noMessage: true },
-          history: { at: this.clock.now(), actor: SYSTEM.userId, action: 'posted' },
-        })) ?? undefined
-      );
+      return await this.send({
+        key: councilVoteKey(workspace.id, vote.number),
+        workspaceId: workspace.id,
+        kind: COUNCIL_VOTE_KIND,
+        target: { kind: 'channel', channelId: vote.channelId },
+        view: await this.voteView(workspace, vote),
+      });
     } catch (error) {
-      this.log?.warn({ err: error, vote: ref(vote.number) }, 'vote message not posted yet');
-      return undefined;
+      this.log?.warn({ err: error, vote: ref(vote.number) }, 'vote message not queued yet');
+      return false;
     }
+  }
+
+  /**
+   * Records where the vote message was posted, then refreshes it once: the view was made when
+   * it was queued, so ballots cast while it waited (a Slack outage) or a close meanwhile would
+   * otherwise not show. A repeat (a delivery found again after a crash) changes nothing.
+   */
+  private async votePosted(workspaceId: string, key: string, posted: MessageRef): Promise<void> {
+    const number = Number(/:V-(\d+)$/.exec(key)?.[1]);
+    if (!Number.isInteger(number)) return;
+    const vote = await this.store.votes.update(workspaceId, number, {
+      set: { message: posted },
+      if: { noMessage: true },
+      history: { at: this.clock.now(), actor: SYSTEM.userId, action: 'posted' },
+    });
+    if (vote) this.refresher.request(address(vote));
   }
 
   // ---------------------------------------------------------------- ballots
@@ -636,14 +663,13 @@ export class CouncilService {
     );
   }
 
-  /** Updates the vote message in place (posting it first if it never was). */
+  /**
+   * Updates the vote message in place. One still in the outbox is left alone: posting it is
+   * the outbox's job, and its delivery asks for a refresh.
+   */
   private async render(workspace: Workspace, vote: Vote, progress?: VoteProgress): Promise<void> {
     const gateway = this.platformOf(workspace.id)?.gateway;
-    if (!gateway) return;
-    if (!vote.message) {
-      await this.post(workspace, vote);
-      return;
-    }
+    if (!gateway || !vote.message) return;
     await gateway.update(
       workspace.id,
       vote.message,
@@ -1173,7 +1199,8 @@ export class CouncilService {
    * The scheduled sweep over every workspace, from the store (so a restart loses nothing):
    * closes votes past their deadline, reminds non-voters once, redoes interrupted
    * consequences, re-proposes "next cycle" pebbles, plans queued improvements when the WIP
-   * allows, and posts vote messages that could not be posted.
+   * allows, and queues vote messages that could not be queued (a safety net: the outbox's
+   * key makes a repeat a no-op, and it alone posts).
    */
   async sweep(now: Date = this.clock.now(), signal?: AbortSignal): Promise<SweepResult> {
     const result: SweepResult = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MessageView } from '../../views/message.view.js';
-import type { ChatTarget } from './chat-gateway.port.js';
+import type { ChatTarget, MessageRef } from './chat-gateway.port.js';
 
 const ButtonViewSchema = z.object({
   label: z.string(),
@@ -92,10 +92,19 @@ export interface OutgoingMessage {
   notBefore?: Date;
 }
 
+/** What runs once a message of a kind has reached the platform (see OutboxPort.onDelivered). */
+export type DeliveredHandler = (message: OutboxMessage, ref: MessageRef) => Promise<void>;
+
 /** How the domain hands messages to the outbox; delivery happens elsewhere, exactly once. */
 export interface OutboxPort {
   /** Records the message; false when a message with this key was already recorded. */
   enqueue(message: OutgoingMessage): Promise<boolean>;
+  /**
+   * Registers what follows the delivery of one kind of message (where it was posted, to
+   * update it in place later). One handler per kind. It runs before the message is recorded
+   * as sent, so it may run again for a message found already delivered: make it idempotent.
+   */
+  onDelivered(kind: string, handler: DeliveredHandler): void;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../src/core/shared/clock.port.js';
 import { isPebbleError } from '../../../src/core/shared/errors.js';
 import { createServices, type Services } from '../../../src/services.js';
@@ -13,6 +13,7 @@ import {
   FakeGateway,
   member,
   members,
+  outboxDelivery,
   reporter,
   setUpCouncil,
   supporter,
@@ -39,7 +40,9 @@ async function council(patch: Parameters<Services['council']['configure']>[2] = 
   const gateway = new FakeGateway();
   made.services.council.connect('slack', { gateway });
   const workspace = await setUpCouncil(made.services, made.workspace, patch);
-  return { ...made, workspace, gateway, council: made.services.council };
+  // Vote messages are posted by the outbox, as in production: `deliver` is its scheduled run.
+  const deliver = outboxDelivery(made.services, made.store, made.clock, gateway);
+  return { ...made, workspace, gateway, deliver, council: made.services.council };
 }
 
 async function code(promise: Promise<unknown>): Promise<string | undefined> {
@@ -142,10 +145,15 @@ describe('council settings', () => {
 
 describe('proposals', () => {
   it('sends triaged pebbles to the council, posts the vote and tells reporters and supporters', async () => {
-    const { services, workspace, gateway, council: service } = await council();
+    const { services, workspace, gateway, deliver, council: service } = await council();
     const a = await triagedPebble(services, workspace);
     const b = await triagedPebble(services, workspace, 'Refund form loses the order number');
-    const { vote, posted } = await service.propose(workspace, member(0), [a.number, b.number]);
+    const { vote: proposed, posted } = await service.propose(workspace, member(0), [
+      a.number,
+      b.number,
+    ]);
+    await deliver();
+    const vote = await service.getVote(workspace, proposed.number);
 
     expect(posted).toBe(true);
     expect(vote).toMatchObject({
@@ -162,8 +170,9 @@ describe('proposals', () => {
     for (const n of [a.number, b.number])
       expect((await services.pebbles.get(workspace, n)).status).toBe('in-council');
 
-    expect(gateway.sent).toHaveLength(1);
-    const text = viewText(gateway.sent[0]!.view);
+    expect(gateway.posts('C_COUNCIL')).toHaveLength(1);
+    expect(vote.message).toEqual(gateway.posts('C_COUNCIL')[0]!.ref);
+    const text = viewText(gateway.posts('C_COUNCIL')[0]!.view);
     expect(text).toContain('Checkout asks for the address twice');
     expect(text).toContain('0 of 4 members voted');
     const told = await services.store.outbox.list({ kind: 'council.proposed' });
@@ -292,11 +301,13 @@ describe('ballots', () => {
       workspace,
       clock,
       gateway,
+      deliver,
       council: service,
     } = await council({ secret: false });
     const { vote } = await service.propose(workspace, admin, [
       (await triagedPebble(services, workspace)).number,
     ]);
+    await deliver();
     await service.cast(workspace, member(0), vote.number, 'fix-now');
     await service.cast(workspace, member(1), vote.number, 'fix-now');
     await service.cast(workspace, member(2), vote.number, 'need-info');
@@ -311,9 +322,10 @@ describe('ballots', () => {
 
 describe('closing', () => {
   it('closes early when every member has voted, plans the improvement and asks who owns it', async () => {
-    const { services, workspace, gateway, council: service } = await council();
+    const { services, workspace, gateway, deliver, council: service } = await council();
     const pebble = await triagedPebble(services, workspace);
     const { vote } = await service.propose(workspace, admin, [pebble.number]);
+    await deliver();
     await service.cast(workspace, member(0), vote.number, 'fix-now');
     await service.cast(workspace, member(1), vote.number, 'fix-now');
     await service.cast(workspace, member(2), vote.number, 'next-cycle');
@@ -439,9 +451,10 @@ describe('closing', () => {
   ] as const)(
     'escalates %s to the sponsor, who decides in a DM',
     async (_name, ballots, outcome) => {
-      const { services, workspace, clock, gateway, council: service } = await council();
+      const { services, workspace, clock, gateway, deliver, council: service } = await council();
       const pebble = await triagedPebble(services, workspace);
       const { vote } = await service.propose(workspace, admin, [pebble.number]);
+      await deliver();
       for (const [i, [choice]] of ballots.entries())
         await service.cast(workspace, member(i), vote.number, choice);
       clock.set('2026-01-08T09:00:00Z');
@@ -593,9 +606,10 @@ describe('closing', () => {
 
 describe('the reason for "Not now"', () => {
   it("records the council's reason on the vote and the pebbles, and tells the people concerned", async () => {
-    const { services, workspace, gateway, council: service } = await council();
+    const { services, workspace, gateway, deliver, council: service } = await council();
     const pebble = await triagedPebble(services, workspace);
     const { vote } = await service.propose(workspace, admin, [pebble.number]);
+    await deliver();
     for (let i = 0; i < 4; i++) await service.cast(workspace, member(i), vote.number, 'not-now');
     await service.refresher.flush();
     await service.refresher.flush();
@@ -625,13 +639,129 @@ describe('the reason for "Not now"', () => {
 
 describe('vote message refreshes', () => {
   it('updates a message at most once per slot, however many ballots arrive', async () => {
-    const { services, workspace, gateway, council: service } = await council();
+    const { services, workspace, gateway, deliver, council: service } = await council();
     const { vote } = await service.propose(workspace, admin, [
       (await triagedPebble(services, workspace)).number,
     ]);
+    await deliver();
     for (let i = 0; i < 3; i++) await service.cast(workspace, member(i), vote.number, 'fix-now');
     await service.refresher.flush();
     expect(gateway.updates).toHaveLength(1);
     expect(gateway.lastText()).toContain('3 of 4 members voted');
+  });
+});
+
+describe('vote messages through the outbox', () => {
+  const SECOND = 1_000;
+
+  /** Scheduler ticks every 10 s for `ms`: outbox delivery each tick, the council sweep each minute. */
+  async function run(
+    made: Awaited<ReturnType<typeof council>>,
+    ms: number,
+    until: () => boolean = () => false,
+  ) {
+    const { clock, deliver, council: service } = made;
+    const posted: number[] = [];
+    for (let t = 0; t < ms && !until(); t += 10 * SECOND) {
+      clock.advance(10 * SECOND);
+      await deliver();
+      if ((t / SECOND) % 60 === 50) posted.push((await service.sweep()).posted);
+    }
+    return posted;
+  }
+
+  it('posts a vote proposed while Slack is down once, soon after it recovers, with the ballots cast meanwhile', async () => {
+    const made = await council();
+    const { services, workspace, clock, gateway, deliver, council: service } = made;
+    gateway.outage = 'down';
+    const { vote, posted } = await service.propose(workspace, admin, [
+      (await triagedPebble(services, workspace)).number,
+    ]);
+    expect(posted).toBe(true); // queued: the outbox posts it
+    await deliver();
+    await service.cast(workspace, member(0), vote.number, 'fix-now');
+    await service.cast(workspace, member(1), vote.number, 'not-now');
+    // Ten minutes of outage: the outbox keeps retrying, the sweep queues nothing new and never
+    // posts by itself, and refreshes leave the unposted vote alone.
+    const sweeps = await run(made, 10 * 60 * SECOND);
+    await service.refresher.flush();
+    expect(sweeps.length).toBeGreaterThanOrEqual(9);
+    expect(sweeps.every((n) => n === 0)).toBe(true);
+    expect(gateway.posts('C_COUNCIL')).toEqual([]);
+    expect(gateway.updates).toEqual([]);
+    const queued = await services.store.outbox.list({ kind: 'council.vote' });
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ status: 'pending', key: `council-vote:${workspace.id}:V-1` });
+    expect(queued[0]!.attempts).toBeGreaterThan(10);
+    expect((await service.getVote(workspace, vote.number)).message).toBeUndefined();
+
+    gateway.outage = undefined;
+    const recovered = clock.now().getTime();
+    await run(made, 5 * 60 * SECOND, () => gateway.posts('C_COUNCIL').length > 0);
+    // The back-off is capped at a minute (plus 20 % jitter); deliveries run every 10 s.
+    expect(clock.now().getTime() - recovered).toBeLessThanOrEqual(82 * SECOND);
+    await run(made, 5 * 60 * SECOND);
+
+    const posts = gateway.posts('C_COUNCIL');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.key).toBe(`council-vote:${workspace.id}:V-1`);
+    expect(viewText(posts[0]!.view)).toContain('0 of 4 members voted'); // as it was queued
+    const stored = await service.getVote(workspace, vote.number);
+    expect(stored.message).toEqual(posts[0]!.ref);
+    expect(stored.history.filter((h) => h.action === 'posted')).toHaveLength(1);
+    expect((await services.store.outbox.list({ kind: 'council.vote' }))[0]!.status).toBe('sent');
+    // The one refresh its delivery asked for shows the ballots cast while it waited.
+    await service.refresher.flush();
+    expect(gateway.updates).toHaveLength(1);
+    expect(gateway.updates[0]!.ref).toEqual(posts[0]!.ref);
+    expect(gateway.lastText()).toContain('2 of 4 members voted');
+  });
+
+  it('does not post twice when Slack took the vote but its answer was lost', async () => {
+    const made = await council();
+    const { services, workspace, gateway, deliver, council: service } = made;
+    gateway.outage = 'lost-answer';
+    const { vote } = await service.propose(workspace, admin, [
+      (await triagedPebble(services, workspace)).number,
+    ]);
+    expect(await deliver()).toMatchObject({ sent: 0, retried: expect.any(Number) });
+    expect(gateway.posts('C_COUNCIL')).toHaveLength(1); // in the channel, unbeknown to us
+    expect((await service.getVote(workspace, vote.number)).message).toBeUndefined();
+    await service.cast(workspace, member(2), vote.number, 'fix-now');
+
+    gateway.outage = undefined;
+    await run(made, 5 * 60 * SECOND);
+
+    const posts = gateway.posts('C_COUNCIL');
+    expect(posts).toHaveLength(1);
+    const [queued] = await services.store.outbox.list({ kind: 'council.vote' });
+    expect(queued).toMatchObject({ status: 'sent', ref: posts[0]!.ref });
+    expect((await service.getVote(workspace, vote.number)).message).toEqual(posts[0]!.ref);
+    await service.refresher.flush();
+    expect(gateway.updates.at(-1)?.ref).toEqual(posts[0]!.ref);
+    expect(gateway.lastText()).toContain('1 of 4 members voted');
+  });
+
+  it('queues a vote message again from the sweep when the proposal could not queue it', async () => {
+    const made = await council();
+    const { services, workspace, gateway, deliver, council: service } = made;
+    const enqueue = vi
+      .spyOn(services.outbox, 'enqueue')
+      .mockRejectedValueOnce(new Error('store unavailable'));
+    const { vote, posted } = await service.propose(workspace, admin, [
+      (await triagedPebble(services, workspace)).number,
+    ]);
+    enqueue.mockRestore();
+    expect(posted).toBe(false);
+    expect(await services.store.outbox.list({ kind: 'council.vote' })).toEqual([]);
+
+    expect((await service.sweep()).posted).toBe(1);
+    expect(gateway.posts('C_COUNCIL')).toEqual([]); // the sweep queues; only the outbox posts
+    expect((await service.sweep()).posted).toBe(0);
+    await deliver();
+    expect(gateway.posts('C_COUNCIL')).toHaveLength(1);
+    expect((await service.getVote(workspace, vote.number)).message).toEqual(
+      gateway.posts('C_COUNCIL')[0]!.ref,
+    );
   });
 });

@@ -1,26 +1,49 @@
+import pino from 'pino';
 import type {
   ChatGateway,
   ChatTarget,
   MessageRef,
 } from '../../../src/core/shared/chat-gateway.port.js';
 import type { UserContext } from '../../../src/core/workspaces/workspace.service.js';
+import { OutboxDispatcher } from '../../../src/scheduler/outbox.js';
+import type { Store } from '../../../src/store/store.port.js';
+import type { Clock } from '../../../src/core/shared/clock.port.js';
 import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import type { Services } from '../../../src/services.js';
 import type { MessageView } from '../../../src/views/message.view.js';
 
-/** A chat platform that records what the council posts and updates. */
+/**
+ * A chat platform that records what the council posts and updates. `outage` makes sends fail:
+ * `down` refuses them, `lost-answer` delivers them but loses the answer (a timeout).
+ */
 export class FakeGateway implements ChatGateway {
-  readonly sent: { target: ChatTarget; view: MessageView; key?: string }[] = [];
+  readonly sent: { target: ChatTarget; view: MessageView; key?: string; ref: MessageRef }[] = [];
   readonly updates: { ref: MessageRef; view: MessageView }[] = [];
+  outage: 'down' | 'lost-answer' | undefined;
   private next = 0;
 
   send(_ws: string, target: ChatTarget, view: MessageView, key?: string): Promise<MessageRef> {
-    this.sent.push({ target, view, ...(key ? { key } : {}) });
+    if (this.outage === 'down') return Promise.reject(new Error('fetch failed: ECONNREFUSED'));
     this.next++;
-    return Promise.resolve({
+    const ref = {
       channelId: target.kind === 'channel' ? target.channelId : `D${target.userId}`,
       messageId: `1700000000.${String(this.next).padStart(6, '0')}`,
-    });
+    };
+    this.sent.push({ target, view, ...(key ? { key } : {}), ref });
+    if (this.outage === 'lost-answer')
+      return Promise.reject(new Error('request timed out; the answer was lost'));
+    return Promise.resolve(ref);
+  }
+
+  /** As Slack's channel history answers: the message sent under this key, if any. */
+  findSent(_ws: string, _target: ChatTarget, key: string): Promise<MessageRef | undefined> {
+    if (this.outage === 'down') return Promise.reject(new Error('fetch failed: ECONNREFUSED'));
+    return Promise.resolve(this.sent.find((s) => s.key === key)?.ref);
+  }
+
+  /** What was posted in a channel (not DMs). */
+  posts(channelId: string) {
+    return this.sent.filter((s) => s.target.kind === 'channel' && s.target.channelId === channelId);
   }
 
   update(_ws: string, ref: MessageRef, view: MessageView): Promise<void> {
@@ -94,4 +117,26 @@ export async function triagedPebble(
   );
   await services.pebbles.support(workspace, supporter, pebble.number);
   return services.pebbles.transition(workspace, admin, pebble.number, 'triaged');
+}
+
+/**
+ * The outbox's delivery through `gateway`, as the scheduler runs it: each call delivers what is
+ * due at the clock's time. The refresh a delivered vote message asks for waits for its slot
+ * (or the refresher's flush).
+ */
+export function outboxDelivery(
+  services: Services,
+  store: Store,
+  clock: Clock,
+  gateway: ChatGateway,
+) {
+  const dispatcher = new OutboxDispatcher({
+    store,
+    clock,
+    logger: pino({ level: 'silent' }),
+    worker: 'council-test',
+    gatewayFor: () => gateway,
+    onDelivered: (message, posted) => services.outbox.delivered(message, posted),
+  });
+  return () => dispatcher.drain();
 }
