@@ -220,18 +220,31 @@ export class TeamsDriver {
   }
 
   /** A click on an Action.Execute button: the invoke's answer (the caller's card). */
-  async click(who: PersonKey, verb: string, value: string, where: Where = 'personal') {
+  async click(
+    who: PersonKey,
+    verb: string,
+    value: string,
+    where: Where = 'personal',
+    inputs: Record<string, string> = {},
+  ) {
     const res = await this.post({
       ...this.base(PEOPLE[who], where),
       type: 'invoke',
       name: 'adaptiveCard/action',
       value: {
-        action: { type: 'Action.Execute', verb, data: { action: verb, value } },
+        action: { type: 'Action.Execute', verb, data: { ...inputs, action: verb, value } },
         trigger: 'manual',
       },
     });
     this.invokeAnswers.push({ person: who, body: res.body });
     return res.body as { statusCode: number; type: string; value: unknown };
+  }
+
+  /** Another invoke (dialogs, message extension) from a person: its HTTP answer. */
+  async invoke(who: PersonKey, name: string, value: unknown, where: Where = 'personal') {
+    const res = await this.post({ ...this.base(PEOPLE[who], where), type: 'invoke', name, value });
+    this.invokeAnswers.push({ person: who, body: res.body });
+    return res.body;
   }
 
   /** Everyone installs the app in personal chat; the bot is added to the team's channels. */
