@@ -202,7 +202,7 @@ describe('Teams channel: activities to neutral inputs and back', () => {
     expect(inputs.filter((i) => i.kind === 'submit')).toHaveLength(1);
   });
 
-  it('answers with help by default, until the conversation layer is wired', async () => {
+  it('answers with help when built without the services (transport tests)', async () => {
     const bare = await startTeamsApp(bf.config());
     try {
       expect((await bare.post(fixture('activity-personal-message.json'), signed())).status).toBe(
