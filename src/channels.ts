@@ -3,10 +3,13 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 import { createSlackChannel, type SlackChannelOptions } from './slack/slack.channel.js';
+import type { TeamsChatGatewayOptions } from './teams/chat-gateway.js';
+import { createTeamsChannel } from './teams/teams.channel.js';
 
 /** Per-channel overrides (tests turn client retries and reconnection off). */
 export interface ChannelOptions {
   slack?: SlackChannelOptions;
+  teams?: { gateway?: TeamsChatGatewayOptions };
 }
 
 /** The chat channels the configuration asks for. */
@@ -19,10 +22,20 @@ export function createChannels(
   // loadConfig refuses these variables; a Config built another way must not start half a bot.
   if (config.slack?.mode === 'oauth')
     throw new Error('Slack OAuth (many workspaces) is not available in this version of Pebblebot');
-  if (config.teams)
-    throw new Error('Microsoft Teams is not available in this version of Pebblebot');
   const channels: Channel[] = [];
   if (config.slack)
     channels.push(createSlackChannel(config.slack, services, logger, options.slack));
+  if (config.teams) {
+    const { adminObjectIds, ...teams } = config.teams;
+    channels.push(
+      createTeamsChannel(teams, {
+        store: services.store,
+        logger,
+        services,
+        ...(adminObjectIds ? { adminObjectIds } : {}),
+        ...(options.teams?.gateway ? { gateway: options.teams.gateway } : {}),
+      }),
+    );
+  }
   return channels;
 }

@@ -54,6 +54,8 @@ const port = z
     return n;
   });
 
+const ENTRA_OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const prefixed = (prefix: string, what: string) =>
   optional.refine((v) => v === undefined || v.startsWith(prefix), {
     message: `must be ${what} (starts with ${prefix})`,
@@ -96,6 +98,28 @@ const EnvSchema = z.object({
     }),
   ),
   TEAMS_ALLOW_UNAUTHENTICATED: bool,
+  TEAMS_ADMIN_IDS: optional.transform((v, ctx) => {
+    const ids = (v ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    const bad = ids.filter((id) => !ENTRA_OBJECT_ID.test(id));
+    if (bad.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be Microsoft Entra object ids (GUIDs like 00000000-1111-2222-3333-444444444444) separated by commas; not ${bad.map((b) => `"${b.slice(0, 40)}"`).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return ids;
+  }),
+  BOTFRAMEWORK_OPENID_METADATA_URL: url('the Bot Framework OpenID configuration'),
+  BOTFRAMEWORK_TOKEN_ISSUER: optional,
+  BOTFRAMEWORK_LOGIN_URL: url('the Bot Framework login authority').refine(
+    (v) => v === undefined || v.startsWith('https://'),
+    { message: 'must be an https:// URL (MSAL only accepts an https authority)' },
+  ),
+  BOTFRAMEWORK_OAUTH_SCOPE: optional,
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: url('an OpenAI-compatible API'),
   OPENAI_MODEL: optional.default('gpt-4o-mini'),
@@ -112,20 +136,6 @@ const EnvSchema = z.object({
  * it works. A channel's entry goes when the channel lands (its rules below then apply).
  */
 const NOT_IN_THIS_VERSION = {
-  teams: {
-    feature: 'Microsoft Teams',
-    variables: [
-      'MICROSOFT_APP_ID',
-      'MICROSOFT_APP_PASSWORD',
-      'MICROSOFT_APP_TENANT_ID',
-      'MICROSOFT_APP_TYPE',
-      'TEAMS_ALLOW_UNAUTHENTICATED',
-      'BOTFRAMEWORK_OPENID_METADATA_URL',
-      'BOTFRAMEWORK_TOKEN_ISSUER',
-      'BOTFRAMEWORK_LOGIN_URL',
-      'BOTFRAMEWORK_OAUTH_SCOPE',
-    ],
-  },
   slackOAuth: {
     feature: 'Slack OAuth (installing in many workspaces)',
     variables: ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'],
@@ -178,7 +188,6 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>
   const oauthSome = oauth.some(Boolean);
   // A refused channel's own rules would only ask for more of its variables.
   const oauthRules = !refused.has('slackOAuth');
-  const teamsRules = !refused.has('teams');
   if (oauthRules && oauthSome && !oauth.every(Boolean)) {
     for (const [name, v] of [
       ['SLACK_CLIENT_ID', env.SLACK_CLIENT_ID],
@@ -217,13 +226,18 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>
       'cannot be combined with Slack OAuth: installations bring their own tokens',
     );
   }
-  if (!teamsRules) return problems;
   if (
     env.MICROSOFT_APP_ID &&
     !env.MICROSOFT_APP_PASSWORD &&
     env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI'
   ) {
-    problem('MICROSOFT_APP_PASSWORD', 'is required with MICROSOFT_APP_ID');
+    problem(
+      'MICROSOFT_APP_PASSWORD',
+      `is required with MICROSOFT_APP_ID for a ${env.MICROSOFT_APP_TYPE ?? 'MultiTenant'} bot (the client secret of the Azure Bot's app registration)`,
+    );
+  }
+  if (env.MICROSOFT_APP_TYPE && !env.MICROSOFT_APP_ID) {
+    problem('MICROSOFT_APP_ID', 'is required when MICROSOFT_APP_TYPE is set');
   }
   if (!env.MICROSOFT_APP_ID && (env.MICROSOFT_APP_PASSWORD || env.MICROSOFT_APP_TENANT_ID)) {
     problem(
@@ -231,8 +245,30 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>
       'is required when MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is set',
     );
   }
-  if (env.MICROSOFT_APP_TYPE === 'SingleTenant' && !env.MICROSOFT_APP_TENANT_ID) {
-    problem('MICROSOFT_APP_TENANT_ID', 'is required when MICROSOFT_APP_TYPE is SingleTenant');
+  if (
+    (env.MICROSOFT_APP_TYPE === 'SingleTenant' || env.MICROSOFT_APP_TYPE === 'UserAssignedMSI') &&
+    !env.MICROSOFT_APP_TENANT_ID
+  ) {
+    problem(
+      'MICROSOFT_APP_TENANT_ID',
+      `is required when MICROSOFT_APP_TYPE is ${env.MICROSOFT_APP_TYPE} (the directory the bot's app registration lives in)`,
+    );
+  }
+  const endpoints = [
+    'BOTFRAMEWORK_OPENID_METADATA_URL',
+    'BOTFRAMEWORK_TOKEN_ISSUER',
+    'BOTFRAMEWORK_LOGIN_URL',
+    'BOTFRAMEWORK_OAUTH_SCOPE',
+    'TEAMS_ADMIN_IDS',
+  ].filter((name) => env[name]);
+  const teamsAsked =
+    env.MICROSOFT_APP_ID ||
+    ['true', '1', 'yes'].includes(env.TEAMS_ALLOW_UNAUTHENTICATED?.toLowerCase() ?? '');
+  if (endpoints.length && !teamsAsked) {
+    problem(
+      endpoints.join(', '),
+      `${endpoints.length === 1 ? 'is' : 'are'} set without MICROSOFT_APP_ID: Teams is off, so ${endpoints.length === 1 ? 'it does' : 'they do'} nothing (set MICROSOFT_APP_ID, or unset ${endpoints.length === 1 ? 'it' : 'them'})`,
+    );
   }
   if (
     ['true', '1', 'yes'].includes(env.TEAMS_ALLOW_UNAUTHENTICATED?.toLowerCase() ?? '') &&
@@ -269,6 +305,12 @@ export interface Config {
     tenantId?: string;
     appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
     allowUnauthenticated: boolean;
+    openIdMetadataUrl?: string;
+    tokenIssuer?: string;
+    loginUrl?: string;
+    oauthScope?: string;
+    /** TEAMS_ADMIN_IDS: Entra object ids of people who administer Pebblebot in their tenant. */
+    adminObjectIds?: string[];
   };
   openai?: { apiKey: string; baseUrl?: string; model: string; embeddingModel: string };
   logLevel: (typeof LOG_LEVELS)[number];
@@ -346,6 +388,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
             tenantId: e.MICROSOFT_APP_TENANT_ID,
             appType: e.MICROSOFT_APP_TYPE ?? 'MultiTenant',
             allowUnauthenticated: e.TEAMS_ALLOW_UNAUTHENTICATED,
+            openIdMetadataUrl: e.BOTFRAMEWORK_OPENID_METADATA_URL,
+            tokenIssuer: e.BOTFRAMEWORK_TOKEN_ISSUER,
+            loginUrl: e.BOTFRAMEWORK_LOGIN_URL,
+            oauthScope: e.BOTFRAMEWORK_OAUTH_SCOPE,
+            adminObjectIds: e.TEAMS_ADMIN_IDS?.length ? e.TEAMS_ADMIN_IDS : undefined,
           }),
         }
       : {}),

@@ -50,19 +50,118 @@ describe('loadConfig', () => {
     );
   });
 
-  it('refuses Teams variables: one problem naming each one set, none of Teams’ own rules', () => {
-    const found = problems({
-      MICROSOFT_APP_ID: 'id',
+  it('maps the Teams variables onto the Teams channel, Bot Framework endpoints included', () => {
+    const config = loadConfig({
+      MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555',
+      MICROSOFT_APP_PASSWORD: 'pw-secret',
+      MICROSOFT_APP_TENANT_ID: 'tenant-1',
       MICROSOFT_APP_TYPE: 'SingleTenant',
-      TEAMS_ALLOW_UNAUTHENTICATED: 'true',
+      BOTFRAMEWORK_OPENID_METADATA_URL:
+        'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+      BOTFRAMEWORK_TOKEN_ISSUER: 'https://api.botframework.us',
+      BOTFRAMEWORK_LOGIN_URL: 'https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.com',
+      BOTFRAMEWORK_OAUTH_SCOPE: 'https://api.botframework.us',
+      TEAMS_ADMIN_IDS: '00000000-1111-2222-3333-444444444444, AAAAAAAA-1111-2222-3333-444444444444',
     });
-    expect(found).toEqual([
-      'MICROSOFT_APP_ID, MICROSOFT_APP_TYPE, TEAMS_ALLOW_UNAUTHENTICATED are set, but Microsoft Teams is not available in this version of Pebblebot: unset them to start (Slack over HTTP or Socket Mode, and the console, work without them)',
-    ]);
-    expect(problems({ MICROSOFT_APP_PASSWORD: 'secret-pw' })[0]).toMatch(
-      /^MICROSOFT_APP_PASSWORD is set, but Microsoft Teams is not available in this version/,
-    );
-    expect(problems({ BOTFRAMEWORK_LOGIN_URL: 'https://login.example' })).toHaveLength(1);
+    expect(config.console).toBe(false);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.teams).toEqual({
+      appId: '11111111-2222-3333-4444-555555555555',
+      appPassword: 'pw-secret',
+      tenantId: 'tenant-1',
+      appType: 'SingleTenant',
+      allowUnauthenticated: false,
+      openIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+      tokenIssuer: 'https://api.botframework.us',
+      loginUrl: 'https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.com',
+      oauthScope: 'https://api.botframework.us',
+      adminObjectIds: [
+        '00000000-1111-2222-3333-444444444444',
+        'AAAAAAAA-1111-2222-3333-444444444444',
+      ],
+    });
+    // Unset endpoints stay unset here: the channel fills the public cloud's for each of them.
+    const multi = loadConfig({ MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw' }).teams;
+    expect(multi).toEqual({
+      appId: 'id',
+      appPassword: 'pw',
+      appType: 'MultiTenant',
+      allowUnauthenticated: false,
+    });
+  });
+
+  it('runs Teams without an app id only for the emulator, never by default', () => {
+    expect(loadConfig({}).teams).toBeUndefined();
+    expect(loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'false' }).teams).toBeUndefined();
+    expect(loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'true' }).teams).toEqual({
+      appType: 'MultiTenant',
+      allowUnauthenticated: true,
+    });
+  });
+
+  it.each([
+    [
+      { MICROSOFT_APP_ID: 'id' },
+      'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID for a MultiTenant bot',
+    ],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_TYPE: 'SingleTenant' },
+      'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID for a SingleTenant bot',
+    ],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', MICROSOFT_APP_TYPE: 'SingleTenant' },
+      'MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is SingleTenant',
+    ],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_TYPE: 'UserAssignedMSI' },
+      'MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE is UserAssignedMSI',
+    ],
+    [{ MICROSOFT_APP_PASSWORD: 'pw' }, 'MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD'],
+    [{ MICROSOFT_APP_TYPE: 'MultiTenant' }, 'MICROSOFT_APP_ID is required when MICROSOFT_APP_TYPE'],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', MICROSOFT_APP_TYPE: 'Other' },
+      'MICROSOFT_APP_TYPE must be MultiTenant, SingleTenant or UserAssignedMSI',
+    ],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', TEAMS_ALLOW_UNAUTHENTICATED: 'true' },
+      'TEAMS_ALLOW_UNAUTHENTICATED must not be true when MICROSOFT_APP_ID is set',
+    ],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', BOTFRAMEWORK_LOGIN_URL: 'nope' },
+      'BOTFRAMEWORK_LOGIN_URL must be a full URL',
+    ],
+    [
+      {
+        MICROSOFT_APP_ID: 'id',
+        MICROSOFT_APP_PASSWORD: 'pw',
+        BOTFRAMEWORK_LOGIN_URL: 'http://login.example/x',
+      },
+      'BOTFRAMEWORK_LOGIN_URL must be an https:// URL',
+    ],
+    [
+      {
+        MICROSOFT_APP_ID: 'id',
+        MICROSOFT_APP_PASSWORD: 'pw',
+        BOTFRAMEWORK_OPENID_METADATA_URL: 'x',
+      },
+      'BOTFRAMEWORK_OPENID_METADATA_URL must be a full URL',
+    ],
+    [
+      { MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', TEAMS_ADMIN_IDS: 'ana@example.com' },
+      'TEAMS_ADMIN_IDS must be Microsoft Entra object ids',
+    ],
+    [
+      { BOTFRAMEWORK_TOKEN_ISSUER: 'https://api.botframework.us' },
+      'BOTFRAMEWORK_TOKEN_ISSUER is set without MICROSOFT_APP_ID: Teams is off',
+    ],
+  ])('refuses the Teams settings %o', (env, message) => {
+    expect(problems(env as Record<string, string>).join('\n')).toContain(message);
+  });
+
+  it('never echoes the Teams client secret in a problem', () => {
+    const found = problems({ MICROSOFT_APP_PASSWORD: 'pw-very-secret', PORT: 'x' });
+    expect(found).toHaveLength(2);
+    expect(found.join('\n')).not.toContain('pw-very-secret');
   });
 
   it('refuses Slack OAuth variables, next to any other problem', () => {

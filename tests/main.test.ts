@@ -117,10 +117,6 @@ describe('npm start reads .env', () => {
 describe('channels not in this version', () => {
   it.each([
     [
-      { MICROSOFT_APP_ID: 'app-id', MICROSOFT_APP_PASSWORD: 'app-password-value' },
-      'Microsoft Teams',
-    ],
-    [
       {
         SLACK_CLIENT_ID: '123.456',
         SLACK_CLIENT_SECRET: 'client-secret-value',
@@ -139,6 +135,33 @@ describe('channels not in this version', () => {
     expect(result.stderr).not.toMatch(/secret-value|password-value/);
     // Nothing was left listening to report ready.
     expect(await accepts('127.0.0.1', port)).toBe(false);
+  });
+});
+
+describe('Microsoft Teams', () => {
+  it('mounts /api/messages and refuses an activity without a Bot Framework token (401)', async () => {
+    const port = await freePort();
+    const cli = start(
+      ROOT,
+      cleanEnv({
+        DATA_DIR: tempDir(),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555',
+        MICROSOFT_APP_PASSWORD: 'app-password-value',
+      }),
+    );
+    const status = await until(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return res.status;
+    }, '/api/messages');
+    expect(status).toBe(401);
+    cli.kill();
+    expect((await cli.exit).stderr).not.toContain('app-password-value');
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { COUNCIL_MEMBERS_MAX } from '../core/council/council.model.js';
 import { IsoDateSchema } from '../core/improvements/improvement.model.js';
-import { parsePebbleRef, shortId } from '../core/pebbles/pebble.model.js';
+import { parsePebbleRef, shortId, type PebbleSource } from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
 import { FORMS, NOTE_MAX, REASON_MAX, type FormId, type FormValues } from '../views/form.view.js';
 import { noticeView } from '../views/pebble.view.js';
@@ -117,6 +117,8 @@ export async function submitForm(
   formId: FormId,
   meta: { n: number },
   values: FormValues,
+  /** Where a new report came from, when the channel knows better than "a form" (a message). */
+  options: { source?: PebbleSource } = {},
 ): Promise<FormResult> {
   const schema = SCHEMAS[formId] as z.ZodType<Record<string, unknown>>;
   const parsed = schema.safeParse(values);
@@ -129,7 +131,7 @@ export async function submitForm(
     return { ok: false, errors };
   }
   try {
-    return { ok: true, outputs: await run(deps, ctx, formId, meta.n, parsed.data) };
+    return { ok: true, outputs: await run(deps, ctx, formId, meta.n, parsed.data, options) };
   } catch (error) {
     if (error instanceof PebbleError && !error.code.startsWith('STORE.'))
       return { ok: false, errors: { [MAIN_FIELD[formId]]: error.message } };
@@ -143,6 +145,7 @@ async function run(
   formId: FormId,
   n: number,
   v: Record<string, unknown>,
+  options: { source?: PebbleSource },
 ): Promise<Output[]> {
   const command = (c: Command) => runCommand(deps, ctx, c);
   const s = (key: string) => v[key] as string;
@@ -170,9 +173,12 @@ async function run(
         const similar = await deps.services.pebbles.findSimilar(ctx.workspace, result.pebble);
         return [reply(confirmationView(result.pebble, similar, { truncated: result.truncated }))];
       }
-      const result = await deps.services.pebbles.report(ctx.workspace, ctx.actor, details, {
-        kind: ctx.channel === 'console' ? 'console' : 'modal',
-      });
+      const result = await deps.services.pebbles.report(
+        ctx.workspace,
+        ctx.actor,
+        details,
+        options.source ?? { kind: ctx.channel === 'console' ? 'console' : 'modal' },
+      );
       return afterReport(deps, ctx.workspace, result);
     }
     case FORMS.decline:

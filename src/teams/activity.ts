@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { person } from '../views/tokens.js';
+import { channel, person } from '../views/tokens.js';
 import type { TeamsConversation, TeamsPerson } from './teams-io.js';
 
 /**
@@ -67,6 +67,8 @@ export const TaskInvokeSchema = z.looseObject({
     })
     .optional(),
 });
+
+const CHANNEL_ID = /^19:[^\s;]+@thread\.[a-z0-9]+$/i;
 
 const MentionSchema = z.object({
   type: z.literal('mention'),
@@ -137,7 +139,7 @@ function decodeEntities(text: string): string {
 
 /**
  * The text a person typed, with the bot's own mention removed and every other mention turned
- * into a person token. Token delimiters someone typed are removed first, so only the mentions
+ * into a person token (a channel mention into a channel token). Token delimiters someone typed are removed first, so only the mentions
  * Teams itself reported become tokens.
  */
 export function messageText(activity: ParsedActivity): string {
@@ -147,8 +149,12 @@ export function messageText(activity: ParsedActivity): string {
     if (!mention.success) continue;
     const { text: marker, mentioned } = mention.data;
     const isBot = mentioned.id === activity.recipient?.id;
-    const name = mentioned.name ?? marker.replace(/<\/?at>/g, '');
-    text = text.split(marker).join(isBot ? '' : person(mentioned.id, decodeEntities(name)));
+    const name = decodeEntities(mentioned.name ?? marker.replace(/<\/?at>/g, ''));
+    // A channel mention names the channel's thread id (19:…@thread…), as a person's names 29:….
+    const token = CHANNEL_ID.test(mentioned.id)
+      ? channel(baseConversationId(mentioned.id), name)
+      : person(mentioned.id, name);
+    text = text.split(marker).join(isBot ? '' : token);
   }
   return decodeEntities(text)
     .replace(/[ \t]+/g, ' ')

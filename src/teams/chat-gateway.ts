@@ -12,8 +12,9 @@ import { DeliveryError } from '../core/shared/outbox.port.js';
 import type { Logger } from '../logger.js';
 import type { ConversationAddress } from '../store/conversations.port.js';
 import type { Store } from '../store/store.port.js';
+import { ACTIONS } from '../views/actions.js';
 import type { MessageView } from '../views/message.view.js';
-import { renderCard } from './render-card.js';
+import { renderCard, type RenderCardOptions } from './render-card.js';
 
 /** A send window: at most `max` messages in any `ms` milliseconds. */
 export interface SendWindow {
@@ -190,7 +191,7 @@ export class TeamsChatGateway implements ChatGateway {
 
   async send(workspaceId: string, target: ChatTarget, view: MessageView): Promise<MessageRef> {
     const address = await this.addressOf(workspaceId, target);
-    const { card } = renderCard(view);
+    const { card } = renderCard(view, await this.refreshOf(workspaceId, view));
     const id = await this.deliver(address, async (context) => {
       const sent = await context.sendActivity({
         type: ActivityTypes.Message,
@@ -206,7 +207,7 @@ export class TeamsChatGateway implements ChatGateway {
       kind: 'channel',
       channelId: ref.channelId,
     });
-    const { card } = renderCard(view);
+    const { card } = renderCard(view, await this.refreshOf(workspaceId, view));
     await this.deliver(address, async (context) => {
       await context.updateActivity({
         type: ActivityTypes.Message,
@@ -239,6 +240,30 @@ export class TeamsChatGateway implements ChatGateway {
       });
       return sent?.id;
     });
+  }
+
+  /**
+   * A vote message refreshes itself for the council's members while the vote is open: each
+   * member opening the conversation gets the card from the bot (their own view of it), so the
+   * turnout stays current without the bot broadcasting every ballot.
+   */
+  private async refreshOf(workspaceId: string, view: MessageView): Promise<RenderCardOptions> {
+    for (const block of view.blocks) {
+      if (block.type !== 'actions') continue;
+      const ballot = block.buttons.find((b) => b.actionId === ACTIONS.councilBallot);
+      const number = Number(ballot?.value?.split(':')[0]);
+      if (!ballot || !Number.isInteger(number) || number <= 0) continue;
+      const vote = await this.store.votes.get(workspaceId, number);
+      if (vote?.status !== 'open') return {};
+      return {
+        refresh: {
+          actionId: ACTIONS.councilBallot,
+          value: String(number),
+          userIds: vote.electorate.map((m) => m.userId),
+        },
+      };
+    }
+    return {};
   }
 
   /** The stored address of a target; a typed, permanent failure when there is none. */

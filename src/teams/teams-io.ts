@@ -1,3 +1,4 @@
+import type { FormView } from '../views/form.view.js';
 import type { MessageView } from '../views/message.view.js';
 import type { RenderCardOptions } from './render-card.js';
 
@@ -48,6 +49,8 @@ export type TeamsInput =
       commandId?: string;
       /** The message a message action was used on ("Report as pebble"). */
       message?: { text: string; link?: string };
+      /** The data of the button that asked for the dialog (`action`, `value`). */
+      data?: Record<string, unknown>;
     })
   | (Origin & {
       kind: 'submit';
@@ -64,8 +67,10 @@ export interface TeamsOutput {
   /** The refreshed card an action answers with (only its caller sees it). */
   card?: MessageView;
   refresh?: RenderCardOptions['refresh'];
-  /** A dialog (task module) to open or to show next. */
-  dialog?: { title: string; view: MessageView };
+  /** A form shown in place of the card an action came from (only its caller sees it). */
+  form?: FormView;
+  /** A dialog (task module) to open or to show next: a view, or a form with inputs. */
+  dialog?: { title: string; view: MessageView } | { title: string; form: FormView };
   /** A short message closing a dialog, or the answer to an action when there is no card. */
   notice?: string;
 }

@@ -11,6 +11,7 @@ import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Channel } from '../channel.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
 import type { Store } from '../store/store.port.js';
 import { helpView } from '../views/help.view.js';
 import type { MessageView } from '../views/message.view.js';
@@ -27,7 +28,9 @@ import {
   type ParsedActivity,
 } from './activity.js';
 import { TeamsChatGateway, type TeamsChatGatewayOptions } from './chat-gateway.js';
-import { renderCard, selectInputId } from './render-card.js';
+import { renderCard, selectInputId, type AdaptiveCard } from './render-card.js';
+import { renderFormCard } from './render-form.js';
+import { createTeamsConversation } from './teams-conversation.js';
 import {
   authenticationEnabled,
   createBotFrameworkAuthentication,
@@ -52,7 +55,11 @@ const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export interface TeamsChannelDeps {
   store: Store;
   logger: Logger;
-  /** The conversation layer; until it is wired, a handler that answers with help. */
+  /** The services: with them, activities go to the conversation layer. */
+  services?: Services;
+  /** TEAMS_ADMIN_IDS (see TeamsConversationDeps). */
+  adminObjectIds?: readonly string[];
+  /** Replaces the conversation layer (tests of the transport alone); without services, help. */
   onActivity?: TeamsActivityHandler;
   bodyLimitBytes?: number;
   gateway?: TeamsChatGatewayOptions;
@@ -176,7 +183,6 @@ const errorInvoke = (status: number, message: string): InvokeResponse => ({
 export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps): TeamsChannel {
   const { store, logger } = deps;
   const log = logger.child({ channel: 'teams' });
-  const handler = deps.onActivity ?? helpOnly;
   const now = deps.now ?? (() => new Date());
   const limit = deps.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   const authOn = authenticationEnabled(config);
@@ -207,6 +213,16 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
     return Promise.resolve();
   };
   const chat = new TeamsChatGateway(adapter, config.appId ?? '', store, log, deps.gateway);
+  const handler =
+    deps.onActivity ??
+    (deps.services
+      ? createTeamsConversation({
+          services: deps.services,
+          chat,
+          logger: log,
+          ...(deps.adminObjectIds ? { adminObjectIds: deps.adminObjectIds } : {}),
+        })
+      : helpOnly);
 
   /** Saves where this conversation can be reached later (nudges, digests, decisions). */
   async function remember(
@@ -226,9 +242,9 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
     });
   }
 
-  async function reply(context: TurnContext, views: MessageView[]): Promise<void> {
-    for (const view of views) {
-      const { card } = renderCard(view);
+  async function reply(context: TurnContext, cards: (MessageView | AdaptiveCard)[]): Promise<void> {
+    for (const item of cards) {
+      const card = 'blocks' in item ? renderCard(item as MessageView).card : item;
       await context.sendActivity({
         type: ActivityTypes.Message,
         attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
@@ -247,7 +263,10 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
               title: output.dialog.title.slice(0, 64),
               card: {
                 contentType: CARD_CONTENT_TYPE,
-                content: renderCard(output.dialog.view).card,
+                content:
+                  'form' in output.dialog
+                    ? renderFormCard(output.dialog.form, 'dialog')
+                    : renderCard(output.dialog.view).card,
               },
             },
           },
@@ -297,6 +316,15 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
         if (input.value === undefined && selected !== undefined) input.value = selected;
         const output = await handler(input);
         if (output.replies?.length) await reply(context, output.replies);
+        if (output.form)
+          return {
+            status: 200,
+            body: {
+              statusCode: 200,
+              type: CARD_CONTENT_TYPE,
+              value: renderFormCard(output.form, 'card'),
+            },
+          };
         if (output.card)
           return {
             status: 200,
@@ -326,6 +354,7 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
           ...origin,
           source: activity.name === 'task/fetch' ? 'dialog' : 'messageExtension',
           ...(parsed.data.commandId ? { commandId: parsed.data.commandId } : {}),
+          ...(parsed.data.data ? { data: parsed.data.data } : {}),
           ...(payload
             ? {
                 message: {
@@ -408,7 +437,10 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
           text,
           ...(activity.id ? { messageId: activity.id } : {}),
         });
-        await reply(context, output.replies ?? []);
+        await reply(context, [
+          ...(output.replies ?? []),
+          ...(output.form ? [renderFormCard(output.form, 'card')] : []),
+        ]);
         return;
       }
       case 'invoke': {
@@ -491,7 +523,11 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
     routes: [route],
     chat,
     adapter,
-    start: () => Promise.resolve(),
+    start: () => {
+      // Vote messages are posted in the council's Teams channel and updated in place.
+      deps.services?.council.connect('teams', { gateway: chat });
+      return Promise.resolve();
+    },
     stop: () => Promise.resolve(),
   };
 }

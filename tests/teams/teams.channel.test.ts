@@ -85,6 +85,25 @@ describe('Teams channel: activities to neutral inputs and back', () => {
     );
   });
 
+  it('turns a channel mention into a channel token (config triage #channel)', async () => {
+    const activity = fixture('activity-personal-message.json', {
+      text: 'config triage <at>CX triage</at>',
+      entities: [
+        {
+          type: 'mention',
+          text: '<at>CX triage</at>',
+          mentioned: { id: '19:abc123@thread.tacv2', name: 'CX triage' },
+        },
+      ],
+    });
+    await app.post(activity, signed());
+    const input = inputs[0]!;
+    expect(input.kind === 'message' && splitTokens(input.text)).toEqual([
+      'config triage ',
+      { kind: 'channel', id: '19:abc123@thread.tacv2', name: 'CX triage' },
+    ]);
+  });
+
   it('keeps token delimiters people type from turning into mentions', async () => {
     const activity = fixture('activity-personal-message.json', {
       text: 'hi \uE000person\uE00229:boss\uE001',
@@ -183,7 +202,7 @@ describe('Teams channel: activities to neutral inputs and back', () => {
     expect(inputs.filter((i) => i.kind === 'submit')).toHaveLength(1);
   });
 
-  it('answers with help by default, until the conversation layer is wired', async () => {
+  it('answers with help when built without the services (transport tests)', async () => {
     const bare = await startTeamsApp(bf.config());
     try {
       expect((await bare.post(fixture('activity-personal-message.json'), signed())).status).toBe(
