@@ -24,9 +24,9 @@ export class ConsoleGateway implements ChatGateway {
   constructor(private readonly options: ConsoleGatewayOptions) {}
 
   private where(target: ChatTarget): string {
-    return target.kind === 'dm'
-      ? `DM to ${this.options.personText(target.userId)}`
-      : this.options.channelText(target.channelId);
+    if (target.kind === 'dm') return `DM to ${this.options.personText(target.userId)}`;
+    const channel = this.options.channelText(target.channelId);
+    return target.threadId ? `${channel} (in the thread)` : channel;
   }
 
   private render(view: MessageView): string {

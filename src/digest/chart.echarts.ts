@@ -1,7 +1,13 @@
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import { BarChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TitleComponent } from 'echarts/components';
+import {
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TitleComponent,
+} from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import {
@@ -11,7 +17,15 @@ import {
 } from '../core/digest/chart.port.js';
 import type { DigestMetrics } from '../core/digest/digest.model.js';
 
-echarts.use([BarChart, GridComponent, LegendComponent, TitleComponent, SVGRenderer]);
+echarts.use([
+  BarChart,
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TitleComponent,
+  SVGRenderer,
+]);
 
 const WIDTH = 800;
 const HEIGHT = 420;
@@ -27,6 +41,32 @@ function fontFile(): string {
   return createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 }
 
+/**
+ * One colour per journey stage, the same in every chart of every digest: a stage keeps the
+ * colour of its place in the catalog (Okabe–Ito, readable with the common colour-vision
+ * deficiencies). Grey is kept for pebbles with no stage yet.
+ */
+export const STAGE_COLOURS = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#000000',
+] as const;
+export const NO_STAGE_COLOUR = '#9E9E9E';
+
+/** A stage's colour: by catalog place, else (a stage outside the catalog) by its ref. */
+export function stageColour(series: { ref: string; slot?: number | undefined }): string {
+  if (series.ref === 'unassigned') return NO_STAGE_COLOUR;
+  if (series.slot !== undefined) return STAGE_COLOURS[series.slot % STAGE_COLOURS.length]!;
+  let hash = 0;
+  for (const ch of series.ref) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return STAGE_COLOURS[hash % STAGE_COLOURS.length]!;
+}
+
 /** The chart as SVG (Apache ECharts' server-side rendering: no DOM, no canvas). */
 export function frictionChartSvg(history: DigestMetrics['history'], title: string): string {
   const chart = echarts.init(null, null, {
@@ -37,32 +77,74 @@ export function frictionChartSvg(history: DigestMetrics['history'], title: strin
   });
   try {
     const empty = history.series.length === 0;
+    const labels = history.periods.map((p) => p.label);
+    const current = labels.at(-1);
+    // Marks ride on one series; an empty chart gets a transparent one to carry them.
+    const marks = {
+      markArea: current
+        ? {
+            silent: true,
+            itemStyle: { color: 'rgba(255, 213, 79, 0.25)' },
+            label: { show: false },
+            data: [[{ xAxis: current }, { xAxis: current }]],
+          }
+        : undefined,
+      markLine: {
+        silent: true,
+        symbol: ['none', 'triangle'],
+        lineStyle: { color: '#333333', type: 'dashed', width: 1.5 },
+        label: { show: true, position: 'end', fontFamily: FONT_FAMILY },
+        data: labels.flatMap((label, i) => {
+          const count = history.shipped[i] ?? 0;
+          return count > 0 ? [{ xAxis: label, label: { formatter: `${count} shipped` } }] : [];
+        }),
+      },
+    };
+    const series = empty
+      ? [{ name: '', type: 'bar', data: labels.map(() => 0), ...marks }]
+      : history.series.map((s, i) => ({
+          name: s.name,
+          type: 'bar',
+          stack: 'pebbles',
+          emphasis: { disabled: true },
+          itemStyle: { color: stageColour(s) },
+          data: s.counts,
+          ...(i === 0 ? marks : {}),
+        }));
     chart.setOption({
       animation: false,
       backgroundColor: '#ffffff',
       textStyle: { fontFamily: FONT_FAMILY },
       title: {
         text: title,
-        subtext: empty ? 'No pebble was reported in these weeks' : 'New pebbles per week',
+        subtext: empty
+          ? 'No pebble was reported in these weeks'
+          : 'New pebbles per week; dashed line: an improvement shipped that week',
         left: 'center',
         textStyle: { fontSize: 16, fontFamily: FONT_FAMILY },
         subtextStyle: { fontFamily: FONT_FAMILY },
       },
-      legend: { bottom: 0, type: 'plain', itemGap: 18, textStyle: { fontFamily: FONT_FAMILY } },
-      grid: { left: 48, right: 24, top: 72, bottom: 72 },
+      legend: {
+        show: !empty,
+        bottom: 0,
+        type: 'plain',
+        itemGap: 18,
+        textStyle: { fontFamily: FONT_FAMILY },
+      },
+      grid: { left: 48, right: 24, top: 80, bottom: 72 },
       xAxis: {
         type: 'category',
-        data: history.periods.map((p) => p.label),
-        axisLabel: { fontFamily: FONT_FAMILY },
+        data: labels,
+        axisLabel: {
+          fontFamily: FONT_FAMILY,
+          // The current week's label is bold too: not only its colour says which it is.
+          interval: 0,
+          formatter: (value: string) => (value === current ? `{now|${value}\nThis week}` : value),
+          rich: { now: { fontWeight: 'bold', fontFamily: FONT_FAMILY } },
+        },
       },
       yAxis: { type: 'value', minInterval: 1, axisLabel: { fontFamily: FONT_FAMILY } },
-      series: history.series.map((s) => ({
-        name: s.name,
-        type: 'bar',
-        stack: 'pebbles',
-        emphasis: { disabled: true },
-        data: s.counts,
-      })),
+      series,
     });
     return chart.renderToSVGString();
   } finally {

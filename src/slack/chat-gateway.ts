@@ -163,15 +163,20 @@ export class SlackChatGateway implements ChatGateway {
     image: { data: Buffer; filename: string; title: string; altText: string },
   ): Promise<void> {
     const channel = await this.channelOf(target);
+    const file = {
+      channel_id: channel,
+      file: image.data,
+      filename: image.filename,
+      // File titles and alt text are shown as plain text: view tokens read as names.
+      title: slackPlain(image.title, FILE_TITLE_MAX),
+      alt_text: slackPlain(image.altText, ALT_TEXT_MAX),
+    };
+    // In a thread (the digest's chart under its message) rather than as a post of its own.
+    const thread = target.kind === 'channel' ? target.threadId : undefined;
     await this.limited(channel, () =>
-      this.client.filesUploadV2({
-        channel_id: channel,
-        file: image.data,
-        filename: image.filename,
-        // File titles and alt text are shown as plain text: view tokens read as names.
-        title: slackPlain(image.title, FILE_TITLE_MAX),
-        alt_text: slackPlain(image.altText, ALT_TEXT_MAX),
-      }),
+      thread
+        ? this.client.filesUploadV2({ ...file, thread_ts: thread })
+        : this.client.filesUploadV2(file),
     );
   }
 

@@ -1,9 +1,12 @@
 import {
   ImprovementFactSchema,
   PebbleFactSchema,
+  PromiseFactSchema,
   VoteFactSchema,
+  type DateRange,
   type ImprovementFact,
   type PebbleFact,
+  type PromiseFact,
   type TimeRange,
   type VoteFact,
 } from '../core/metrics/metric-facts.js';
@@ -34,6 +37,7 @@ export interface PromiseDoc {
   promisedDate: string;
   ownerId: string;
   outcome?: string;
+  closedAt?: Date;
 }
 
 export interface ImprovementDoc {
@@ -80,6 +84,22 @@ export interface VoteDoc {
 
 export const inRange = (at: Date | undefined, r: TimeRange) =>
   at !== undefined && at >= r.from && at < r.to;
+
+/** A promise of the ledger `promisesDecided` returns: dated in the dates, or kept in the range. */
+export function promiseDecided(p: PromiseDoc, dates: DateRange, kept: TimeRange): boolean {
+  const dated = p.promisedDate >= dates.from && p.promisedDate < dates.to;
+  return dated || (p.outcome === 'kept' && inRange(p.closedAt, kept));
+}
+
+export function toPromiseFact(number: number, p: PromiseDoc): PromiseFact {
+  return PromiseFactSchema.parse({
+    number,
+    promisedDate: p.promisedDate,
+    outcome: p.outcome ?? 'open',
+    ownerId: p.ownerId,
+    closedAt: p.closedAt,
+  });
+}
 
 /** `supporterCount` comes from the pebble's support documents (see supports.ts). */
 export function toPebbleFact(doc: PebbleDoc, supporterCount: number): PebbleFact {

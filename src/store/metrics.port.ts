@@ -50,8 +50,12 @@ export interface WorkspaceMetrics {
   improvementsFixing(pebbleNumbers: number[]): Promise<ImprovementFact[]>;
   /** Active improvements whose open promise falls in the date range, soonest first. */
   activeDue(dates: DateRange): Promise<ImprovementFact[]>;
-  /** Every promise of the ledger (closed or open) dated in the range. */
-  promisesDated(dates: DateRange): Promise<PromiseFact[]>;
+  /**
+   * Every promise of the ledger (closed or open) dated in the date range, and every promise
+   * kept (closed as kept) in the time range whatever its date: a promise kept early is decided
+   * the day it was kept.
+   */
+  promisesDecided(dates: DateRange, kept: TimeRange): Promise<PromiseFact[]>;
   /** Answers to "Did this fix it for you?" given in the range. */
   fixAnswers(range: TimeRange): Promise<FixAnswers>;
   /** Close-the-loop notices queued in the range, by delivery status. */

@@ -58,8 +58,10 @@ describe('the whole loop from the console', () => {
     );
     // The weekly digest went out to the leaders' channel, with what shipped and what was kept.
     expect(out).toMatch(/→ #leaders:\n {4}Weekly CX digest/);
-    expect(out).toMatch(/We did · [1-9]\d* improvements? shipped/);
-    expect(out).toMatch(/We promised · kept [1-9]\d* of [1-9]\d* promises? due/);
+    expect(out).toMatch(/Improvements shipped: [1-9]\d* · /);
+    expect(out).toMatch(/Promises kept: \d+% · [1-9]\d* of [1-9]\d*/);
+    // The details follow in the digest's thread.
+    expect(out).toMatch(/→ #leaders \(in the thread\):\n {4}What people said/);
     const chart = /chart "[^"]+" written to (\S+\.png)/.exec(out)?.[1];
     expect(chart && existsSync(chart)).toBe(true);
     // Secret ballots ran with the console's own secret, kept in the data folder.

@@ -141,61 +141,88 @@ const sweep = (app: SlackTestApp['app']) =>
   );
 
 describe('weekly digest in Slack', () => {
-  it('posts the seeded week once to the leaders channel and each leader, each with its chart', async () => {
+  it('posts the seeded week once to the leaders channel and each leader, chart and details after it', async () => {
     t = await startSlackApp();
     const { store } = t.app.services;
     await seedWorkspace(store, { channel: LEADERS, leaders: [CEO] });
     // findSent looks first (nothing there yet; the DM is opened to read it), then the post,
-    // then the chart.
+    // then the chart and the details in its thread.
     t.slack.expect('conversations.open', { channel: { id: `D${CEO.slice(1)}` } });
     t.slack.expect('conversations.history', { messages: [], has_more: false }, 2);
-    t.slack.expect('chat.postMessage', posted, 2);
+    const tsOf = new Map<unknown, string>();
+    t.slack.expect(
+      'chat.postMessage',
+      (body) => {
+        const reply = posted(body);
+        if (body.metadata) tsOf.set(body.channel, reply.ts);
+        return reply;
+      },
+      4,
+    );
     const uploads = expectUploads(t, 2);
 
     expect(await sweep(t.app)).toMatchObject({ queued: 1, failed: 0 });
     await t.slack.done(15_000);
 
     const posts = t.slack.of('chat.postMessage');
-    expect(posts.map((p) => p.body.channel).sort()).toEqual([LEADERS, CEO].sort());
+    const mains = posts.filter((p) => p.body.metadata);
+    const details = posts.filter((p) => !p.body.metadata);
+    expect(mains.map((p) => p.body.channel).sort()).toEqual([LEADERS, CEO].sort());
+    expect(details.map((p) => p.body.channel).sort()).toEqual([LEADERS, CEO].sort());
     for (const post of posts) {
-      const blocks = post.body.blocks as AnyBlock[];
-      expect(blockKitProblems(blocks, 'message')).toEqual([]);
-      expect(blocks[0]).toMatchObject({ type: 'header', text: { text: 'Weekly CX digest' } });
-      expect(post.body.metadata).toMatchObject({ event_type: OUTBOX_EVENT_TYPE });
+      expect(blockKitProblems(post.body.blocks as AnyBlock[], 'message')).toEqual([]);
       // Counts only: the reporters (one of them anonymous) are never named.
       expect(post.raw).not.toMatch(/Secret Reporter|U0REP/);
       // Titles are escaped: no one can ping the channel through a pebble title.
       expect(post.raw).not.toContain('<!channel>');
     }
-    expect(JSON.stringify(posts.map((p) => p.body.blocks))).toContain('3 pebbles reported');
+    for (const post of mains) {
+      const blocks = post.body.blocks as AnyBlock[];
+      expect(blocks[0]).toMatchObject({ type: 'header', text: { text: 'Weekly CX digest' } });
+      expect(post.body.metadata).toMatchObject({ event_type: OUTBOX_EVENT_TYPE });
+      expect(JSON.stringify(blocks)).toContain('people reported 3 pebbles');
+      expect(JSON.stringify(blocks)).toContain('*Pebbles reported*\\n3 · up 3 from 0');
+    }
+    // In the channel, the details are a reply in the digest's thread.
+    const mainTs = tsOf.get(LEADERS);
+    expect(mainTs).toBeDefined();
+    const channelDetails = details.find((p) => p.body.channel === LEADERS)!;
+    expect(channelDetails.body.thread_ts).toBe(mainTs);
+    // A leader's DM gets the details as the next message (no thread).
+    expect(details.find((p) => p.body.channel === CEO)!.body.thread_ts).toBeUndefined();
+    expect(JSON.stringify(channelDetails.body.blocks)).toContain('What people said');
     const shares = t.slack.of('files.completeUploadExternal');
     expect(shares.map((s) => s.body.channel_id).sort()).toEqual(
       [LEADERS, `D${CEO.slice(1)}`].sort(),
     );
-    expect(JSON.stringify(shares[0]!.body.files)).toContain('Friction by journey stage');
+    const channelShare = shares.find((s) => s.body.channel_id === LEADERS)!;
+    expect(channelShare.body.thread_ts).toBe(mainTs);
+    expect(JSON.stringify(shares[0]!.body.files)).toContain('New pebbles per journey stage');
     for (const upload of uploads) expect(upload.includes(PNG)).toBe(true);
 
     // Later ticks, a restart or another replica: nothing is queued or sent again.
     const again = await Promise.all([sweep(t.app), sweep(t.app)]);
     expect(again.map((r) => r.queued)).toEqual([0, 0]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(t.slack.of('chat.postMessage')).toHaveLength(2);
+    expect(t.slack.of('chat.postMessage')).toHaveLength(4);
     expect(await store.outbox.count({ kind: 'digest', status: ['sent'] })).toBe(2);
   });
 
-  it('turns the digest into its text-only version when Slack refuses the chart', async () => {
+  it('puts the chart as numbers in the details when Slack refuses the chart', async () => {
     t = await startSlackApp({ logLevel: 'error' });
     await seedWorkspace(t.app.services.store, { channel: LEADERS });
     t.slack.expect('conversations.history', { messages: [], has_more: false });
-    t.slack.expect('chat.postMessage', posted);
+    t.slack.expect('chat.postMessage', posted, 2);
     expectUploads(t, 1, 'not_allowed_token_type');
-    t.slack.expect('chat.update', (body) => ({ channel: body.channel, ts: body.ts }));
     await sweep(t.app);
     await t.slack.done(15_000);
-    const update = t.slack.of('chat.update')[0]!;
-    expect(JSON.stringify(update.body.blocks)).toContain('Friction by journey stage, last 8 weeks');
-    expect(JSON.stringify(update.body.blocks)).toContain('Onboard: 0 · 0 · 0 · 0 · 0 · 0 · 0 · 2');
-    expect(t.slack.of('chat.postMessage')).toHaveLength(1);
+    const [main, details] = t.slack.of('chat.postMessage');
+    expect(main!.body.metadata).toBeDefined();
+    expect(JSON.stringify(main!.body.blocks)).not.toContain('Onboard: 0 · 0');
+    const text = JSON.stringify(details!.body.blocks);
+    expect(text).toContain('New pebbles per journey stage, weeks of');
+    expect(text).toContain('Onboard: 0 · 0 · 0 · 0 · 0 · 0 · 0 · 2');
+    expect(t.slack.of('chat.update')).toEqual([]);
   });
 
   it('previews this week privately with /pebble digest, posting nothing', async () => {

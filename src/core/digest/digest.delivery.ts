@@ -1,16 +1,15 @@
 import type { Store } from '../../store/store.port.js';
 import type { MessageView } from '../../views/message.view.js';
 import type { ChatGateway, ChatTarget, MessageRef } from '../shared/chat-gateway.port.js';
-import type { DigestChartRenderer } from './chart.port.js';
+import { chartTitle, type DigestChartRenderer } from './chart.port.js';
 import type { DigestSnapshot } from './digest.model.js';
 import { parseDigestKey, type DigestViews } from './digest.service.js';
-import { periodLabel } from './period.js';
 
 export interface DigestChartDeps {
   store: Store;
   chart: DigestChartRenderer;
   views: DigestViews;
-  /** Told when the chart could not be drawn or uploaded (the digest went out as text). */
+  /** Told when the chart or the details could not be delivered (the main message went out). */
   onChartError?: (error: unknown, key: string) => void;
 }
 
@@ -18,35 +17,43 @@ export interface DigestChartDeps {
 const LOOK_BACK_MS = 5 * 60_000;
 
 /**
- * Wraps a chat gateway so that a digest leaves exactly once and with its chart.
+ * Where the rest of a digest goes: the thread of its main message in a channel; the same
+ * conversation for a direct message (a second message; not every platform threads DMs).
+ */
+export function threadOf(target: ChatTarget, ref: MessageRef): ChatTarget {
+  return target.kind === 'channel'
+    ? { kind: 'channel', channelId: target.channelId, threadId: ref.messageId }
+    : target;
+}
+
+/**
+ * Wraps a chat gateway so that a digest leaves exactly once, with its chart and details.
  *
  * Before posting a digest (recognised by its idempotency key), it asks the platform whether a
  * message with that key is already there (ChatGateway.findSent): an earlier attempt whose
  * answer was lost (a timeout, a 500 after Slack accepted it) is then not posted twice, whatever
- * the outbox decided about the retry. After posting, the chart of the snapshot is drawn and
- * uploaded to the same place; when drawing or uploading fails, the message is updated to its
- * text-only version, which carries the chart's numbers. The chart goes at most once: a digest
- * found already posted gets no second chart. Every other message passes through unchanged.
+ * the outbox decided about the retry. After the main message, its thread gets the chart of the
+ * snapshot (drawn and uploaded there) and then the details; when drawing or uploading fails,
+ * the details carry the chart's numbers as text instead. Chart and details go at most once: a
+ * digest found already posted gets neither again. Every other message passes through unchanged.
  */
 export function withDigestCharts(gateway: ChatGateway, deps: DigestChartDeps): ChatGateway {
   const attachChart = async (
     workspaceId: string,
-    target: ChatTarget,
-    ref: MessageRef,
+    thread: ChatTarget,
     key: string,
     snapshot: DigestSnapshot,
-  ): Promise<void> => {
+  ): Promise<boolean> => {
     try {
       const image = await deps.chart.frictionByStage(
         snapshot.metrics.history,
-        `Friction by journey stage · ${periodLabel(snapshot.metrics.period)}`,
+        chartTitle(snapshot.metrics.history),
       );
-      await gateway.uploadImage(workspaceId, target, image);
+      await gateway.uploadImage(workspaceId, thread, image);
+      return true;
     } catch (error) {
       deps.onChartError?.(error, key);
-      await gateway
-        .update(workspaceId, ref, deps.views.digest(snapshot, { chart: 'fallback' }))
-        .catch((updateError: unknown) => deps.onChartError?.(updateError, key));
+      return false;
     }
   };
 
@@ -73,7 +80,14 @@ export function withDigestCharts(gateway: ChatGateway, deps: DigestChartDeps): C
       const found = await alreadySent(workspaceId, target, idempotencyKey, snapshot);
       if (found) return found;
       const ref = await gateway.send(workspaceId, target, view, idempotencyKey);
-      await attachChart(workspaceId, target, ref, idempotencyKey, snapshot);
+      // Failures from here on are reported, never thrown: the main message is out and must be
+      // recorded as sent, or a retry would post the digest again.
+      const thread = threadOf(target, ref);
+      const charted = await attachChart(workspaceId, thread, idempotencyKey, snapshot);
+      const { details } = deps.views.digest(snapshot, { chart: charted ? 'attached' : 'fallback' });
+      await gateway
+        .send(workspaceId, thread, details)
+        .catch((error: unknown) => deps.onChartError?.(error, idempotencyKey));
       return ref;
     },
     update: (workspaceId, ref, view) => gateway.update(workspaceId, ref, view),

@@ -57,6 +57,8 @@ export const DigestImprovementSchema = z.object({
   title: z.string(),
   /** Display name, else the user id: owners are accountable, so they are named. */
   owner: z.string().optional(),
+  /** The owner's user id, so a view can mention them (absent from older snapshots). */
+  ownerId: z.string().optional(),
   promisedDate: z.string().optional(),
   daysOverdue: z.number().int().optional(),
   pebbles: z.array(DigestPebbleSchema).default([]),
@@ -145,6 +147,8 @@ export const DigestMetricsSchema = z.object({
   weDid: z.object({
     improvements: z.array(DigestImprovementSchema),
     improvementsTotal: z.number().int().min(0),
+    /** Improvements shipped the period before (absent from snapshots older than the field). */
+    previous: z.number().int().min(0).default(0),
     pebblesResolved: z.number().int().min(0),
     /** "Did this fix it for you?" answered yes / answered, in the period. */
     fixedIt: RatioSchema,
@@ -155,9 +159,14 @@ export const DigestMetricsSchema = z.object({
     loopClosed: RatioSchema,
   }),
   wePromised: z.object({
-    /** Promises dated in the period that were kept, out of those decided. */
+    /**
+     * Promises decided in the period: kept in it (a promise kept early counts the week it was
+     * kept), or broken or still open with their date in it.
+     */
     kept: RatioSchema,
     broken: z.number().int().min(0),
+    /** The same ratio for the period before, for the trend. */
+    previousKept: RatioSchema.default({ part: 0, whole: 0 }),
     dueNext: z.array(DigestImprovementSchema),
     dueNextTotal: z.number().int().min(0),
     overdue: z.array(DigestImprovementSchema),
@@ -182,7 +191,15 @@ export const DigestMetricsSchema = z.object({
   /** Pebbles reported per stage over the last periods, oldest first (the chart). */
   history: z.object({
     periods: z.array(z.object({ key: z.string(), label: z.string() })),
-    series: z.array(StageRef.extend({ counts: z.array(z.number().int().min(0)) })),
+    series: z.array(
+      StageRef.extend({
+        counts: z.array(z.number().int().min(0)),
+        /** Catalog position of the stage (its colour in every chart); absent: no stage yet. */
+        slot: z.number().int().min(0).optional(),
+      }),
+    ),
+    /** Improvements shipped in each period (markers on the chart); empty in older snapshots. */
+    shipped: z.array(z.number().int().min(0)).default([]),
   }),
 });
 export type DigestMetrics = z.infer<typeof DigestMetricsSchema>;

@@ -15,14 +15,15 @@ import { completedPeriod, runningPeriod } from './period.js';
 export type ChartMode = 'attached' | 'fallback' | 'none';
 
 /**
- * The digest's messages as platform-neutral views. Core owns this port; src/views implements
- * it (the same pattern as ImprovementNotices).
+ * The digest's messages as platform-neutral views: the main message a leader reads first, and
+ * the details that go in its thread. Core owns this port; src/views implements it (the same
+ * pattern as ImprovementNotices).
  */
 export interface DigestViews {
   digest(
     digest: Pick<DigestSnapshot, 'metrics' | 'narrative'>,
     options: { chart: ChartMode; preview?: boolean },
-  ): MessageView;
+  ): { main: MessageView; details: MessageView };
 }
 
 /** A computed digest, saved (scheduled) or not (a preview). */
@@ -159,7 +160,8 @@ export class DigestService {
         workspaceId: workspace.id,
         kind: 'digest',
         target,
-        view: views.digest(snapshot, { chart: 'attached' }),
+        // The details and the chart follow in its thread when it is delivered (digest.delivery).
+        view: views.digest(snapshot, { chart: 'attached' }).main,
       });
       if (added) queued++;
     }

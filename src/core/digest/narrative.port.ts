@@ -10,9 +10,11 @@ export interface NarrativeContext {
 }
 
 /**
- * Writes the short story of a digest from its numbers. The deterministic implementation
- * (NumbersNarrator) is the default and the fallback; an AI implementation can replace it, and
- * whatever it writes is checked and replaced by the deterministic text when it fails.
+ * Writes the week in words from a digest's numbers: three short lines (what people said most,
+ * what shipped, which promises were kept or broken and what came back), shown first. The
+ * deterministic implementation (NumbersNarrator) is the default and the fallback; an AI
+ * implementation can replace it, and whatever it writes is checked and replaced by the
+ * deterministic text when it fails.
  */
 export interface DigestNarrator {
   /** Recorded with the snapshot: `numbers`, `ai`, … */

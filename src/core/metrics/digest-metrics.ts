@@ -15,6 +15,7 @@ import { catalogStages, type WorkspaceSettings } from '../workspaces/workspace.m
 import type {
   ImprovementFact,
   PebbleFact,
+  PromiseFact,
   ReportedGroup,
   StatusChange,
   TimeRange,
@@ -60,6 +61,8 @@ export interface StageCatalog {
   nameOf(ref: string): string;
   /** Catalog order; refs outside the catalog after it, unassigned last. */
   order(refs: Iterable<string>): string[];
+  /** Position in the catalog (a stage's colour on the chart); undefined outside it. */
+  slotOf(ref: string): number | undefined;
 }
 
 export function stageCatalog(settings: WorkspaceSettings): StageCatalog {
@@ -79,6 +82,9 @@ export function stageCatalog(settings: WorkspaceSettings): StageCatalog {
     nameOf(ref) {
       if (ref === UNASSIGNED) return 'No stage yet';
       return names.get(ref) ?? ref.replace(/^\?\//, '').replace('/', ' › ');
+    },
+    slotOf(ref) {
+      return rank.get(ref);
     },
     order(refs) {
       const key = (ref: string) =>
@@ -123,6 +129,25 @@ function hoursPerWeek(pebbles: PebbleFact[]): number {
 }
 
 /**
+ * Promises decided in a period. A kept promise counts in the period it was kept, so an
+ * improvement done before its date is credited the week it was done (and not again the week of
+ * its date); a broken or still-open one counts in the period of its date. Withdrawn ones count
+ * neither way. `promises` holds those dated in the period and those kept in `range`.
+ */
+function keptAndBroken(promises: PromiseFact[], range: TimeRange) {
+  let kept = 0;
+  let broken = 0;
+  for (const p of promises) {
+    if (p.outcome === 'kept') {
+      if (!p.closedAt || inRange(p.closedAt, range)) kept++;
+    } else if (p.outcome === 'broken' || p.outcome === 'open') broken++;
+  }
+  return { kept, broken };
+}
+
+const inRange = (at: Date, r: TimeRange) => at >= r.from && at < r.to;
+
+/**
  * Computes every number of the digest for `period` (with the previous period for trends) from
  * the store's aggregations. Deterministic: the same store and period give the same numbers.
  */
@@ -163,6 +188,8 @@ export class DigestMetricsCalculator {
       dueNext,
       overdue,
       promises,
+      promisesBefore,
+      doneBefore,
       answers,
       notices,
       votes,
@@ -181,7 +208,9 @@ export class DigestMetricsCalculator {
       repo.improvementsDone({ from: chartFrom.start, to: period.asOf }),
       repo.activeDue({ from: decidedUntil, to: addDays(period.endDate, 7) }),
       repo.activeDue({ from: OPEN_FROM_EPOCH, to: decidedUntil }),
-      repo.promisesDated({ from: period.startDate, to: decidedUntil }),
+      repo.promisesDecided({ from: period.startDate, to: decidedUntil }, current),
+      repo.promisesDecided({ from: previous.startDate, to: period.startDate }, before),
+      repo.improvementsDone(before),
       repo.fixAnswers(current),
       repo.loopNotices(current),
       repo.votes(current),
@@ -271,7 +300,7 @@ export class DigestMetricsCalculator {
       return {
         number: i.number,
         title: i.title,
-        ...(i.ownerId ? { owner: i.ownerName ?? i.ownerId } : {}),
+        ...(i.ownerId ? { owner: i.ownerName ?? i.ownerId, ownerId: i.ownerId } : {}),
         ...(i.promisedDate ? { promisedDate: i.promisedDate } : {}),
         pebbles: i.pebbleNumbers.map(pebbleView),
         fixedYes: i.fixedYes,
@@ -283,12 +312,8 @@ export class DigestMetricsCalculator {
     const resolved = firstPerPebble(changes, (r) => r.to === 'resolved');
 
     // We promised.
-    let kept = 0;
-    let broken = 0;
-    for (const p of promises) {
-      if (p.outcome === 'kept') kept++;
-      else if (p.outcome === 'broken' || p.outcome === 'open') broken++;
-    }
+    const { kept, broken } = keptAndBroken(promises, current);
+    const keptBefore = keptAndBroken(promisesBefore, before);
     const today = decidedUntil;
     const overdueViews = overdue.map((i) => ({
       ...improvementView(i),
@@ -351,6 +376,7 @@ export class DigestMetricsCalculator {
       weDid: {
         improvements: shipped.slice(0, LIST_LIMIT),
         improvementsTotal: shipped.length,
+        previous: doneBefore.length,
         pebblesResolved: resolved.length,
         fixedIt: ratio(answers.yes, answers.yes + answers.no),
         hoursPerWeekRecovered: round1(shipped.reduce((s, i) => s + i.hoursPerWeek, 0)),
@@ -362,6 +388,7 @@ export class DigestMetricsCalculator {
       wePromised: {
         kept: ratio(kept, kept + broken),
         broken,
+        previousKept: ratio(keptBefore.kept, keptBefore.kept + keptBefore.broken),
         dueNext: dueNext.slice(0, LIST_LIMIT).map((i) => ({ ...improvementView(i), pebbles: [] })),
         dueNextTotal: dueNext.length,
         overdue: overdueViews.slice(0, LIST_LIMIT),
@@ -386,11 +413,22 @@ export class DigestMetricsCalculator {
         periods: periods
           .slice(span - CHART_PERIODS)
           .map((p) => ({ key: p.key, label: shortLabel(p) })),
-        series: chartRefs.map((ref) => ({
-          ref,
-          name: catalog.nameOf(ref),
-          counts: chartCounts.map((c) => c.get(ref) ?? 0),
-        })),
+        series: chartRefs.map((ref) => {
+          const slot = catalog.slotOf(ref);
+          return {
+            ref,
+            name: catalog.nameOf(ref),
+            counts: chartCounts.map((c) => c.get(ref) ?? 0),
+            ...(slot !== undefined ? { slot } : {}),
+          };
+        }),
+        shipped: periods
+          .slice(span - CHART_PERIODS)
+          .map(
+            (p) =>
+              shippedInChart.filter((i) => i.doneAt && i.doneAt >= p.start && i.doneAt < p.end)
+                .length,
+          ),
       },
     };
   }

@@ -98,6 +98,8 @@ export const PromiseFactSchema = z.object({
   promisedDate: z.string(),
   outcome: PromiseOutcomeSchema,
   ownerId: z.string(),
+  /** When it was kept, broken or withdrawn (absent while open). */
+  closedAt: z.coerce.date().optional(),
 });
 export type PromiseFact = z.infer<typeof PromiseFactSchema>;
 

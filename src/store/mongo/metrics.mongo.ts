@@ -5,7 +5,6 @@ import {
   LOOP_NOTICE_KIND,
   LoopNoticesSchema,
   ParticipationSchema,
-  PromiseFactSchema,
   ReportedGroupSchema,
   StatusChangeSchema,
   type DateRange,
@@ -24,8 +23,10 @@ import { OPEN_STATUSES } from '../../core/pebbles/pebble.model.js';
 import type { MetricsRepository, WorkspaceMetrics } from '../metrics.port.js';
 import {
   inRange,
+  promiseDecided,
   toImprovementFact,
   toPebbleFact,
+  toPromiseFact,
   toVoteFact,
   type ImprovementDoc,
   type PebbleDoc,
@@ -122,6 +123,7 @@ export class MongoMetricsRepository implements MetricsRepository {
       [c.improvements, { workspaceId: 1, doneAt: 1 }],
       [c.improvements, { workspaceId: 1, promisedDate: 1 }],
       [c.improvements, { workspaceId: 1, 'promises.promisedDate': 1 }],
+      [c.improvements, { workspaceId: 1, 'promises.closedAt': 1 }],
       [c.improvements, { workspaceId: 1, 'feedback.at': 1 }],
       [c.improvements, { workspaceId: 1, pebbleNumbers: 1 }],
       [c.outbox, { workspaceId: 1, kind: 1, createdAt: 1 }],
@@ -393,14 +395,19 @@ class MongoWorkspaceMetrics implements WorkspaceMetrics {
     );
   }
 
-  promisesDated(d: DateRange): Promise<PromiseFact[]> {
+  promisesDecided(d: DateRange, kept: TimeRange): Promise<PromiseFact[]> {
     const { workspaceId } = this;
     return guard(async () => {
       const docs = await this.c.improvements
         .find(
           {
             workspaceId,
-            $or: [{ 'promises.promisedDate': dates(d) }, { 'promise.promisedDate': dates(d) }],
+            $or: [
+              { 'promises.promisedDate': dates(d) },
+              { 'promise.promisedDate': dates(d) },
+              // Kept early: closed in the range with a later date (the outcome is checked below).
+              { 'promises.closedAt': range(kept) },
+            ],
           },
           { projection: { _id: 0, number: 1, promise: 1, promises: 1 } },
         )
@@ -409,19 +416,9 @@ class MongoWorkspaceMetrics implements WorkspaceMetrics {
       for (const doc of docs as unknown as Pick<
         ImprovementDoc,
         'number' | 'promise' | 'promises'
-      >[]) {
-        for (const p of [...(doc.promises ?? []), ...(doc.promise ? [doc.promise] : [])]) {
-          if (p.promisedDate < d.from || p.promisedDate >= d.to) continue;
-          facts.push(
-            PromiseFactSchema.parse({
-              number: doc.number,
-              promisedDate: p.promisedDate,
-              outcome: p.outcome ?? 'open',
-              ownerId: p.ownerId,
-            }),
-          );
-        }
-      }
+      >[])
+        for (const p of [...(doc.promises ?? []), ...(doc.promise ? [doc.promise] : [])])
+          if (promiseDecided(p, d, kept)) facts.push(toPromiseFact(doc.number, p));
       return facts.sort(
         (a, b) => a.promisedDate.localeCompare(b.promisedDate) || a.number - b.number,
       );

@@ -4,7 +4,6 @@ import {
   LOOP_NOTICE_KIND,
   LoopNoticesSchema,
   ParticipationSchema,
-  PromiseFactSchema,
   ReportedGroupSchema,
   StatusChangeSchema,
   type DateRange,
@@ -23,8 +22,10 @@ import { OPEN_STATUSES } from '../../core/pebbles/pebble.model.js';
 import type { MetricsRepository, WorkspaceMetrics } from '../metrics.port.js';
 import {
   inRange,
+  promiseDecided,
   toImprovementFact,
   toPebbleFact,
+  toPromiseFact,
   toVoteFact,
   type ImprovementDoc,
   type OutboxDoc,
@@ -336,21 +337,11 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     );
   }
 
-  promisesDated(dates: DateRange): Promise<PromiseFact[]> {
+  promisesDecided(dates: DateRange, kept: TimeRange): Promise<PromiseFact[]> {
     const facts: PromiseFact[] = [];
-    for (const i of this.improvementDocs()) {
-      for (const p of [...(i.promises ?? []), ...(i.promise ? [i.promise] : [])]) {
-        if (p.promisedDate < dates.from || p.promisedDate >= dates.to) continue;
-        facts.push(
-          PromiseFactSchema.parse({
-            number: i.number,
-            promisedDate: p.promisedDate,
-            outcome: p.outcome ?? 'open',
-            ownerId: p.ownerId,
-          }),
-        );
-      }
-    }
+    for (const i of this.improvementDocs())
+      for (const p of [...(i.promises ?? []), ...(i.promise ? [i.promise] : [])])
+        if (promiseDecided(p, dates, kept)) facts.push(toPromiseFact(i.number, p));
     return Promise.resolve(
       facts.sort((a, b) => a.promisedDate.localeCompare(b.promisedDate) || a.number - b.number),
     );

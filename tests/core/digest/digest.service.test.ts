@@ -132,7 +132,7 @@ describe('digest: exactly one per workspace per period', () => {
       workspaceId: workspace.id,
       kind: 'digest',
       target: { kind: 'channel', channelId: 'C-LEADERS' },
-      view: digestViews.digest(snapshot, { chart: 'attached' }),
+      view: digestViews.digest(snapshot, { chart: 'attached' }).main,
     });
     expect(await service.sendDue(workspace, outbox, digestViews)).toBe('queued');
     expect(await store.outbox.count({ kind: 'digest' })).toBe(3);
@@ -179,7 +179,7 @@ describe('digest: exactly one per workspace per period', () => {
     const preview = await service.preview(workspace);
     expect(preview.metrics.period.key).toBe('2026-W11');
     expect(preview.metrics.youSaid.total).toBe(1);
-    expect(preview.narrative).toMatch(/^So far this week 1 pebble was reported/);
+    expect(preview.narrative).toMatch(/^So far this week people reported 1 pebble/);
     expect(await store.digests.list(workspace.id, 10)).toEqual([]);
     expect(await store.outbox.count({})).toBe(0);
   });
@@ -226,7 +226,7 @@ describe('digest narrative port', () => {
         narratorTimeoutMs: 20,
       }).compute(workspace, period, false);
       expect(fallback.narrator).toBe('numbers');
-      expect(fallback.narrative).toMatch(/^This week 1 pebble was reported/);
+      expect(fallback.narrative).toMatch(/^This week people reported 1 pebble/);
     }
     await store.close();
   });
@@ -245,7 +245,7 @@ describe('digest delivery: the chart goes with the message', () => {
   const dispatcher = (store: Store, clock: FakeClock, gateway: ChatGateway) =>
     new OutboxDispatcher({ store, clock, logger: silent, worker: 'w1', gatewayFor: () => gateway });
 
-  it('uploads the chart to the same channel right after the digest', async () => {
+  it('puts the chart and then the details in the digest thread, right after the digest', async () => {
     const { store, clock } = ctx;
     const inner = new RecordingGateway();
     const onChartError = vi.fn();
@@ -257,21 +257,48 @@ describe('digest delivery: the chart goes with the message', () => {
     });
     const result = await dispatcher(store, clock, gateway).drain();
     expect(result.sent).toBe(1);
-    expect(inner.sent).toHaveLength(1);
+    expect(inner.sent).toHaveLength(2);
     expect(inner.sent[0]!.key).toBe(`digest:${ctx.workspace.id}:2026-W10`);
+    expect(inner.sent[0]!.view.blocks[0]).toEqual({ type: 'header', text: 'Weekly CX digest' });
+    const thread = { kind: 'channel', channelId: 'C-LEADERS', threadId: '1' };
     expect(inner.uploads).toEqual([
       {
-        target: { kind: 'channel', channelId: 'C-LEADERS' },
+        target: thread,
         image: expect.objectContaining({
-          title: expect.stringContaining('Friction by journey stage'),
+          title: expect.stringContaining('New pebbles per journey stage, weeks of 12 Jan to 2 Mar'),
         }),
       },
     ]);
+    // The details follow in the thread, without the chart's numbers (the chart is there).
+    expect(inner.sent[1]).toMatchObject({ target: thread });
+    expect(inner.sent[1]!.key).toBeUndefined();
+    const details = JSON.stringify(inner.sent[1]!.view.blocks);
+    expect(details).toContain('*What people said*');
+    expect(details).not.toContain('New pebbles per journey stage, weeks of');
     expect(inner.updated).toEqual([]);
     expect(onChartError).not.toHaveBeenCalled();
   });
 
-  it('turns the message into its text-only version when the upload fails', async () => {
+  it('sends a leader the chart and the details as the next direct messages', async () => {
+    const dm = await setup({ leaders: ['U-CEO'] });
+    try {
+      await dm.service.sendDue(dm.workspace, dm.outbox, digestViews);
+      const inner = new RecordingGateway();
+      const gateway = withDigestCharts(inner, {
+        store: dm.store,
+        chart: fakeChart,
+        views: digestViews,
+      });
+      await dispatcher(dm.store, dm.clock, gateway).drain();
+      const ceo = { kind: 'dm', userId: 'U-CEO' };
+      expect(inner.sent.map((m) => m.target)).toEqual([ceo, ceo]);
+      expect(inner.uploads.map((u) => u.target)).toEqual([ceo]);
+    } finally {
+      await dm.store.close();
+    }
+  });
+
+  it("puts the chart's numbers in the details when the upload fails", async () => {
     const { store, clock } = ctx;
     const inner = new RecordingGateway();
     inner.failUploads = true;
@@ -283,10 +310,13 @@ describe('digest delivery: the chart goes with the message', () => {
       onChartError,
     });
     await dispatcher(store, clock, gateway).drain();
-    expect(inner.sent).toHaveLength(1);
-    expect(inner.updated).toHaveLength(1);
-    const texts = inner.updated[0]!.view.blocks.map((b) => ('text' in b ? b.text : ''));
-    expect(texts.some((t) => t.startsWith('*Friction by journey stage, last 8 weeks*'))).toBe(true);
+    expect(inner.sent).toHaveLength(2);
+    expect(inner.updated).toEqual([]);
+    const texts = inner.sent[1]!.view.blocks.map((b) => ('text' in b ? b.text : ''));
+    expect(
+      texts.some((t) => t.startsWith('*New pebbles per journey stage, weeks of 12 Jan to 2 Mar*')),
+    ).toBe(true);
+    expect(texts.join('\n')).toContain('Buy: 0 · 0 · 0 · 0 · 0 · 0 · 0 · 1');
     expect(onChartError).toHaveBeenCalledOnce();
     // The digest itself counts as delivered: no retry, no second message.
     expect(await store.outbox.count({ status: ['sent'] })).toBe(1);
@@ -304,7 +334,11 @@ describe('digest delivery: the chart goes with the message', () => {
     expect(second).toMatchObject({ sent: 1 });
     clock.advance(60 * 60_000);
     expect(await dispatcher(store, clock, gateway).drain()).toMatchObject({ sent: 0, retried: 0 });
-    expect(inner.sent).toHaveLength(1);
+    // One digest, its details in the thread, one chart.
+    expect(inner.sent.map((m) => m.key)).toEqual([
+      `digest:${ctx.workspace.id}:2026-W10`,
+      undefined,
+    ]);
     expect(inner.uploads).toHaveLength(1);
   });
 

@@ -8,6 +8,7 @@ import { DigestMetricsCalculator } from '../../../src/core/metrics/digest-metric
 import { openMongoStore } from '../../../src/store/mongo/mongo.store.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../../src/store/store.port.js';
+import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import { seedWeek } from './dataset.js';
 import { addPebble, d, makeWorkspace } from './fixtures.js';
 
@@ -39,10 +40,12 @@ const W13_END = '2026-03-30T07:00:00.000Z';
 describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) => {
   let store: Store;
   let m: DigestMetrics;
+  let seeded: Workspace;
 
   beforeAll(async () => {
     store = await open();
     const { workspace } = await seedWeek(store);
+    seeded = workspace;
     const period = completedPeriod(
       d(W13_END),
       workspace.settings.digest,
@@ -163,11 +166,14 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
 
   it('we did: shipped improvements, resolved pebbles, "fixed it" rate, hours recovered, loop closed', () => {
     expect(m.weDid.improvementsTotal).toBe(1);
+    // I-7 shipped 10 Mar (W11): none the week before.
+    expect(m.weDid.previous).toBe(0);
     expect(m.weDid.improvements).toEqual([
       {
         number: 2,
         title: 'Explain card declines at checkout',
         owner: 'Dana',
+        ownerId: 'U20',
         pebbles: [
           {
             number: 8,
@@ -191,15 +197,19 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
   });
 
   it('we promised: kept / due from the ledger, overdue and due next week with owners', () => {
-    // Dated in the week: 23 Mar kept (I-7), 25 Mar broken (I-4 moved), 27 Mar open and past
-    // (I-3), 28 Mar kept (I-2); 26 Mar withdrawn (I-5) counts neither way; 22 Mar is last week.
-    expect(m.wePromised.kept).toEqual({ part: 2, whole: 4, rate: 0.5 });
+    // Decided in the week: 25 Mar broken (I-4 moved), 27 Mar open and past (I-3), 28 Mar kept
+    // on 27 Mar (I-2). 23 Mar (I-7) was kept early, on 10 Mar: it counted that week, not this
+    // one. 26 Mar withdrawn (I-5) counts neither way.
+    expect(m.wePromised.kept).toEqual({ part: 1, whole: 3, rate: 1 / 3 });
     expect(m.wePromised.broken).toBe(2);
+    // The week before: 22 Mar broken (I-7), nothing kept.
+    expect(m.wePromised.previousKept).toEqual({ part: 0, whole: 1, rate: 0 });
     expect(m.wePromised.overdue).toEqual([
       {
         number: 3,
         title: 'Resend the onboarding email',
         owner: 'Eve',
+        ownerId: 'U21',
         promisedDate: '2026-03-27',
         daysOverdue: 3,
         pebbles: [],
@@ -214,6 +224,26 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
       [4, '2026-04-02', 'Finn'],
     ]);
     expect(m.wePromised.dueNextTotal).toBe(2);
+  });
+
+  it('credits a promise kept early to the week it was kept, not the week of its date', async () => {
+    const workspace = seeded;
+    // W11 (Mon 9 Mar – Mon 16 Mar): I-7 was done on 10 Mar, 13 days before its 23 Mar date.
+    const w11 = completedPeriod(
+      d('2026-03-16T08:00:00Z'),
+      workspace.settings.digest,
+      workspace.settings.timezone,
+    );
+    expect(w11.key).toBe('2026-W11');
+    const e = await new DigestMetricsCalculator(store.metrics).compute(
+      workspace.id,
+      workspace.settings,
+      w11,
+    );
+    expect(e.wePromised.kept).toEqual({ part: 1, whole: 1, rate: 1 });
+    expect(e.wePromised.broken).toBe(0);
+    expect(e.weDid.improvementsTotal).toBe(1);
+    expect(e.weDid.previous).toBe(1);
   });
 
   it('it came back: reopened after a fix, reported again as a duplicate of a resolved pebble', () => {
@@ -298,13 +328,16 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
         }),
       ),
     );
+    // Each stage carries its catalog place (its colour on every chart); no stage has none.
     expect(m.history.series).toEqual([
-      { ref: 'customer/buy', name: 'Buy', counts: [0, 0, 0, 0, 0, 0, 1, 1] },
-      { ref: 'customer/onboard', name: 'Onboard', counts: [0, 0, 0, 0, 0, 0, 1, 2] },
-      { ref: 'customer/use', name: 'Use', counts: [0, 0, 0, 0, 0, 1, 0, 1] },
-      { ref: 'customer/get-help', name: 'Get help', counts: [1, 0, 0, 0, 0, 0, 0, 1] },
+      { ref: 'customer/buy', name: 'Buy', counts: [0, 0, 0, 0, 0, 0, 1, 1], slot: 1 },
+      { ref: 'customer/onboard', name: 'Onboard', counts: [0, 0, 0, 0, 0, 0, 1, 2], slot: 2 },
+      { ref: 'customer/use', name: 'Use', counts: [0, 0, 0, 0, 0, 1, 0, 1], slot: 3 },
+      { ref: 'customer/get-help', name: 'Get help', counts: [1, 0, 0, 0, 0, 0, 0, 1], slot: 4 },
       { ref: 'unassigned', name: 'No stage yet', counts: [0, 0, 0, 0, 0, 0, 0, 1] },
     ]);
+    // Shipped: I-1 on 2 Mar (W10), I-7 on 10 Mar (W11), I-2 on 27 Mar (W13).
+    expect(m.history.shipped).toEqual([0, 0, 0, 0, 1, 1, 0, 1]);
   });
 
   it('never carries who reported a pebble', () => {
@@ -314,14 +347,12 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
     expect(text).not.toContain('Name of');
   });
 
-  it('tells the week in four deterministic sentences', () => {
-    expect(narrateNumbers(m, { preview: false })).toBe(
-      'This week 6 pebbles were reported, up 4 from 2, most in Onboard (2): 4 customer, 1 employee, 1 partner. ' +
-        '11 people from 6 teams took part. ' +
-        'We shipped 1 improvement resolving 1 pebble, recovering about 2.5 hours a week; 1 of 2 people asked said it fixed it for them. ' +
-        '2 of 4 promises due were kept (50%) and 1 improvement is overdue. ' +
-        '2 fixed pebbles came back (0 the week before).',
-    );
+  it('tells the week in three deterministic lines', () => {
+    expect(narrateNumbers(m, { preview: false }).split('\n')).toEqual([
+      'This week people reported 6 pebbles, up 4 from 2, most about Onboard (2); most backed: P-2 “Onboarding email never arrives” (2 people said “me too”).',
+      'We shipped I-2 “Explain card declines at checkout”, resolving 1 pebble, giving back about 2.5 hours a week.',
+      'Promises: 1 of 3 kept, 2 broken (I-3 is 3 days late). Came back: P-9 “Help center search finds nothing” and 1 more.',
+    ]);
   });
 
   it('gives zeros, not errors, for an empty workspace, and a quiet narrative', async () => {
@@ -358,7 +389,7 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
     expect(e.backlog.open).toBe(0);
     expect(e.history.series).toEqual([]);
     expect(narrateNumbers(e, { preview: false })).toBe(
-      'This week was quiet: no pebble was reported, nothing shipped and no promise fell due.',
+      'This week was quiet: no pebble was reported, nothing shipped, no promise fell due and nothing came back.',
     );
   });
 
@@ -433,9 +464,9 @@ describe.each(adapters)('Store contract: digest metrics on %s', (_name, open) =>
     expect(p.period.asOf).toEqual(d('2026-03-26T11:00:00Z'));
     // P2, P3, P4, P11, P12 so far; P5 comes on Monday.
     expect(p.youSaid.total).toBe(5);
-    // Decided so far: 23 Mar kept (I-7), 25 Mar broken (I-4). 26 Mar (withdrawn) and later
-    // dates are still running, so I-3 (27 Mar) is due, not overdue.
-    expect(p.wePromised.kept).toEqual({ part: 1, whole: 2, rate: 0.5 });
+    // Decided so far: 25 Mar broken (I-4); 23 Mar was kept weeks ago (I-7). 26 Mar (withdrawn)
+    // and later dates are still running, so I-3 (27 Mar) is due, not overdue.
+    expect(p.wePromised.kept).toEqual({ part: 0, whole: 1, rate: 0 });
     expect(p.wePromised.overdueTotal).toBe(0);
     expect(p.wePromised.dueNext.map((i) => i.number)).toEqual([3, 6, 4]);
   });
