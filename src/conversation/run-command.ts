@@ -41,6 +41,7 @@ import {
   type ConversationDeps,
   type Output,
 } from './context.js';
+import { Cards } from './cards.js';
 import { grammarHelpView, type HelpOptions } from './help.js';
 
 /** Pebbles per page of a list; with header, range and buttons it stays far below 50 blocks. */
@@ -61,68 +62,6 @@ export type ListPage = z.infer<typeof ListPageSchema>;
 /** A notice on top of a view. */
 export function withNotice(text: string, view: MessageView): MessageView {
   return { text, blocks: [{ type: 'section', text }, ...view.blocks] };
-}
-
-/**
- * The steps that follow a change, whatever the channel: the triage card and its updates, and
- * notices to the people concerned, through the platform's ChatGateway.
- */
-export class Cards {
-  constructor(private readonly deps: ConversationDeps) {}
-
-  async post(workspace: Workspace, pebble: Pebble): Promise<void> {
-    const channelId = workspace.settings.triageChannel;
-    const chat = this.deps.chat;
-    if (!channelId || !chat) return;
-    try {
-      const ref = await chat.send(
-        workspace.id,
-        { kind: 'channel', channelId },
-        triageCardView(pebble, workspace.settings),
-      );
-      await this.deps.services.pebbles.setTriageCard(workspace, pebble.number, {
-        channelId: ref.channelId,
-        ts: ref.messageId,
-      });
-    } catch (error) {
-      this.deps.log?.warn(
-        { err: error, pebble: shortId(pebble.number) },
-        'could not post the triage card',
-      );
-    }
-  }
-
-  async refresh(workspace: Workspace, pebble: Pebble): Promise<void> {
-    const chat = this.deps.chat;
-    if (!pebble.triageCard || !chat) return;
-    try {
-      await chat.update(
-        workspace.id,
-        { channelId: pebble.triageCard.channelId, messageId: pebble.triageCard.ts },
-        triageCardView(pebble, workspace.settings),
-      );
-    } catch (error) {
-      this.deps.log?.warn(
-        { err: error, pebble: shortId(pebble.number) },
-        'could not update the triage card',
-      );
-    }
-  }
-
-  /** Direct messages to each person; one failing does not stop the others. */
-  async notify(
-    workspace: Workspace,
-    users: string[],
-    viewFor: (user: string) => MessageView,
-  ): Promise<void> {
-    const chat = this.deps.chat;
-    if (!chat) return;
-    for (const user of users) {
-      await chat
-        .send(workspace.id, { kind: 'dm', userId: user }, viewFor(user))
-        .catch((error: unknown) => this.deps.log?.warn({ err: error }, 'notice not delivered'));
-    }
-  }
 }
 
 /** After a report: the private confirmation (offering similar open pebbles) and the triage card. */

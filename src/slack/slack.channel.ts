@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import { boltLogger } from './bolt-logger.js';
 import { ACKNOWLEDGE_PROPERTY, contextMiddleware, EVENTS_STORED_BEFORE_ACK } from './context.js';
 import { checkEnvelope, parseRawBody } from './envelope.js';
+import { Cards } from '../conversation/cards.js';
 import { FollowUp } from './follow-up.js';
 import { createSlackChatGateway } from './chat-gateway.js';
 import { SlackCouncilDirectory } from './council-modal.js';
@@ -269,7 +270,7 @@ export function createSlackChannel(
   const deps: SlackDeps = {
     services,
     gateway,
-    followUp: new FollowUp(services, gateway, log),
+    followUp: new FollowUp(services, gateway, log, new Cards({ services, chat, log })),
     logger: log,
     command: SLASH_COMMAND,
     botUserId: async () => (await botIdentity()).botUserId,

@@ -6,7 +6,7 @@ import { startApp, type RunningApp } from '../../src/app.js';
 import { createChannels } from '../../src/channels.js';
 import { loadConfig } from '../../src/config.js';
 import type { OutboxMessage } from '../../src/core/shared/outbox.port.js';
-import { triageCardKey } from '../../src/slack/follow-up.js';
+import { triageCardKey } from '../../src/conversation/cards.js';
 import { createAnsweringClient, SlackGateway } from '../../src/slack/gateway.js';
 import { FakeSlackApi, type FakeReply } from '../helpers/fake-slack-api.js';
 import { tempDir } from '../helpers/run-cli.js';
