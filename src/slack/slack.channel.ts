@@ -267,10 +267,12 @@ export function createSlackChannel(
     gateway: chat,
     directory: new SlackCouncilDirectory(client),
   });
+  const conversation = { services, chat, log };
   const deps: SlackDeps = {
     services,
+    conversation,
     gateway,
-    followUp: new FollowUp(services, gateway, log, new Cards({ services, chat, log })),
+    followUp: new FollowUp(services, gateway, log, new Cards(conversation)),
     logger: log,
     command: SLASH_COMMAND,
     botUserId: async () => (await botIdentity()).botUserId,

@@ -152,13 +152,30 @@ async function burstThenKill(
   return acked;
 }
 
+/**
+ * Starts the bot again on the folder a killed bot held. Its store lock is stale only once it is
+ * 15 s old, and until then the new bot refuses the folder (as it should): it is retried.
+ */
+async function restartAfterCrash(dataDir: string, slackApi: string): Promise<Bot> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await startBot(dataDir, slackApi);
+    } catch (error) {
+      if (Date.now() > until || !/in use by another Pebblebot process/.test(String(error)))
+        throw error;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
 /** Restarts the bot on the same folder (as after a crash), stops it, and reads what it kept. */
 async function afterRestart<T>(
   dataDir: string,
   slackApi: string,
   read: (store: Awaited<ReturnType<typeof openEmbeddedStore>>) => Promise<T>,
 ): Promise<T> {
-  const again = await startBot(dataDir, slackApi);
+  const again = await restartAfterCrash(dataDir, slackApi);
   const exited = once(again.child, 'exit');
   again.child.kill('SIGTERM');
   await exited;
