@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Channel } from '../channel.js';
 import { buttonCommand, dispatchAction } from '../conversation/actions.js';
+import { Cards, TRIAGE_CARD_KIND } from '../conversation/cards.js';
 import { parseCommand } from '../conversation/commands.js';
 import type { ConversationContext, ConversationDeps, Output } from '../conversation/context.js';
 import { grammarHelpView } from '../conversation/help.js';
@@ -95,6 +96,11 @@ export class ConsoleChannel implements Channel {
   start(): Promise<void> {
     // Vote messages are posted to the council channel and updated in place, here as on Slack.
     this.deps.services.council.connect('console', { gateway: this.chat });
+    // Triage cards leave through the outbox; where each landed is recorded on its pebble.
+    this.deps.services.outbox.onDelivered(
+      TRIAGE_CARD_KIND,
+      new Cards(this.conversation()).delivered(),
+    );
     return Promise.resolve();
   }
 

@@ -29,6 +29,8 @@ export interface ConversationContext {
   channel: ChannelName;
   /** How the channel prefixes commands in examples (`/pebble` on Slack, nothing in the console). */
   prefix?: string;
+  /** The platform's conversation the request came from (a report remembers where it was made). */
+  where?: string;
   resolve?: Resolver;
 }
 

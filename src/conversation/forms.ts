@@ -12,7 +12,8 @@ import {
   type ConversationDeps,
   type Output,
 } from './context.js';
-import { afterReport, Cards, runCommand } from './run-command.js';
+import { Cards } from './cards.js';
+import { afterReport, runCommand } from './run-command.js';
 import { confirmationView } from '../views/pebble.view.js';
 import type { Command } from './commands.js';
 

@@ -25,7 +25,7 @@ import {
 import type { MessageView } from '../views/message.view.js';
 import { confirmationView, noticeView, pebbleListView, pebbleView } from '../views/pebble.view.js';
 import { supportNoticeText } from '../views/report.view.js';
-import { plainText } from '../views/tokens.js';
+import { channel as channelToken, plainText } from '../views/tokens.js';
 import { declinedNoticeView, duplicateNoticeView, triageCardView } from '../views/triage.view.js';
 import {
   parseCommand,
@@ -41,6 +41,7 @@ import {
   type ConversationDeps,
   type Output,
 } from './context.js';
+import { Cards } from './cards.js';
 import { grammarHelpView, type HelpOptions } from './help.js';
 
 /** Pebbles per page of a list; with header, range and buttons it stays far below 50 blocks. */
@@ -61,68 +62,6 @@ export type ListPage = z.infer<typeof ListPageSchema>;
 /** A notice on top of a view. */
 export function withNotice(text: string, view: MessageView): MessageView {
   return { text, blocks: [{ type: 'section', text }, ...view.blocks] };
-}
-
-/**
- * The steps that follow a change, whatever the channel: the triage card and its updates, and
- * notices to the people concerned, through the platform's ChatGateway.
- */
-export class Cards {
-  constructor(private readonly deps: ConversationDeps) {}
-
-  async post(workspace: Workspace, pebble: Pebble): Promise<void> {
-    const channelId = workspace.settings.triageChannel;
-    const chat = this.deps.chat;
-    if (!channelId || !chat) return;
-    try {
-      const ref = await chat.send(
-        workspace.id,
-        { kind: 'channel', channelId },
-        triageCardView(pebble, workspace.settings),
-      );
-      await this.deps.services.pebbles.setTriageCard(workspace, pebble.number, {
-        channelId: ref.channelId,
-        ts: ref.messageId,
-      });
-    } catch (error) {
-      this.deps.log?.warn(
-        { err: error, pebble: shortId(pebble.number) },
-        'could not post the triage card',
-      );
-    }
-  }
-
-  async refresh(workspace: Workspace, pebble: Pebble): Promise<void> {
-    const chat = this.deps.chat;
-    if (!pebble.triageCard || !chat) return;
-    try {
-      await chat.update(
-        workspace.id,
-        { channelId: pebble.triageCard.channelId, messageId: pebble.triageCard.ts },
-        triageCardView(pebble, workspace.settings),
-      );
-    } catch (error) {
-      this.deps.log?.warn(
-        { err: error, pebble: shortId(pebble.number) },
-        'could not update the triage card',
-      );
-    }
-  }
-
-  /** Direct messages to each person; one failing does not stop the others. */
-  async notify(
-    workspace: Workspace,
-    users: string[],
-    viewFor: (user: string) => MessageView,
-  ): Promise<void> {
-    const chat = this.deps.chat;
-    if (!chat) return;
-    for (const user of users) {
-      await chat
-        .send(workspace.id, { kind: 'dm', userId: user }, viewFor(user))
-        .catch((error: unknown) => this.deps.log?.warn({ err: error }, 'notice not delivered'));
-    }
-  }
 }
 
 /** After a report: the private confirmation (offering similar open pebbles) and the triage card. */
@@ -168,7 +107,7 @@ export async function listPageView(
 function settingsSummary(settings: WorkspaceSettings): string {
   return [
     '*Pebblebot settings*',
-    `• Triage channel: ${settings.triageChannel ? `#${settings.triageChannel}` : 'none'}`,
+    `• Triage channel: ${settings.triageChannel ? channelToken(settings.triageChannel) : 'none'}`,
     `• Reaction that reports a message: :${settings.reactionEmoji}:`,
     `• Pebblebot admins besides workspace admins: ${settings.admins.length}`,
     `• Journeys: ${settings.journeys.map((j) => j.name).join(', ')}`,
@@ -185,6 +124,11 @@ export interface RunOptions {
   help?: HelpOptions['extra'];
   /** What `digest` shows of the chart (`fallback`: as numbers). */
   chart?: 'fallback' | 'none';
+  /**
+   * Called once a report or +1 is stored, before the slower steps that follow (similar pebbles,
+   * the triage card): a channel that must acknowledge only what is stored acknowledges here.
+   */
+  stored?: (pebble: Pebble) => Promise<void>;
 }
 
 /** Parses and runs one line people typed. */
@@ -241,6 +185,7 @@ export async function runCommand(
       );
     case 'support': {
       const result = await pebbles.support(workspace, actor, command.number);
+      await options.stored?.(result.pebble);
       if (result.added) await cards.refresh(workspace, result.pebble);
       return say(
         noticeView(
@@ -256,9 +201,16 @@ export async function runCommand(
         workspace,
         actor,
         { text: plainText(command.text), anonymous: command.anonymous },
-        { kind: ctx.channel === 'console' ? 'console' : 'slash' },
+        {
+          kind: ctx.channel === 'console' ? 'console' : 'slash',
+          ...(ctx.where ? { channelId: ctx.where } : {}),
+        },
       );
-      deps.log?.info({ pebble: shortId(result.pebble.number) }, 'pebble reported');
+      await options.stored?.(result.pebble);
+      deps.log?.info(
+        { pebble: shortId(result.pebble.number), source: result.pebble.source.kind },
+        'pebble reported',
+      );
       return afterReport(deps, workspace, result);
     }
     case 'merge': {
@@ -311,8 +263,9 @@ export async function runCommand(
         return say(
           noticeView(`${councilSettingsText(workspace.settings)}\n\n${COUNCIL_CONFIG_USAGE}`),
         );
-      // Core decides who may change the council; the channel is joined once it agreed.
+      // Core decides who may change the council, before names are looked up or a channel joined.
       const user = await withRole(ctx);
+      await deps.services.council.requireConfigurer(workspace, user);
       let patch = c.patch;
       const named = async (list: { userId: string; name?: string }[]) =>
         Promise.all(
@@ -333,6 +286,7 @@ export async function runCommand(
             ? `:white_check_mark: Council updated (${result.changes.length} change${result.changes.length === 1 ? '' : 's'}, recorded).`
             : 'Nothing changed.') +
             (joined ? '' : ' The council channel is private: invite me there first.') +
+            (result.warning ? `\n\n:warning: ${result.warning}` : '') +
             `\n\n${councilSettingsText(result.workspace.settings)}`,
         ),
       );
@@ -377,7 +331,7 @@ function digestChangedText(before: WorkspaceSettings, after: WorkspaceSettings):
   if (before.timezone !== after.timezone) return `The workspace time zone is ${after.timezone}.`;
   if (before.digest.channel !== d.channel)
     return d.channel
-      ? `The digest will be posted to #${d.channel}.`
+      ? `The digest will be posted to ${channelToken(d.channel)}.`
       : 'The digest will not be posted to a channel.';
   if (before.digest.leaders.join() !== d.leaders.join())
     return d.leaders.length
@@ -416,7 +370,7 @@ async function configure(
       await update({ triageChannel: id });
       const joined = (await ctx.resolve?.join?.(id)) ?? true;
       return noticeView(
-        `:white_check_mark: New pebbles will be posted to #${name} as triage cards.` +
+        `:white_check_mark: New pebbles will be posted to ${channelToken(id, name)} as triage cards.` +
           (joined ? '' : ' It is a private channel: invite me there first.'),
       );
     }

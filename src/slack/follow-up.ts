@@ -1,7 +1,7 @@
 import { setImmediate as yieldToAcks } from 'node:timers/promises';
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { ReportResult } from '../core/pebbles/pebble.service.js';
-import type { MessageRef } from '../core/shared/chat-gateway.port.js';
+import { TRIAGE_CARD_KIND, type Cards } from '../conversation/cards.js';
 import type { Workspace } from '../core/workspaces/workspace.model.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
@@ -15,15 +15,8 @@ import { slackErrorCode, type SlackGateway } from './gateway.js';
 export type Answer =
   { responseUrl: string; replaceOriginal?: boolean } | { user: string; channel?: string };
 
-/** Outbox kind of a pebble's triage card; its delivery records where the card was posted. */
-export const TRIAGE_CARD_KIND = 'pebble.triage-card';
 /** Outbox kind of the public "P-n recorded" reply in the thread of a reported message. */
 export const THREAD_REPLY_KIND = 'pebble.thread-reply';
-
-/** The outbox key of a pebble's triage card: one card per pebble, however often it is asked for. */
-export function triageCardKey(workspaceId: string, number: number): string {
-  return `triage-card:${workspaceId}:${number}`;
-}
 
 /**
  * The steps that follow a change, shared by every way in: the private confirmation of a report
@@ -36,10 +29,9 @@ export class FollowUp {
     private readonly services: Services,
     private readonly gateway: SlackGateway,
     private readonly logger: Logger,
+    private readonly cards: Cards,
   ) {
-    services.outbox.onDelivered(TRIAGE_CARD_KIND, (message, ref) =>
-      this.triageCardPosted(message.workspaceId, message.key, message.createdAt, ref),
-    );
+    services.outbox.onDelivered(TRIAGE_CARD_KIND, cards.delivered());
   }
 
   /** Sends a private answer. */
@@ -64,14 +56,7 @@ export class FollowUp {
       { pebble: shortId(pebble.number), source: pebble.source.kind },
       'pebble reported',
     );
-    try {
-      await this.postTriageCard(workspace, pebble);
-    } catch (error) {
-      this.logger.error(
-        { err: error, pebble: shortId(pebble.number) },
-        'could not queue the triage card',
-      );
-    }
+    await this.cards.post(workspace, pebble);
     try {
       // NOTE: Slack waits 3 s for every acknowledgement: requests that arrived meanwhile are
       // acknowledged before each CPU-heavy step (the similar-pebble search) runs.
@@ -95,20 +80,9 @@ export class FollowUp {
     }
   }
 
-  /**
-   * Queues a new pebble's card for the triage channel (when one is set). The outbox posts it,
-   * retrying through outages, and its delivery records the card on the pebble.
-   */
-  async postTriageCard(workspace: Workspace, pebble: Pebble): Promise<void> {
-    const channel = workspace.settings.triageChannel;
-    if (!channel) return;
-    await this.services.outbox.enqueue({
-      key: triageCardKey(workspace.id, pebble.number),
-      workspaceId: workspace.id,
-      kind: TRIAGE_CARD_KIND,
-      target: { kind: 'channel', channelId: channel },
-      view: triageCardView(pebble, workspace.settings),
-    });
+  /** Queues a new pebble's card for the triage channel (when one is set). */
+  postTriageCard(workspace: Workspace, pebble: Pebble): Promise<void> {
+    return this.cards.post(workspace, pebble);
   }
 
   /** Queues the public reply in the thread of the message a pebble was reported from. */
@@ -126,29 +100,6 @@ export class FollowUp {
       target: { kind: 'channel', channelId: channel, threadId: threadTs },
       view,
     });
-  }
-
-  /**
-   * Records where a triage card was posted, and brings the card up to date when the pebble
-   * changed while the card waited (a +1 during an outage).
-   */
-  private async triageCardPosted(
-    workspaceId: string,
-    key: string,
-    queuedAt: Date,
-    ref: MessageRef,
-  ): Promise<void> {
-    const number = Number(key.slice(key.lastIndexOf(':') + 1));
-    const workspace = await this.services.workspaces.get(workspaceId);
-    const pebble = await this.services.pebbles.setTriageCard(workspace, number, {
-      channelId: ref.channelId,
-      ts: ref.messageId,
-    });
-    if (!pebble) return;
-    const changed = pebble.history.some(
-      (h) => h.at.getTime() > queuedAt.getTime() && h.action !== 'triage-card',
-    );
-    if (changed) await this.refreshCard(workspace, pebble);
   }
 
   /** Updates the pebble's triage card in place, or replaces it with another view. */

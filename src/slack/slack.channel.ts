@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import { boltLogger } from './bolt-logger.js';
 import { ACKNOWLEDGE_PROPERTY, contextMiddleware, EVENTS_STORED_BEFORE_ACK } from './context.js';
 import { checkEnvelope, parseRawBody } from './envelope.js';
+import { Cards } from '../conversation/cards.js';
 import { FollowUp } from './follow-up.js';
 import { createSlackChatGateway } from './chat-gateway.js';
 import { SlackCouncilDirectory } from './council-modal.js';
@@ -266,10 +267,12 @@ export function createSlackChannel(
     gateway: chat,
     directory: new SlackCouncilDirectory(client),
   });
+  const conversation = { services, chat, log };
   const deps: SlackDeps = {
     services,
+    conversation,
     gateway,
-    followUp: new FollowUp(services, gateway, log),
+    followUp: new FollowUp(services, gateway, log, new Cards(conversation)),
     logger: log,
     command: SLASH_COMMAND,
     botUserId: async () => (await botIdentity()).botUserId,

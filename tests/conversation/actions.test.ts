@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buttonCommand, dispatchAction } from '../../src/conversation/actions.js';
 import type { ConversationContext, ConversationDeps } from '../../src/conversation/context.js';
+import { TRIAGE_CARD_KIND } from '../../src/conversation/cards.js';
 import { submitForm } from '../../src/conversation/forms.js';
 import { runText } from '../../src/conversation/run-command.js';
 import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
@@ -49,9 +50,12 @@ async function setup() {
 
 describe('the action dispatcher', () => {
   it('runs a button through the same use case as its command: +1 from a triage card', async () => {
-    const { deps, ctx, services, workspace, sent } = await setup();
+    const { deps, ctx, services, workspace, store } = await setup();
     await runText(deps, await ctx(alice), 'Checkout times out on mobile');
-    expect(sent.filter((s) => s.target.kind === 'channel')).toHaveLength(1);
+    // The triage card is owed to the channel: it leaves through the outbox, as on every channel.
+    expect(
+      await store.outbox.list({ workspaceId: workspace.id, kind: TRIAGE_CARD_KIND }),
+    ).toMatchObject([{ target: { kind: 'channel', channelId: 'C_TRIAGE' } }]);
     const outputs = await dispatchAction(deps, await ctx(bob), ACTIONS.support, '1');
     expect(outputs[0]).toMatchObject({ kind: 'reply', visibility: 'private' });
     expect((await services.pebbles.get(workspace, 1)).supporterCount).toBe(1);

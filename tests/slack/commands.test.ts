@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isPebbleError } from '../../src/core/shared/errors.js';
-import { parseCommand } from '../../src/slack/listeners/commands.js';
+import { parseCommand as parse } from '../../src/conversation/commands.js';
+import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
+
+/** The text after `/pebble`, read by the one grammar as Slack hands it over. */
+const parseCommand = (text: string) => parse(slackMarkupToTokens(text), { prefix: '/pebble' });
 import { slackToPlain, withoutLeadingMention } from '../../src/slack/slack-text.js';
 
 describe('parsing /pebble', () => {
@@ -18,9 +22,10 @@ describe('parsing /pebble', () => {
       'anon Payroll portal logs me out',
       { kind: 'report', text: 'Payroll portal logs me out', anonymous: true },
     ],
-    ['config', { kind: 'config', value: '' }],
-    ['config triage <#C1|cx>', { kind: 'config', setting: 'triage', value: '<#C1|cx>' }],
-    ['config admin <@U1>', { kind: 'config', setting: 'admins', value: '<@U1>' }],
+    // The one grammar resolves the channel and people the settings name (Slack markup read).
+    ['config', { kind: 'config' }],
+    ['config triage <#C1|cx>', { kind: 'config-triage', channel: { id: 'C1', name: 'cx' } }],
+    ['config admin <@U1>', { kind: 'config-admins', ids: ['U1'] }],
   ])('reads "%s" as a sub-command', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);
   });

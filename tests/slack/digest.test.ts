@@ -11,7 +11,11 @@ import { defaultSettings, type Workspace } from '../../src/core/workspaces/works
 import { createChartRenderer } from '../../src/digest/chart.js';
 import { OutboxDispatcher, StoreOutbox } from '../../src/scheduler/outbox.js';
 import { createSlackChatGateway, OUTBOX_EVENT_TYPE } from '../../src/slack/chat-gateway.js';
-import { parseDigestConfig } from '../../src/slack/listeners/digest.js';
+import { parseDigestConfig as parse } from '../../src/conversation/commands.js';
+import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
+
+/** The text after `/pebble config digest`, read by the one grammar as Slack hands it over. */
+const parseDigestConfig = (text: string) => parse(slackMarkupToTokens(text), { prefix: '/pebble' });
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/store/store.port.js';
 import { ACTIONS } from '../../src/views/actions.js';

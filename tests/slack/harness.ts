@@ -7,6 +7,7 @@ import pino from 'pino';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createChannels } from '../../src/channels.js';
 import { loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/core/shared/clock.port.js';
 import { ROOT, tempDir } from '../helpers/run-cli.js';
 import { TEST_BALLOT_SECRET } from '../helpers/services.js';
 
@@ -232,6 +233,8 @@ export async function startSlackApp(
     logLevel?: string;
     /** Expectations needed while starting (Socket Mode opens its connection then). */
     prepare?: (slack: FakeSlack) => void;
+    /** The services' clock (a FakeClock, for a story replayed on several channels). */
+    clock?: Clock;
   } = {},
 ): Promise<SlackTestApp> {
   nock.disableNetConnect();
@@ -260,6 +263,7 @@ export async function startSlackApp(
   });
   const app = await startApp(config, {
     logger,
+    ...(options.clock ? { clock: options.clock } : {}),
     channels: (services) =>
       createChannels(config, services, logger, {
         slack: {

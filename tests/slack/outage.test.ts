@@ -7,7 +7,7 @@ import { createChannels } from '../../src/channels.js';
 import { loadConfig } from '../../src/config.js';
 import { councilVoteKey } from '../../src/core/council/council.service.js';
 import type { OutboxMessage } from '../../src/core/shared/outbox.port.js';
-import { triageCardKey } from '../../src/slack/follow-up.js';
+import { triageCardKey } from '../../src/conversation/cards.js';
 import { createAnsweringClient, SlackGateway } from '../../src/slack/gateway.js';
 import { FakeSlackApi, type FakeReply } from '../helpers/fake-slack-api.js';
 import { tempDir } from '../helpers/run-cli.js';

@@ -1,4 +1,6 @@
+import { dispatchAction } from '../../conversation/actions.js';
 import { shortId } from '../../core/pebbles/pebble.model.js';
+import { conversationContext, sendOutputs } from '../conversation.js';
 import { ACTIONS } from '../../views/actions.js';
 import { confirmationView, noticeView, pebbleView } from '../../views/pebble.view.js';
 import { supportNoticeText } from '../../views/report.view.js';
@@ -9,7 +11,6 @@ import { reportModal } from '../report-modal.js';
 import { showModal } from '../triage-modals.js';
 import { ackAfter } from './ack-after.js';
 import { numberAndChoice, pebbleNumber, readAction } from './action-payload.js';
-import { listPageView, ListPageSchema } from './commands.js';
 import type { ActionArgs, Registrar, SlackDeps } from './registry.js';
 
 /** Where to answer a button: its message (privately, through response_url) or the user. */
@@ -143,10 +144,12 @@ export function registerActions(r: Registrar, deps: SlackDeps): void {
     await ack();
     const ctx = pebbleContext(context);
     const action = readAction(body);
-    const page = ListPageSchema.parse(JSON.parse(action.value) as unknown);
-    await deps.followUp.say(
-      answerTo(action, ctx.user.userId, true),
-      await listPageView(deps, ctx, page),
+    const outputs = await dispatchAction(
+      deps.conversation,
+      conversationContext(deps, ctx),
+      ACTIONS.listPage,
+      action.value,
     );
+    await sendOutputs(deps, outputs, answerTo(action, ctx.user.userId, true));
   });
 }

@@ -8,6 +8,7 @@ import type {
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
 import { z } from 'zod';
+import type { ConversationDeps } from '../../conversation/context.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services.js';
 import { friendlyError } from '../errors.js';
@@ -24,6 +25,8 @@ export type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 /** What the listeners need, built once by the channel. */
 export interface SlackDeps {
   services: Services;
+  /** The conversation layer's dependencies: the services and the outbox's chat gateway. */
+  conversation: ConversationDeps;
   gateway: SlackGateway;
   followUp: FollowUp;
   logger: Logger;
