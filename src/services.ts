@@ -1,5 +1,6 @@
 import { CouncilService } from './core/council/council.service.js';
 import { DigestService } from './core/digest/digest.service.js';
+import { GovernanceService } from './core/governance/governance.service.js';
 import { ImprovementService } from './core/improvements/improvement.service.js';
 import { LexicalSimilarity } from './core/pebbles/similarity.js';
 import { PebbleService } from './core/pebbles/pebble.service.js';
@@ -24,6 +25,8 @@ export interface Services {
   council: CouncilService;
   /** The weekly digest for leaders: metrics, narrative, preview, scheduled sends. */
   digest: DigestService;
+  /** Audit log, exports, read-API tokens, forgetting a member, retention. */
+  governance: GovernanceService;
 }
 
 /** Options of the services that come from the configuration. */
@@ -42,10 +45,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     outbox,
     notices: improvementNotices,
   });
+  const workspaces = new WorkspaceService(store, clock);
   return {
     clock,
     store,
-    workspaces: new WorkspaceService(store, clock),
+    workspaces,
+    governance: new GovernanceService(store, clock, workspaces),
     digest: new DigestService({ store, clock }),
     pebbles,
     improvements,

@@ -41,6 +41,7 @@ import {
   type ConversationDeps,
   type Output,
 } from './context.js';
+import { runGovernance } from './governance-commands.js';
 import { grammarHelpView, type HelpOptions } from './help.js';
 
 /** Pebbles per page of a list; with header, range and buttons it stays far below 50 blocks. */
@@ -294,6 +295,8 @@ export async function runCommand(
       return say(await configure(deps, ctx, command));
     case 'triage':
       return triage(deps, ctx, command);
+    case 'governance':
+      return runGovernance(deps, ctx, command.command, q);
     case 'vote': {
       const result = await deps.services.council.cast(
         workspace,

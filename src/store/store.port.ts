@@ -2,6 +2,11 @@ import type { HistoryEntry } from '../core/shared/actor.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
 import type { ConversationAddressRepository } from './conversations.port.js';
 import type { DigestRepository } from './digests.port.js';
+import type {
+  ApiTokenRepository,
+  AuditRepository,
+  DataRightsRepository,
+} from './governance.port.js';
 import type { MetricsRepository } from './metrics.port.js';
 import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
 import type { Workspace, WorkspaceSettings } from '../core/workspaces/workspace.model.js';
@@ -144,6 +149,12 @@ export interface Store {
   readonly digests: DigestRepository;
   /** Where proactive messages reach a conversation or person (Teams conversation references). */
   readonly conversations: ConversationAddressRepository;
+  /** Who changed which setting, when, from what to what. */
+  readonly audit: AuditRepository;
+  /** Bearer tokens of the read API (hashes only). */
+  readonly apiTokens: ApiTokenRepository;
+  /** Forgetting a member, deleting a workspace's data, retention. */
+  readonly dataRights: DataRightsRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,6 +4,11 @@ import type { Store } from '../store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
+import {
+  NedbApiTokenRepository,
+  NedbAuditRepository,
+  NedbDataRightsRepository,
+} from './governance.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
@@ -43,6 +48,8 @@ const COLLECTIONS = [
   'digests',
   'conversations',
   'supports',
+  'audit',
+  'api_tokens',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -92,6 +99,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     await NedbBallotRepository.indexes(dbs.ballots);
     await NedbDigestRepository.indexes(dbs.digests);
     await NedbConversationAddressRepository.indexes(dbs.conversations);
+    await NedbAuditRepository.indexes(dbs.audit);
+    await NedbApiTokenRepository.indexes(dbs.api_tokens);
 
     return {
       kind: 'embedded',
@@ -111,6 +120,9 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       }),
       digests: new NedbDigestRepository(dbs.digests),
       conversations: new NedbConversationAddressRepository(dbs.conversations),
+      audit: new NedbAuditRepository(dbs.audit),
+      apiTokens: new NedbApiTokenRepository(dbs.api_tokens),
+      dataRights: new NedbDataRightsRepository(dbs, dbs.api_tokens),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
