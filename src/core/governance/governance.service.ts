@@ -1,6 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Store } from '../../store/store.port.js';
+import type { Page, Store } from '../../store/store.port.js';
+import type { Vote } from '../council/council.model.js';
+import {
+  promiseLedger,
+  type Improvement,
+  type ImprovementStatus,
+} from '../improvements/improvement.model.js';
+import { OPEN_STATUSES, type Pebble, type PebbleStatus } from '../pebbles/pebble.model.js';
 import type { Clock } from '../shared/clock.port.js';
 import { PebbleError } from '../shared/errors.js';
 import type { UserContext, WorkspaceService } from '../workspaces/workspace.service.js';
@@ -309,4 +316,90 @@ export class GovernanceService {
     }
     return { workspaces, pebbles };
   }
+
+  // ----------------------------------------------------------------- the read API's use cases
+
+  /** Pebbles of the token's workspace, oldest first (a stable order for cursors). */
+  readPebbles(
+    workspaceId: string,
+    query: { limit: number; offset: number; status?: PebbleStatus[]; from?: Date; to?: Date },
+  ): Promise<Page<Pebble>> {
+    return this.store.pebbles.list(
+      workspaceId,
+      {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.from ? { createdFrom: query.from } : {}),
+        ...(query.to ? { createdTo: query.to } : {}),
+      },
+      { sort: { field: 'number', direction: 'asc' }, limit: query.limit, offset: query.offset },
+    );
+  }
+
+  readImprovements(
+    workspaceId: string,
+    query: { limit: number; offset: number; status?: ImprovementStatus[] },
+  ): Promise<Page<Improvement>> {
+    return this.store.improvements.list(workspaceId, query.status ? { status: query.status } : {}, {
+      sort: { field: 'number', direction: 'asc' },
+      limit: query.limit,
+      offset: query.offset,
+    });
+  }
+
+  /** Council votes that reached a decision (or wait for the sponsor's), oldest first. */
+  readDecisions(
+    workspaceId: string,
+    query: { limit: number; offset: number },
+  ): Promise<Page<Vote>> {
+    return this.store.votes.list(
+      workspaceId,
+      { status: ['decided', 'escalated'] },
+      { sort: { field: 'number', direction: 'asc' }, limit: query.limit, offset: query.offset },
+    );
+  }
+
+  /** Headline numbers of the last `days` days (the read API's `/metrics`). */
+  async metrics(workspaceId: string, days: number): Promise<ApiMetrics> {
+    const to = this.clock.now();
+    const from = new Date(to.getTime() - days * DAY_MS);
+    const page = { limit: 1 };
+    const reported = await this.store.pebbles.list(
+      workspaceId,
+      { createdFrom: from, createdTo: to },
+      page,
+    );
+    const open = await this.store.pebbles.list(workspaceId, { status: [...OPEN_STATUSES] }, page);
+    const improvements = (
+      await this.store.improvements.list(workspaceId, {}, { limit: EXPORT_MAX_ROWS })
+    ).items;
+    const inPeriod = (at: Date | undefined) => at !== undefined && at >= from && at <= to;
+    const promises = improvements
+      .flatMap((i) => promiseLedger(i))
+      .filter((p) => inPeriod(p.closedAt));
+    const decisions = (
+      await this.store.votes.list(workspaceId, { status: ['decided'] }, { limit: EXPORT_MAX_ROWS })
+    ).items.filter((v) => inPeriod(v.decision?.at));
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      pebblesReported: reported.total,
+      pebblesOpen: open.total,
+      improvementsDone: improvements.filter((i) => inPeriod(i.doneAt)).length,
+      promisesKept: promises.filter((p) => p.outcome === 'kept').length,
+      promisesBroken: promises.filter((p) => p.outcome === 'broken').length,
+      councilDecisions: decisions.length,
+    };
+  }
+}
+
+/** What `/metrics` answers. */
+export interface ApiMetrics {
+  from: string;
+  to: string;
+  pebblesReported: number;
+  pebblesOpen: number;
+  improvementsDone: number;
+  promisesKept: number;
+  promisesBroken: number;
+  councilDecisions: number;
 }
