@@ -126,7 +126,8 @@ export class GovernanceService {
     const limit = EXPORT_MAX_ROWS + 1;
     const pebbles = await this.store.pebbles.list(
       workspace.id,
-      { ...(from ? { createdFrom: from } : {}), createdTo: to },
+      // The store's end is exclusive; the period's includes its last instant.
+      { ...(from ? { createdFrom: from } : {}), createdTo: new Date(to.getTime() + 1) },
       { sort: { field: 'number', direction: 'asc' }, limit },
     );
     const improvements = (
@@ -365,7 +366,7 @@ export class GovernanceService {
     const page = { limit: 1 };
     const reported = await this.store.pebbles.list(
       workspaceId,
-      { createdFrom: from, createdTo: to },
+      { createdFrom: from, createdTo: new Date(to.getTime() + 1) },
       page,
     );
     const open = await this.store.pebbles.list(workspaceId, { status: [...OPEN_STATUSES] }, page);

@@ -263,7 +263,8 @@ export function apiRoutes(options: ApiOptions): Route[] {
       case '/api/v1/pebbles': {
         const q = PebblesQuery.safeParse(query);
         if (!q.success) return bad(q.error);
-        const to = q.data.to ? new Date(q.data.to.getTime() + 86_400_000 - 1) : undefined;
+        // The store's end is exclusive: the next day's start includes the whole of `to`.
+        const to = q.data.to ? new Date(q.data.to.getTime() + 86_400_000) : undefined;
         const page = await g.readPebbles(ws, {
           limit: q.data.limit,
           offset: q.data.cursor,

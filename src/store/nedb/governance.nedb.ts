@@ -30,7 +30,7 @@ export class NedbAuditRepository implements AuditRepository {
 
   async record(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
     const doc = AuditEntrySchema.omit({ id: true }).parse(entry);
-    return toAudit((await this.db.insertAsync({ ...doc, _id: randomUUID() })));
+    return toAudit(await this.db.insertAsync({ ...doc, _id: randomUUID() }));
   }
 
   async list(
@@ -57,7 +57,7 @@ export class NedbApiTokenRepository implements ApiTokenRepository {
 
   async create(token: ApiToken): Promise<ApiToken> {
     const { id, ...rest } = ApiTokenSchema.parse(token);
-    return toToken((await this.db.insertAsync({ ...rest, _id: id })));
+    return toToken(await this.db.insertAsync({ ...rest, _id: id }));
   }
 
   async byHash(hash: string): Promise<ApiToken | null> {
