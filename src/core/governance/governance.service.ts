@@ -30,7 +30,8 @@ const DAY_MS = 86_400_000;
 const IsoDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a real date');
+  // Date.parse rolls 2026-02-30 over to March; a real date reads back the same.
+  .refine(isRealDay, 'not a real date');
 
 /** The period of an export: whole days in UTC, `to` included. */
 export const ExportPeriodSchema = z
@@ -76,10 +77,11 @@ export class GovernanceService {
     what: string,
     before: unknown = null,
     after: unknown = null,
+    at: Date = this.clock.now(),
   ): Promise<AuditEntry> {
     return this.store.audit.record({
       workspaceId: workspace.id,
-      at: this.clock.now(),
+      at,
       actor,
       action,
       what,
@@ -309,10 +311,15 @@ export class GovernanceService {
         note: `text removed after ${days} days`,
       });
       if (n > 0)
-        await this.audit(workspace, 'pebblebot', 'retention', 'pebbles', null, {
-          days,
-          pebbles: n,
-        });
+        await this.audit(
+          workspace,
+          'pebblebot',
+          'retention',
+          'pebbles',
+          null,
+          { days, pebbles: n },
+          now,
+        );
       pebbles += n;
     }
     return { workspaces, pebbles };
@@ -403,4 +410,9 @@ export interface ApiMetrics {
   promisesKept: number;
   promisesBroken: number;
   councilDecisions: number;
+}
+
+function isRealDay(day: string): boolean {
+  const at = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(day);
 }

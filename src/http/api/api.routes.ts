@@ -48,8 +48,9 @@ const Cursor = z
 const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31')
-  .transform((d) => new Date(`${d}T00:00:00Z`))
-  .refine((d) => !Number.isNaN(d.getTime()), 'not a real date');
+  // Date.parse rolls 2026-02-30 over to March; a real date reads back the same.
+  .refine(isRealDay, 'not a real date')
+  .transform((d) => new Date(`${d}T00:00:00Z`));
 const list = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
@@ -303,4 +304,9 @@ export function apiRoutes(options: ApiOptions): Route[] {
     return problem(res, 404, 'not_found', `No API resource at ${path}.`);
   };
   return [{ path: '/api/v1/*', handler }];
+}
+
+function isRealDay(day: string): boolean {
+  const at = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(day);
 }
