@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import {
   ApiTokenSchema,
@@ -8,6 +7,7 @@ import {
   type AuditEntry,
 } from '../../core/governance/governance.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
+import { auditId } from '../audit-id.js';
 import { forgetInDocument, WORKSPACE_COLLECTIONS } from '../forget-member.js';
 import type {
   ApiTokenRepository,
@@ -31,7 +31,7 @@ export class MongoAuditRepository implements AuditRepository {
 
   record(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
     return guard(async () => {
-      const doc = { ...AuditEntrySchema.omit({ id: true }).parse(entry), _id: randomUUID() };
+      const doc = { ...AuditEntrySchema.omit({ id: true }).parse(entry), _id: auditId() };
       await this.db.insertOne(doc);
       return toAudit(doc);
     });
@@ -45,7 +45,7 @@ export class MongoAuditRepository implements AuditRepository {
       const total = await this.db.countDocuments({ workspaceId });
       const docs = await this.db
         .find({ workspaceId })
-        .sort({ at: -1, _id: 1 })
+        .sort({ at: -1, _id: -1 })
         .skip(options.offset ?? 0)
         .limit(options.limit ?? 50)
         .toArray();

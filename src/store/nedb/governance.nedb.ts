@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   ApiTokenSchema,
   AuditEntrySchema,
@@ -7,6 +6,7 @@ import {
   type AuditEntry,
 } from '../../core/governance/governance.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
+import { auditId } from '../audit-id.js';
 import { forgetInDocument, WORKSPACE_COLLECTIONS } from '../forget-member.js';
 import type {
   ApiTokenRepository,
@@ -30,7 +30,7 @@ export class NedbAuditRepository implements AuditRepository {
 
   async record(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
     const doc = AuditEntrySchema.omit({ id: true }).parse(entry);
-    return toAudit(await this.db.insertAsync({ ...doc, _id: randomUUID() }));
+    return toAudit(await this.db.insertAsync({ ...doc, _id: auditId() }));
   }
 
   async list(
@@ -40,7 +40,7 @@ export class NedbAuditRepository implements AuditRepository {
     const total = await this.db.countAsync({ workspaceId });
     const docs = (await this.db
       .findAsync({ workspaceId })
-      .sort({ at: -1, _id: 1 })
+      .sort({ at: -1, _id: -1 })
       .skip(options.offset ?? 0)
       .limit(options.limit ?? 50)) as unknown as Doc[];
     return { items: docs.map(toAudit), total };
