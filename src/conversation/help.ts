@@ -116,7 +116,7 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
         does: 'a read-API token for BI tools, shown once (admins)',
       },
       { usage: 'api token list', does: 'the read-API tokens (admins)' },
-      { usage: 'api token revoke <id>', does: 'refuses a token from now on (admins)' },
+      { usage: 'api token revoke tok_1a2b3c4d', does: 'refuses that token from now on (admins)' },
       { usage: 'forget me', does: 'removes your name from everything stored (asks to confirm)' },
     ],
   },
