@@ -11,6 +11,7 @@ import { COUNCIL_SWEEP_JOB } from './core/council/council.jobs.js';
 import { OUTBOX_JOB } from './scheduler/outbox.js';
 import { systemClock, type Clock } from './core/shared/clock.port.js';
 import type { UserContext } from './core/workspaces/workspace.service.js';
+import { apiRoutes } from './http/api/api.routes.js';
 import { startHttpServer, type RunningHttpServer } from './http/server.js';
 import { safeUri, type Logger } from './logger.js';
 import { startScheduler, type RunningScheduler } from './scheduler/index.js';
@@ -95,7 +96,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
         // The console is one person on their own machine: nothing listens beyond it.
         host: config.console ? '127.0.0.1' : config.host,
         logger,
-        routes: channels.flatMap((c) => c.routes),
+        routes: [...channels.flatMap((c) => c.routes), ...apiRoutes({ services, logger })],
         ready: () => store.ping(),
       });
     } catch (error) {

@@ -4,6 +4,7 @@ import type { AiService } from './core/ai/ai.service.js';
 import type { AiPort } from './core/ai/ai.port.js';
 import { CouncilService } from './core/council/council.service.js';
 import { DigestService } from './core/digest/digest.service.js';
+import { GovernanceService } from './core/governance/governance.service.js';
 import { ImprovementService } from './core/improvements/improvement.service.js';
 import { LexicalSimilarity } from './core/pebbles/similarity.js';
 import { PebbleService } from './core/pebbles/pebble.service.js';
@@ -34,6 +35,8 @@ export interface Services {
    * (everything then runs on the deterministic paths).
    */
   ai?: AiService;
+  /** Audit log, exports, read-API tokens, forgetting a member, retention. */
+  governance: GovernanceService;
 }
 
 /** Options of the services that come from the configuration. */
@@ -68,10 +71,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     outbox,
     notices: improvementNotices,
   });
+  const workspaces = new WorkspaceService(store, clock);
   return {
     clock,
     store,
-    workspaces: new WorkspaceService(store, clock),
+    workspaces,
+    governance: new GovernanceService(store, clock, workspaces),
     digest: new DigestService({ store, clock, ...(ai ? { narrator: ai.narrator } : {}) }),
     ...(ai ? { ai: ai.service } : {}),
     pebbles,

@@ -13,6 +13,8 @@ export interface ConsoleGatewayOptions {
   commandFor: (button: ButtonView) => string | undefined;
   /** Where digest charts are written. */
   chartDir: string;
+  /** Where exports are written (DATA_DIR/exports). */
+  exportDir?: string;
 }
 
 /**
@@ -65,6 +67,19 @@ export class ConsoleGateway implements ChatGateway {
     const file = path.resolve(this.options.chartDir, image.filename);
     writeFileSync(file, image.data);
     this.options.write(`→ ${this.where(target)}: chart "${image.title}" written to ${file}`);
+    return Promise.resolve();
+  }
+
+  uploadFile(
+    _workspaceId: string,
+    target: ChatTarget,
+    file: { data: Buffer; filename: string; title: string; mimeType: string },
+  ): Promise<void> {
+    const dir = this.options.exportDir ?? path.join(path.dirname(this.options.chartDir), 'exports');
+    mkdirSync(dir, { recursive: true });
+    const written = path.resolve(dir, path.basename(file.filename));
+    writeFileSync(written, file.data, { mode: 0o600 });
+    this.options.write(`→ ${this.where(target)}: file "${file.title}" written to ${written}`);
     return Promise.resolve();
   }
 }

@@ -85,6 +85,7 @@ export class ConsoleChannel implements Channel {
       token: (t) => this.tokenText(t),
       commandFor: (b) => this.commandFor(b),
       chartDir: path.join(deps.dataDir, 'charts'),
+      exportDir: path.join(deps.dataDir, 'exports'),
     });
   }
 

@@ -15,6 +15,13 @@ import { parsePebbleRef } from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
 import { COUNCIL_CONFIG_USAGE } from '../views/council.view.js';
 import { plainText } from '../views/tokens.js';
+import {
+  parseApi,
+  parseExport,
+  parseForget,
+  parseGovernanceConfig,
+  type GovernanceCommand,
+} from './governance-commands.js';
 import { after, channelWord, peopleIn, personWord, words } from './words.js';
 
 /**
@@ -532,7 +539,8 @@ export type Command =
   | { kind: 'digest' }
   | { kind: 'digest-config'; command: DigestConfigCommand }
   | { kind: 'vote'; vote: number; choice: BallotChoice }
-  | { kind: 'triage'; number: number; change: TriageChange };
+  | { kind: 'triage'; number: number; change: TriageChange }
+  | { kind: 'governance'; command: GovernanceCommand };
 
 /**
  * Parses one line people typed (after the channel turned its markup into tokens). Pure: throws
@@ -611,6 +619,21 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
         );
       break;
     }
+    case 'export': {
+      const command = parseExport(rest, q);
+      if (command) return { kind: 'governance', command };
+      break;
+    }
+    case 'api': {
+      const command = parseApi(arg, q);
+      if (command) return { kind: 'governance', command };
+      break;
+    }
+    case 'forget': {
+      const command = parseForget(rest);
+      if (command) return { kind: 'governance', command };
+      break;
+    }
     case 'triage': {
       const number = rest[0] ? parsePebbleRef(rest[0]) : undefined;
       if (number === undefined) break;
@@ -657,6 +680,8 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
           throw usage(`Pick the channel with #, e.g. ${q('config triage #cx-triage')}.`);
         return { kind: 'config-triage', channel };
       }
+      const governance = parseGovernanceConfig(key, value, q);
+      if (governance) return { kind: 'governance', command: governance };
       if (key === 'emoji') return { kind: 'config-emoji', value: plainText(value) };
       if (key === 'admins' || key === 'admin') {
         const ids = peopleIn(value).map((p) => p.userId);
@@ -666,7 +691,7 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       }
       void values;
       throw usage(
-        `I can set \`triage #channel\`, \`emoji name\`, \`admins @person …\`, \`council …\` or \`digest …\`, not "${plainText(setting)}".`,
+        `I can set \`triage #channel\`, \`emoji name\`, \`admins @person …\`, \`council …\`, \`digest …\`, \`retention 2y\`, show the \`audit\` log or \`delete-workspace-data\`, not "${plainText(setting)}".`,
       );
     }
   }

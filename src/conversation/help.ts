@@ -96,6 +96,28 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
         usage: 'config digest channel #leaders',
         does: 'where the weekly digest goes (also leaders, day, time, timezone, on, off)',
       },
+      { usage: 'config audit [page N]', does: 'who changed which setting, when, before and after' },
+      { usage: 'config retention 2y', does: 'how long resolved pebbles keep their text (`off`)' },
+      {
+        usage: 'config delete-workspace-data confirm <workspace name>',
+        does: "deletes all of this workspace's data (kept in the audit log)",
+      },
+    ],
+  },
+  {
+    section: 'Export, API and your data',
+    entries: [
+      {
+        usage: 'export [from] [to]',
+        does: 'CSV files of pebbles, improvements, decisions (admins)',
+      },
+      {
+        usage: 'api token create <name>',
+        does: 'a read-API token for BI tools, shown once (admins)',
+      },
+      { usage: 'api token list', does: 'the read-API tokens (admins)' },
+      { usage: 'api token revoke tok_1a2b3c4d', does: 'refuses that token from now on (admins)' },
+      { usage: 'forget me', does: 'removes your name from everything stored (asks to confirm)' },
     ],
   },
 ];

@@ -42,6 +42,7 @@ import {
   type Output,
 } from './context.js';
 import { Cards } from './cards.js';
+import { runGovernance } from './governance-commands.js';
 import { grammarHelpView, type HelpOptions } from './help.js';
 
 /** Pebbles per page of a list; with header, range and buttons it stays far below 50 blocks. */
@@ -246,6 +247,8 @@ export async function runCommand(
       return say(await configure(deps, ctx, command));
     case 'triage':
       return triage(deps, ctx, command);
+    case 'governance':
+      return runGovernance(deps, ctx, command.command, q);
     case 'vote': {
       const result = await deps.services.council.cast(
         workspace,

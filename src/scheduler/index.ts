@@ -1,5 +1,6 @@
 import type { Channel } from '../channel.js';
 import { councilSweepJob } from '../core/council/council.jobs.js';
+import { retentionJob } from '../core/governance/governance.jobs.js';
 import { nudgeJob } from '../core/improvements/improvement.jobs.js';
 import { withDigestCharts } from '../core/digest/digest.delivery.js';
 import { digestJob } from '../core/digest/digest.jobs.js';
@@ -65,6 +66,7 @@ export function startScheduler(options: {
       nudgeJob({ store: services.store, outbox: services.outbox, notices: improvementNotices }),
       outboxJob(dispatcher),
       councilSweepJob(services.council),
+      retentionJob(services.governance),
       digestJob({
         store: services.store,
         digests: services.digest,

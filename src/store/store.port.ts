@@ -3,6 +3,11 @@ import type { AiUsageRepository, EmbeddingCacheRepository } from './ai.port.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
 import type { ConversationAddressRepository } from './conversations.port.js';
 import type { DigestRepository } from './digests.port.js';
+import type {
+  ApiTokenRepository,
+  AuditRepository,
+  DataRightsRepository,
+} from './governance.port.js';
 import type { MetricsRepository } from './metrics.port.js';
 import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
 import type { Workspace, WorkspaceSettings } from '../core/workspaces/workspace.model.js';
@@ -149,6 +154,12 @@ export interface Store {
   readonly aiUsage: AiUsageRepository;
   /** Embedding vectors by content hash. */
   readonly embeddings: EmbeddingCacheRepository;
+  /** Who changed which setting, when, from what to what. */
+  readonly audit: AuditRepository;
+  /** Bearer tokens of the read API (hashes only). */
+  readonly apiTokens: ApiTokenRepository;
+  /** Forgetting a member, deleting a workspace's data, retention. */
+  readonly dataRights: DataRightsRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

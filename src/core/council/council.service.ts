@@ -1,3 +1,4 @@
+import { updateSettingsAudited } from '../governance/audit.js';
 import { z } from 'zod';
 import type { Store } from '../../store/store.port.js';
 import type { ImprovementService } from '../improvements/improvement.service.js';
@@ -298,8 +299,9 @@ export class CouncilService {
     const problem = this.ballotSecretProblem(checked.data);
     const warning = problem ? { warning: problem } : {};
     if (changes.length === 0) return { workspace: fresh, changes, ...warning };
-    const updated = await this.store.workspaces.updateSettings(
-      workspace.id,
+    const updated = await updateSettingsAudited(
+      this.store,
+      fresh,
       {
         council: checked.data,
         ...(sponsor !== sponsorBefore ? { sponsor: sponsor ?? undefined } : {}),
@@ -334,8 +336,9 @@ export class CouncilService {
     }));
     const changes = describeChanges(council, { ...council, members: next });
     if (changes.length === 0) return fresh;
-    return this.store.workspaces.updateSettings(
-      workspace.id,
+    return updateSettingsAudited(
+      this.store,
+      fresh,
       { council: CouncilSettingsSchema.parse({ ...council, members: next }) },
       {
         at: this.clock.now(),

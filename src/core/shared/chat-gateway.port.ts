@@ -32,6 +32,15 @@ export interface ChatGateway {
     image: { data: Buffer; filename: string; title: string; altText: string },
   ): Promise<void>;
   /**
+   * Uploads a file (an export) into a channel or DM. Optional: a platform without it cannot
+   * deliver exports, and the conversation layer says so.
+   */
+  uploadFile?(
+    workspaceId: string,
+    target: ChatTarget,
+    file: { data: Buffer; filename: string; title: string; mimeType: string },
+  ): Promise<void>;
+  /**
    * Looks for a message already sent with this idempotency key (after a crash between sending
    * and recording it). Undefined when the platform cannot tell.
    */

@@ -75,6 +75,8 @@ export const WorkspaceSettingsSchema = z.object({
   digest: DigestSettingsSchema.prefault({}),
   /** The CX council: members, channel, voting rules, WIP limit (see core/council). */
   council: CouncilSettingsSchema.prefault({}),
+  /** Days a resolved, declined or duplicate pebble keeps its text (unset: for ever). */
+  retentionDays: z.number().int().min(30).max(3_650).optional(),
 });
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettingsSchema>;
 

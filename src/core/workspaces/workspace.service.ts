@@ -1,3 +1,4 @@
+import { updateSettingsAudited } from '../governance/audit.js';
 import type { Clock } from '../shared/clock.port.js';
 import { PebbleError } from '../shared/errors.js';
 import type { Store } from '../../store/store.port.js';
@@ -92,7 +93,9 @@ export class WorkspaceService {
       Object.entries(parsed.data).filter(([key]) => key in patch),
     ) as Partial<WorkspaceSettings>;
     const keys = Object.keys(changes);
-    return this.store.workspaces.updateSettings(workspace.id, changes, {
+    // The stored settings, not the caller's copy, are what the audit's "before" shows.
+    const before = (await this.store.workspaces.get(workspace.id)) ?? workspace;
+    return updateSettingsAudited(this.store, before, changes, {
       at: this.clock.now(),
       actor: user.userId,
       action: 'settings',

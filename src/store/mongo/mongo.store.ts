@@ -1,3 +1,8 @@
+import {
+  MongoApiTokenRepository,
+  MongoAuditRepository,
+  MongoDataRightsRepository,
+} from './governance.mongo.js';
 import { MongoClient, type Db } from 'mongodb';
 import { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../store.port.js';
@@ -134,6 +139,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     const { expiresByTtl } = await MongoProcessedEventRepository.indexes(events);
 
     const eventRepository = new MongoProcessedEventRepository(events);
+    const audit = db.collection<{ _id: string }>('audit');
+    const apiTokens = db.collection<{ _id: string }>('api_tokens');
+    await MongoAuditRepository.indexes(audit);
+    await MongoApiTokenRepository.indexes(apiTokens);
     if (!expiresByTtl) {
       sweeper = setInterval(() => {
         eventRepository.sweep().catch(() => undefined);
@@ -164,6 +173,9 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       conversations: new MongoConversationAddressRepository(conversations),
       aiUsage: new MongoAiUsageRepository(db.collection<AiUsageDoc>('ai_usage')),
       embeddings: new MongoEmbeddingCacheRepository(db.collection<EmbeddingDoc>('embeddings')),
+      audit: new MongoAuditRepository(audit),
+      apiTokens: new MongoApiTokenRepository(apiTokens),
+      dataRights: new MongoDataRightsRepository(db),
       ping: async () => {
         try {
           await db.command({ ping: 1 });

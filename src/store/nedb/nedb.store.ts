@@ -4,6 +4,11 @@ import type { Store } from '../store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
+import {
+  NedbApiTokenRepository,
+  NedbAuditRepository,
+  NedbDataRightsRepository,
+} from './governance.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
@@ -46,6 +51,8 @@ const COLLECTIONS = [
   'supports',
   'ai_usage',
   'embeddings',
+  'audit',
+  'api_tokens',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -95,6 +102,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     await NedbBallotRepository.indexes(dbs.ballots);
     await NedbDigestRepository.indexes(dbs.digests);
     await NedbConversationAddressRepository.indexes(dbs.conversations);
+    await NedbAuditRepository.indexes(dbs.audit);
+    await NedbApiTokenRepository.indexes(dbs.api_tokens);
 
     return {
       kind: 'embedded',
@@ -116,6 +125,9 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       conversations: new NedbConversationAddressRepository(dbs.conversations),
       aiUsage: new NedbAiUsageRepository(dbs.ai_usage),
       embeddings: new NedbEmbeddingCacheRepository(dbs.embeddings),
+      audit: new NedbAuditRepository(dbs.audit),
+      apiTokens: new NedbApiTokenRepository(dbs.api_tokens),
+      dataRights: new NedbDataRightsRepository(dbs, dbs.api_tokens),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
