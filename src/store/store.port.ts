@@ -2,6 +2,7 @@ import type { HistoryEntry } from '../core/shared/actor.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
 import type { ConversationAddressRepository } from './conversations.port.js';
 import type { DigestRepository } from './digests.port.js';
+import type { InstallationRepository } from './installations.port.js';
 import type { MetricsRepository } from './metrics.port.js';
 import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
 import type { Workspace, WorkspaceSettings } from '../core/workspaces/workspace.model.js';
@@ -82,6 +83,11 @@ export interface WorkspaceRepository {
     history: HistoryEntry,
   ): Promise<Workspace>;
   list(): Promise<Workspace[]>;
+  /**
+   * Marks a workspace inactive from `since` (the app was uninstalled: its data is kept), or
+   * active again with null (reinstalled). False when there is no such workspace.
+   */
+  setInactive(id: string, since: Date | null): Promise<boolean>;
 }
 
 export interface PebbleRepository {
@@ -144,6 +150,8 @@ export interface Store {
   readonly digests: DigestRepository;
   /** Where proactive messages reach a conversation or person (Teams conversation references). */
   readonly conversations: ConversationAddressRepository;
+  /** Slack installations (OAuth mode), their tokens sealed; org-wide installs' workspaces. */
+  readonly installations: InstallationRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

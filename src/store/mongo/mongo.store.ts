@@ -5,6 +5,11 @@ import {
   MongoConversationAddressRepository,
   type ConversationAddressDoc,
 } from './conversations.mongo.js';
+import {
+  MongoInstallationRepository,
+  type InstallationDoc,
+  type InstallationLinkDoc,
+} from './installations.mongo.js';
 import { MongoProcessedEventRepository, type ProcessedEventDoc } from './events.mongo.js';
 import { MongoImprovementRepository, type ImprovementDoc } from './improvements.mongo.js';
 import { MongoLeaseRepository, type LeaseDoc } from './leases.mongo.js';
@@ -117,6 +122,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     await MongoDigestRepository.indexes(digests);
     const conversations = db.collection<ConversationAddressDoc>('conversations');
     await MongoConversationAddressRepository.indexes(conversations);
+    const installationLinks = db.collection<InstallationLinkDoc>('installation_links');
+    await MongoInstallationRepository.indexes(installationLinks);
     const metricCollections: MetricsCollections = {
       pebbles: db.collection('pebbles'),
       improvements: db.collection('improvements'),
@@ -156,6 +163,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       metrics: new MongoMetricsRepository(metricCollections),
       digests: new MongoDigestRepository(digests),
       conversations: new MongoConversationAddressRepository(conversations),
+      installations: new MongoInstallationRepository(
+        db.collection<InstallationDoc>('installations'),
+        installationLinks,
+      ),
       ping: async () => {
         try {
           await db.command({ ping: 1 });

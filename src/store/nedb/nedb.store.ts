@@ -4,6 +4,7 @@ import type { Store } from '../store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
+import { NedbInstallationRepository } from './installations.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
@@ -43,6 +44,8 @@ const COLLECTIONS = [
   'digests',
   'conversations',
   'supports',
+  'installations',
+  'installation_links',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -92,6 +95,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     await NedbBallotRepository.indexes(dbs.ballots);
     await NedbDigestRepository.indexes(dbs.digests);
     await NedbConversationAddressRepository.indexes(dbs.conversations);
+    await NedbInstallationRepository.indexes(dbs.installation_links);
 
     return {
       kind: 'embedded',
@@ -111,6 +115,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       }),
       digests: new NedbDigestRepository(dbs.digests),
       conversations: new NedbConversationAddressRepository(dbs.conversations),
+      installations: new NedbInstallationRepository(dbs.installations, dbs.installation_links),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
