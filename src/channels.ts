@@ -17,8 +17,6 @@ export function createChannels(
   options: ChannelOptions = {},
 ): Channel[] {
   // loadConfig refuses these variables; a Config built another way must not start half a bot.
-  if (config.slack?.mode === 'oauth')
-    throw new Error('Slack OAuth (many workspaces) is not available in this version of Pebblebot');
   if (config.teams)
     throw new Error('Microsoft Teams is not available in this version of Pebblebot');
   const channels: Channel[] = [];

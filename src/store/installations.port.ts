@@ -41,7 +41,10 @@ export interface InstallationRepository {
   /** Saves (replaces) the installation under its key. */
   save(record: InstallationRecord): Promise<void>;
   get(key: string): Promise<InstallationRecord | null>;
-  /** Removes the installation; false when there was none. Team links to it are removed too. */
+  /**
+   * Removes the installation; false when there was none. Links of workspaces to it stay, so an
+   * org that installs again finds its workspaces (and reactivates them) at once.
+   */
   remove(key: string): Promise<boolean>;
   /**
    * Records that a workspace of an org is served by the org-wide installation `key` (seen on

@@ -42,7 +42,6 @@ export class MongoInstallationRepository implements InstallationRepository {
   remove(key: string): Promise<boolean> {
     return guard(async () => {
       const result = await this.db.deleteOne({ _id: key });
-      await this.links.deleteMany({ key });
       return result.deletedCount > 0;
     });
   }

@@ -39,7 +39,6 @@ export class NedbInstallationRepository implements InstallationRepository {
 
   async remove(key: string): Promise<boolean> {
     const removed = await this.db.removeAsync({ _id: key }, {});
-    await this.links.removeAsync({ key }, { multi: true });
     return removed > 0;
   }
 
