@@ -19,9 +19,6 @@ export function createChannels(
   logger: Logger,
   options: ChannelOptions = {},
 ): Channel[] {
-  // loadConfig refuses these variables; a Config built another way must not start half a bot.
-  if (config.slack?.mode === 'oauth')
-    throw new Error('Slack OAuth (many workspaces) is not available in this version of Pebblebot');
   const channels: Channel[] = [];
   if (config.slack)
     channels.push(createSlackChannel(config.slack, services, logger, options.slack));

@@ -15,6 +15,9 @@ const optional = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** A 256-bit key written as hex (`openssl rand -hex 32`). */
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
 /** An empty variable counts as unset. */
 const blankAsUnset = <T extends z.ZodType>(schema: T) =>
   z.preprocess(
@@ -88,6 +91,16 @@ const EnvSchema = z.object({
   SLACK_CLIENT_ID: optional,
   SLACK_CLIENT_SECRET: optional,
   SLACK_STATE_SECRET: optional,
+  PEBBLEBOT_ENCRYPTION_KEY: optional.refine((v) => v === undefined || HEX_KEY.test(v), {
+    message: `must be 32 random bytes written as 64 hex characters (generate one with \`openssl rand -hex 32\`)`,
+  }),
+  PEBBLEBOT_ENCRYPTION_KEYS_OLD: optional.refine(
+    (v) => v === undefined || v.split(',').every((k) => HEX_KEY.test(k.trim())),
+    {
+      message:
+        'must be earlier PEBBLEBOT_ENCRYPTION_KEY values separated by commas, each 64 hex characters',
+    },
+  ),
   SLACK_API_URL: url('the Slack Web API').transform((v) => (v && !v.endsWith('/') ? `${v}/` : v)),
   MICROSOFT_APP_ID: optional,
   MICROSOFT_APP_PASSWORD: optional,
@@ -135,13 +148,7 @@ const EnvSchema = z.object({
  * Setting one stops start-up: running without the channel behind a green /readyz would look like
  * it works. A channel's entry goes when the channel lands (its rules below then apply).
  */
-const NOT_IN_THIS_VERSION = {
-  slackOAuth: {
-    feature: 'Slack OAuth (installing in many workspaces)',
-    variables: ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'],
-  },
-} as const;
-type UnbuiltChannel = keyof typeof NOT_IN_THIS_VERSION;
+const NOT_IN_THIS_VERSION: Record<string, { feature: string; variables: readonly string[] }> = {};
 
 /** Set means a value that asks for the feature: blank, or a switch left at false, does not. */
 const asksFor = (name: string, value: unknown) =>
@@ -166,19 +173,11 @@ const UnbuiltChannels = z.looseObject({}).superRefine((env, ctx) => {
   }
 });
 
-function unbuiltChannelsAskedFor(env: NodeJS.ProcessEnv): Set<UnbuiltChannel> {
-  return new Set(
-    (Object.keys(NOT_IN_THIS_VERSION) as UnbuiltChannel[]).filter((key) =>
-      NOT_IN_THIS_VERSION[key].variables.some((name) => asksFor(name, env[name])),
-    ),
-  );
-}
-
 /**
  * Rules between variables. They read the raw values (present or not), so they are reported
  * together with any malformed value instead of after it is fixed.
  */
-function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>): string[] {
+function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const env = Object.fromEntries(
     Object.entries(raw).map(([k, v]) => [k, v?.trim() ? v.trim() : undefined]),
@@ -186,9 +185,7 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>
   const problem = (path: string, message: string) => problems.push(`${path} ${message}`);
   const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET];
   const oauthSome = oauth.some(Boolean);
-  // A refused channel's own rules would only ask for more of its variables.
-  const oauthRules = !refused.has('slackOAuth');
-  if (oauthRules && oauthSome && !oauth.every(Boolean)) {
+  if (oauthSome && !oauth.every(Boolean)) {
     for (const [name, v] of [
       ['SLACK_CLIENT_ID', env.SLACK_CLIENT_ID],
       ['SLACK_CLIENT_SECRET', env.SLACK_CLIENT_SECRET],
@@ -201,8 +198,32 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>
         );
     }
   }
-  if (oauthRules && oauthSome && !env.SLACK_SIGNING_SECRET) {
+  if (oauthSome && !env.SLACK_SIGNING_SECRET) {
     problem('SLACK_SIGNING_SECRET', 'is required with Slack OAuth to verify requests from Slack');
+  }
+  if (oauthSome && !env.PEBBLEBOT_ENCRYPTION_KEY) {
+    problem(
+      'PEBBLEBOT_ENCRYPTION_KEY',
+      "is required with Slack OAuth: it encrypts the installations' bot tokens at rest (generate one with `openssl rand -hex 32`)",
+    );
+  }
+  if (oauthSome && env.SLACK_APP_TOKEN) {
+    problem(
+      'SLACK_APP_TOKEN',
+      'cannot be combined with Slack OAuth: installations are served over HTTP at /slack/events',
+    );
+  }
+  if (!oauthSome && (env.PEBBLEBOT_ENCRYPTION_KEY || env.PEBBLEBOT_ENCRYPTION_KEYS_OLD)) {
+    problem(
+      env.PEBBLEBOT_ENCRYPTION_KEY ? 'PEBBLEBOT_ENCRYPTION_KEY' : 'PEBBLEBOT_ENCRYPTION_KEYS_OLD',
+      'is only used with Slack OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET): set those too, or unset it',
+    );
+  }
+  if (env.PEBBLEBOT_ENCRYPTION_KEYS_OLD && !env.PEBBLEBOT_ENCRYPTION_KEY) {
+    problem(
+      'PEBBLEBOT_ENCRYPTION_KEY',
+      'is required when PEBBLEBOT_ENCRYPTION_KEYS_OLD is set (the old keys only decrypt; new tokens need the current key)',
+    );
   }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     problem(
@@ -210,17 +231,13 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv, refused: Set<UnbuiltChannel>
       'needs SLACK_SIGNING_SECRET (Slack over HTTP) or SLACK_APP_TOKEN (Socket Mode) beside it',
     );
   }
-  if (
-    !env.SLACK_BOT_TOKEN &&
-    !(oauthRules && oauthSome) &&
-    (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
-  ) {
+  if (!env.SLACK_BOT_TOKEN && !oauthSome && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
     problem(
       env.SLACK_APP_TOKEN ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET',
       'is set but SLACK_BOT_TOKEN is missing: add the bot token (xoxb-…) from your Slack app',
     );
   }
-  if (oauthRules && oauthSome && env.SLACK_BOT_TOKEN) {
+  if (oauthSome && env.SLACK_BOT_TOKEN) {
     problem(
       'SLACK_BOT_TOKEN',
       'cannot be combined with Slack OAuth: installations bring their own tokens',
@@ -297,6 +314,8 @@ export interface Config {
     clientId?: string;
     clientSecret?: string;
     stateSecret?: string;
+    /** Encrypts installations' tokens at rest (OAuth mode): the current key and older ones. */
+    encryption?: { key: string; oldKeys: string[] };
     apiUrl?: string;
   };
   teams?: {
@@ -343,11 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     (error?.issues ?? []).map((i) => `${i.path.join('.') || 'environment'} ${i.message}`);
   const unbuilt = UnbuiltChannels.safeParse(env);
   const parsed = EnvSchema.safeParse(env);
-  const problems = [
-    ...issues(unbuilt.error),
-    ...issues(parsed.error),
-    ...crossFieldProblems(env, unbuiltChannelsAskedFor(env)),
-  ];
+  const problems = [...issues(unbuilt.error), ...issues(parsed.error), ...crossFieldProblems(env)];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const slackMode: SlackMode | undefined = e.SLACK_CLIENT_ID
@@ -376,6 +391,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
             clientId: e.SLACK_CLIENT_ID,
             clientSecret: e.SLACK_CLIENT_SECRET,
             stateSecret: e.SLACK_STATE_SECRET,
+            encryption: e.PEBBLEBOT_ENCRYPTION_KEY
+              ? {
+                  key: e.PEBBLEBOT_ENCRYPTION_KEY.toLowerCase(),
+                  oldKeys: (e.PEBBLEBOT_ENCRYPTION_KEYS_OLD ?? '')
+                    .split(',')
+                    .map((k) => k.trim().toLowerCase())
+                    .filter(Boolean),
+                }
+              : undefined,
             apiUrl: e.SLACK_API_URL,
           }),
         }

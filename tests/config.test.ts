@@ -164,19 +164,73 @@ describe('loadConfig', () => {
     expect(found.join('\n')).not.toContain('pw-very-secret');
   });
 
-  it('refuses Slack OAuth variables, next to any other problem', () => {
+  const OAUTH = {
+    SLACK_CLIENT_ID: '123.456',
+    SLACK_CLIENT_SECRET: 'client-secret-value',
+    SLACK_STATE_SECRET: 'state-secret-value',
+    SLACK_SIGNING_SECRET: 's',
+    PEBBLEBOT_ENCRYPTION_KEY: 'AB'.repeat(32),
+  };
+
+  it('chooses Slack OAuth from its variables, the signing secret and the encryption key', () => {
+    const config = loadConfig({
+      ...OAUTH,
+      PEBBLEBOT_ENCRYPTION_KEYS_OLD: `${'1'.repeat(64)}, ${'2'.repeat(64)}`,
+    });
+    expect(config.slack).toMatchObject({
+      mode: 'oauth',
+      clientId: '123.456',
+      encryption: { key: 'ab'.repeat(32), oldKeys: ['1'.repeat(64), '2'.repeat(64)] },
+    });
+    expect(config.console).toBe(false);
+  });
+
+  it('asks for every OAuth variable together, the signing secret and the key, naming each', () => {
     const found = problems({
       SLACK_CLIENT_ID: 'c',
       SLACK_CLIENT_SECRET: 'client-secret-value',
-      SLACK_SIGNING_SECRET: 's',
       PORT: 'x',
     });
     expect(found).toEqual([
-      'SLACK_CLIENT_ID, SLACK_CLIENT_SECRET are set, but Slack OAuth (installing in many workspaces) is not available in this version of Pebblebot: unset them to start (Slack over HTTP or Socket Mode, and the console, work without them)',
       'PORT must be a whole number from 0 to 65535 (got "x")',
-      'SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: add the bot token (xoxb-…) from your Slack app',
+      'SLACK_STATE_SECRET is required for Slack OAuth (set all three of SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET)',
+      'SLACK_SIGNING_SECRET is required with Slack OAuth to verify requests from Slack',
+      "PEBBLEBOT_ENCRYPTION_KEY is required with Slack OAuth: it encrypts the installations' bot tokens at rest (generate one with `openssl rand -hex 32`)",
     ]);
     expect(found.join('\n')).not.toContain('client-secret-value');
+  });
+
+  it.each([
+    [
+      { ...OAUTH, PEBBLEBOT_ENCRYPTION_KEY: 'abc' },
+      'PEBBLEBOT_ENCRYPTION_KEY must be 32 random bytes written as 64 hex characters',
+    ],
+    [
+      { ...OAUTH, PEBBLEBOT_ENCRYPTION_KEY: 'g'.repeat(64) },
+      'PEBBLEBOT_ENCRYPTION_KEY must be 32 random bytes',
+    ],
+    [
+      { ...OAUTH, PEBBLEBOT_ENCRYPTION_KEYS_OLD: 'abc' },
+      'PEBBLEBOT_ENCRYPTION_KEYS_OLD must be earlier PEBBLEBOT_ENCRYPTION_KEY values',
+    ],
+    [
+      { ...OAUTH, SLACK_BOT_TOKEN: 'xoxb-1' },
+      'SLACK_BOT_TOKEN cannot be combined with Slack OAuth',
+    ],
+    [
+      { ...OAUTH, SLACK_APP_TOKEN: 'xapp-1' },
+      'SLACK_APP_TOKEN cannot be combined with Slack OAuth',
+    ],
+    [
+      {
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 's',
+        PEBBLEBOT_ENCRYPTION_KEY: 'a'.repeat(64),
+      },
+      'PEBBLEBOT_ENCRYPTION_KEY is only used with Slack OAuth',
+    ],
+  ])('refuses an OAuth set-up that cannot work: %o', (env, message) => {
+    expect(problems(env).join('\n')).toContain(message);
   });
 
   it('starts the console from a copy of .env.example as it is (its blanks count as unset)', () => {

@@ -114,30 +114,6 @@ describe('npm start reads .env', () => {
   });
 });
 
-describe('channels not in this version', () => {
-  it.each([
-    [
-      {
-        SLACK_CLIENT_ID: '123.456',
-        SLACK_CLIENT_SECRET: 'client-secret-value',
-        SLACK_STATE_SECRET: 'state',
-      },
-      'Slack OAuth',
-    ],
-  ])('stop start-up with exit 1, naming the variables: %o', async (vars, feature) => {
-    const port = await freePort();
-    const cli = start(ROOT, cleanEnv({ DATA_DIR: tempDir(), PORT: String(port), ...vars }));
-    const result = await cli.exit;
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Pebblebot cannot start: 1 configuration problem.');
-    expect(result.stderr).toContain(`${Object.keys(vars).join(', ')} are set, but ${feature}`);
-    expect(result.stderr).toContain('is not available in this version of Pebblebot');
-    expect(result.stderr).not.toMatch(/secret-value|password-value/);
-    // Nothing was left listening to report ready.
-    expect(await accepts('127.0.0.1', port)).toBe(false);
-  });
-});
-
 describe('Microsoft Teams', () => {
   it('mounts /api/messages and refuses an activity without a Bot Framework token (401)', async () => {
     const port = await freePort();
@@ -162,6 +138,57 @@ describe('Microsoft Teams', () => {
     expect(status).toBe(401);
     cli.kill();
     expect((await cli.exit).stderr).not.toContain('app-password-value');
+  });
+});
+
+describe('Slack OAuth mode', () => {
+  const oauthEnv = {
+    SLACK_CLIENT_ID: '123.456',
+    SLACK_CLIENT_SECRET: 'client-secret-value',
+    SLACK_STATE_SECRET: 'state-secret-value',
+    SLACK_SIGNING_SECRET: 'signing-secret-value',
+    PEBBLEBOT_ENCRYPTION_KEY: 'c'.repeat(64),
+  };
+  const stores: [string, Record<string, string>][] = [['the embedded store', {}]];
+  if (process.env.MONGODB_URI)
+    stores.push([
+      'MongoDB',
+      { MONGODB_URI: process.env.MONGODB_URI, MONGODB_DB: `pebblebot_main_${Date.now()}` },
+    ]);
+
+  it.each(stores)(
+    'starts with only the OAuth variables, the signing secret and the key, on %s; /healthz answers and /slack/install leads to Slack',
+    async (_name, store) => {
+      const port = await freePort();
+      start(ROOT, cleanEnv({ DATA_DIR: tempDir(), PORT: String(port), ...oauthEnv, ...store }));
+      const health = await until(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return res.ok ? res.status : undefined;
+      }, '/healthz');
+      expect(health).toBe(200);
+      const install = await fetch(`http://127.0.0.1:${port}/slack/install`, { redirect: 'manual' });
+      expect(install.status).toBe(302);
+      const location = new URL(install.headers.get('location') ?? '');
+      expect(location.origin + location.pathname).toBe('https://slack.com/oauth/v2/authorize');
+      expect(location.searchParams.get('client_id')).toBe('123.456');
+      expect(install.headers.get('set-cookie')).toMatch(/^slack-app-oauth-state=/);
+    },
+  );
+
+  it('stops naming the encryption key when it is missing or malformed', async () => {
+    const missing = await start(
+      ROOT,
+      cleanEnv({ DATA_DIR: tempDir(), ...oauthEnv, PEBBLEBOT_ENCRYPTION_KEY: '' }),
+    ).exit;
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('PEBBLEBOT_ENCRYPTION_KEY is required with Slack OAuth');
+    const short = await start(
+      ROOT,
+      cleanEnv({ DATA_DIR: tempDir(), ...oauthEnv, PEBBLEBOT_ENCRYPTION_KEY: 'abc' }),
+    ).exit;
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('PEBBLEBOT_ENCRYPTION_KEY must be 32 random bytes');
+    expect(short.stderr).not.toMatch(/secret-value/);
   });
 });
 

@@ -2,7 +2,9 @@
  * Slack acknowledgement latency: signed `/pebble <text>` requests at a fixed rate on loopback,
  * against (a) a bare Bolt app that only acknowledges and (b) Pebblebot's real Slack channel
  * (same HTTPReceiver, same run), with the embedded store and, when MONGODB_URI is set, with
- * MongoDB. Web API calls and response_urls go to a loopback fake (SLACK_API_URL).
+ * MongoDB. Web API calls and response_urls go to a loopback fake (SLACK_API_URL). Pebblebot also
+ * runs in OAuth mode (many workspaces: the token of each request comes from the installation
+ * store, sealed at rest, cached in memory), to measure what the installation look-up adds.
  *
  *   npx tsx scripts/bench/ack.ts [--requests 1000] [--rate 100] [--rounds 10] [--warmup 200]
  *
@@ -21,6 +23,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
+import type { Services } from '../../src/services.js';
 
 const SECRET = 'bench-signing-secret';
 const TEAM = 'T0BENCH';
@@ -229,7 +232,9 @@ async function bareBolt(): Promise<{ url: string; stop: () => Promise<void> }> {
   return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => app.stop() as Promise<void> };
 }
 
-async function pebblebot(apiUrl: string, mongoUri: string | undefined) {
+const BENCH_KEY = 'be'.repeat(32);
+
+async function pebblebot(apiUrl: string, mongoUri: string | undefined, oauth = false) {
   const [{ startApp }, { createChannels }, { loadConfig }] = await Promise.all([
     import('../../src/app.js'),
     import('../../src/channels.js'),
@@ -242,7 +247,14 @@ async function pebblebot(apiUrl: string, mongoUri: string | undefined) {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     SLACK_SIGNING_SECRET: SECRET,
-    SLACK_BOT_TOKEN: 'xoxb-bench',
+    ...(oauth
+      ? {
+          SLACK_CLIENT_ID: '1.2',
+          SLACK_CLIENT_SECRET: 'bench-client-secret',
+          SLACK_STATE_SECRET: 'bench-state-secret',
+          PEBBLEBOT_ENCRYPTION_KEY: BENCH_KEY,
+        }
+      : { SLACK_BOT_TOKEN: 'xoxb-bench' }),
     SLACK_API_URL: apiUrl,
     ...(mongoUri ? { MONGODB_URI: mongoUri, MONGODB_DB: dbName } : {}),
   });
@@ -251,6 +263,7 @@ async function pebblebot(apiUrl: string, mongoUri: string | undefined) {
     logger,
     channels: (services) => createChannels(config, services, logger),
   });
+  if (oauth) await installBench(app.services);
   // Every report also goes to a triage channel: the full path of a real workspace.
   const ws = await app.services.workspaces.ensure('slack', TEAM);
   await app.services.workspaces.updateSettings(
@@ -273,6 +286,61 @@ async function pebblebot(apiUrl: string, mongoUri: string | undefined) {
       }
     },
   };
+}
+
+/** The bench workspace's installation, stored the way /slack/oauth_redirect stores one. */
+async function installBench(services: Services) {
+  const installations = await benchInstallations(services);
+  await installations.storeInstallation({
+    team: { id: TEAM, name: 'Bench' },
+    enterprise: undefined,
+    user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
+    bot: { token: 'xoxb-bench', userId: BOT_USER, id: 'B0BENCH', scopes: ['commands'] },
+    isEnterpriseInstall: false,
+    authVersion: 'v2',
+  });
+  return installations;
+}
+
+async function benchInstallations(services: Services) {
+  const [{ Installations }, { TokenCipher }] = await Promise.all([
+    import('../../src/slack/oauth/installations.js'),
+    import('../../src/slack/oauth/token-cipher.js'),
+  ]);
+  return new Installations(
+    services.store,
+    new TokenCipher(BENCH_KEY),
+    services.clock,
+    pino({ level: 'warn' }, pino.destination(2)),
+  );
+}
+
+/**
+ * The installation look-up on its own, as the acknowledgement path meets it: Bolt's authorize
+ * for a request of an installed workspace, served from the cache (the first call of a
+ * workspace, which reads the store and decrypts, is timed apart).
+ */
+async function authorizeMicrobench(calls = 20_000) {
+  const [{ openEmbeddedStore }, { createServices }, { systemClock }] = await Promise.all([
+    import('../../src/store/nedb/nedb.store.js'),
+    import('../../src/services.js'),
+    import('../../src/core/shared/clock.port.js'),
+  ]);
+  const store = await openEmbeddedStore();
+  const services = createServices(store, systemClock);
+  const installations = await installBench(services);
+  const source = { teamId: TEAM, enterpriseId: undefined, isEnterpriseInstall: false as const };
+  const cold = performance.now();
+  await installations.authorize(source);
+  const coldMs = performance.now() - cold;
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const started = performance.now();
+    await installations.authorize(source);
+    times.push(performance.now() - started);
+  }
+  await store.close();
+  return { coldMs, ...summary(times) };
 }
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`.padStart(9);
@@ -305,6 +373,10 @@ async function main(): Promise<void> {
     { label: 'bare Bolt (HTTPReceiver, ack only)', start: bareBolt },
     { label: 'Pebblebot, embedded store', start: () => pebblebot(apiUrl, undefined) },
   ];
+  targets.push({
+    label: 'Pebblebot OAuth, embedded store',
+    start: () => pebblebot(apiUrl, undefined, true),
+  });
   if (mongoUri)
     targets.push({ label: 'Pebblebot, MongoDB', start: () => pebblebot(apiUrl, mongoUri) });
 
@@ -368,10 +440,10 @@ async function main(): Promise<void> {
     `\n${'target'.padEnd(36)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}  non-200  loop delay p99`,
   );
   const bare = summary(latencies.get(targets[0]!.label)!);
-  const rows: { label: string; p99: number }[] = [];
+  const rows: { label: string; p99: number; p50: number }[] = [];
   for (const t of running) {
     const s = summary(latencies.get(t.label)!);
-    rows.push({ label: t.label, p99: s.p99 });
+    rows.push({ label: t.label, p99: s.p99, p50: s.p50 });
     const loop = loopDelay.get(t.label)!.percentile(99) / 1e6;
     console.log(
       `${t.label.padEnd(36)}${fmt(s.p50)}${fmt(s.p95)}${fmt(s.p99)}${fmt(s.max)}  ${String(failures.get(t.label)).padStart(7)}  ${fmt(loop)}`,
@@ -385,6 +457,21 @@ async function main(): Promise<void> {
       `${row.label}: p99 ${ratio.toFixed(2)}x bare Bolt (goal <= 1.5x and < 100 ms): ${ok ? 'PASS' : 'FAIL'}`,
     );
   }
+  const token = rows.find((r) => r.label === 'Pebblebot, embedded store');
+  const oauth = rows.find((r) => r.label === 'Pebblebot OAuth, embedded store');
+  if (token && oauth) {
+    const overhead = oauth.p50 - token.p50;
+    console.log(
+      `OAuth installation look-up, end to end: p50 ${overhead >= 0 ? '+' : ''}${overhead.toFixed(2)} ms ` +
+        `over token mode (goal < 1 ms): ${overhead < 1 ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  const micro = await authorizeMicrobench();
+  console.log(
+    `OAuth installation look-up alone (authorize, cached): p50 ${(micro.p50 * 1000).toFixed(1)} µs, ` +
+      `p99 ${(micro.p99 * 1000).toFixed(1)} µs; first look-up of a workspace (store + decryption) ` +
+      `${micro.coldMs.toFixed(2)} ms (goal p50 < 1 ms): ${micro.p50 < 1 ? 'PASS' : 'FAIL'}`,
+  );
   for (const t of running) {
     if (!t.system.count) continue;
     console.log(

@@ -27,6 +27,12 @@ export const EVENTS_STORED_BEFORE_ACK: ReadonlySet<string> = new Set([
   'reaction_added',
 ]);
 
+/**
+ * The Bolt context property an OAuth authorize sets to the org's enterprise id when the request
+ * is served by an org-wide (Enterprise Grid) installation.
+ */
+export const ORG_INSTALL_PROPERTY = 'pebbleOrgInstall';
+
 /** The Bolt context property through which a held event acknowledgement is released. */
 export const ACKNOWLEDGE_PROPERTY = 'pebbleAcknowledge';
 
@@ -70,9 +76,11 @@ const Identity = z.union([
       user_id: Id,
       user_name: z.string().optional(),
       trigger_id: Id,
+      enterprise_id: Id.nullish(),
     })
     .transform((b) => ({
       teamId: b.team_id,
+      enterpriseId: b.enterprise_id ?? undefined,
       userId: b.user_id,
       name: b.user_name,
       key: `command:${b.trigger_id}`,
@@ -83,7 +91,10 @@ const Identity = z.union([
       type: z.literal('event_callback'),
       team_id: Id.optional(),
       event_id: Id.optional(),
-      authorizations: z.array(z.looseObject({ team_id: Id.nullish() })).optional(),
+      enterprise_id: Id.nullish(),
+      authorizations: z
+        .array(z.looseObject({ team_id: Id.nullish(), enterprise_id: Id.nullish() }))
+        .optional(),
       event: z.looseObject({
         type: z.string(),
         user: Id.optional(),
@@ -93,6 +104,7 @@ const Identity = z.union([
     })
     .transform((b) => ({
       teamId: b.authorizations?.[0]?.team_id ?? b.team_id ?? '',
+      enterpriseId: b.authorizations?.[0]?.enterprise_id ?? b.enterprise_id ?? undefined,
       userId: b.event.user,
       name: undefined,
       // Old payloads lack event_id: the event's own timestamp and author identify it.
@@ -109,7 +121,8 @@ const Identity = z.union([
         'shortcut',
         'message_action',
       ]),
-      team: z.looseObject({ id: Id }).nullish(),
+      team: z.looseObject({ id: Id, enterprise_id: Id.nullish() }).nullish(),
+      enterprise: z.looseObject({ id: Id }).nullish(),
       user: z.looseObject({
         id: Id,
         team_id: Id.optional(),
@@ -124,6 +137,7 @@ const Identity = z.union([
     })
     .transform((b) => ({
       teamId: b.team?.id ?? b.user.team_id ?? '',
+      enterpriseId: b.enterprise?.id ?? b.team?.enterprise_id ?? undefined,
       userId: b.user.id,
       name: b.user.username ?? b.user.name,
       key:
@@ -165,12 +179,14 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       await args.next();
       return;
     }
-    const { teamId, userId, key, event } = identity.data;
+    const { teamId, userId, key, event, enterpriseId } = identity.data;
     // Only the team this request was authorized for (the token's team; an installation's in
     // OAuth mode) is served: a validly signed payload naming another team must not create or
-    // touch a workspace. Events are already acknowledged, so Slack does not retry them.
+    // touch a workspace. An org-wide installation serves every workspace of its org, and only
+    // those. Events are already acknowledged, so Slack does not retry them.
     const authorized = args.context.teamId;
-    if (authorized && teamId !== authorized) {
+    const org = (args.context as { [ORG_INSTALL_PROPERTY]?: unknown })[ORG_INSTALL_PROPERTY];
+    if (typeof org === 'string' ? enterpriseId !== org : authorized && teamId !== authorized) {
       logger.warn(
         { team: teamId.slice(0, 40), authorized },
         'Slack request for a workspace this bot does not serve refused',

@@ -30,6 +30,12 @@ import { registerListeners } from './listeners/index.js';
 import { SLASH_COMMAND } from './listeners/commands.js';
 import { createRegistrar, type ListenerIds, type SlackDeps } from './listeners/registry.js';
 import { actionIdPattern } from './render-blocks.js';
+import { InstallationChatGateway } from './oauth/installation-chat-gateway.js';
+import { createInstallRoutes, INSTALL_PATH, REDIRECT_PATH } from './oauth/install-routes.js';
+import { Installations } from './oauth/installations.js';
+import { TokenCipher } from './oauth/token-cipher.js';
+import { createScopedAnsweringClient, TokenScope } from './oauth/token-scope.js';
+import { registerUninstall } from './oauth/uninstall.js';
 
 export const EVENTS_PATH = '/slack/events';
 /** Slack's largest payloads (a message shortcut on a long message) are far below this. */
@@ -195,9 +201,12 @@ export function createSlackChannel(
 ): SlackChannel {
   const log = logger.child({ channel: 'slack' });
   const botToken = slack.botToken;
-  if (!botToken || slack.mode === 'oauth')
+  const oauth = slack.mode === 'oauth';
+  if (oauth ? !slack.encryption || !slack.clientId : !botToken)
     throw new Error(
-      'The Slack channel needs SLACK_BOT_TOKEN (one workspace over HTTP or Socket Mode).',
+      oauth
+        ? 'Slack OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and PEBBLEBOT_ENCRYPTION_KEY.'
+        : 'The Slack channel needs SLACK_BOT_TOKEN (one workspace over HTTP or Socket Mode).',
     );
   const bolt = boltLogger(log);
   const clientOptions: webApi.WebClientOptions = {
@@ -207,24 +216,39 @@ export function createSlackChannel(
     logger: bolt,
     ...options.clientOptions,
   };
-  const client = createAnsweringClient(botToken, clientOptions, options.answering);
+  // OAuth mode: each call takes the token of the installation its request came through.
+  const scope = new TokenScope();
+  const installations =
+    oauth && slack.encryption
+      ? new Installations(
+          services.store,
+          new TokenCipher(slack.encryption.key, slack.encryption.oldKeys),
+          services.clock,
+          log,
+        )
+      : undefined;
+  const client = installations
+    ? createScopedAnsweringClient(scope, clientOptions, options.answering)
+    : createAnsweringClient(botToken ?? '', clientOptions, options.answering);
 
   // The token's own team is the only workspace this bot serves in token mode: authorize hands
   // it to Bolt as the request's authorized team, which the context middleware holds every
   // request to (an OAuth authorize will hand the installation's team the same way).
   let identity: Promise<{ botId?: string; botUserId: string; teamId?: string }> | undefined;
-  const botIdentity = () =>
-    (identity ??= client.auth.test().then(
-      (r) => ({
-        ...(r.bot_id ? { botId: r.bot_id } : {}),
-        botUserId: r.user_id ?? '',
-        ...(r.team_id ? { teamId: r.team_id } : {}),
-      }),
-      (error: unknown) => {
-        identity = undefined;
-        throw error;
-      },
-    ));
+  const botIdentity = (): Promise<{ botId?: string; botUserId: string; teamId?: string }> =>
+    installations
+      ? Promise.resolve({ botUserId: scope.botUserId ?? '' })
+      : (identity ??= client.auth.test().then(
+          (r) => ({
+            ...(r.bot_id ? { botId: r.bot_id } : {}),
+            botUserId: r.user_id ?? '',
+            ...(r.team_id ? { teamId: r.team_id } : {}),
+          }),
+          (error: unknown) => {
+            identity = undefined;
+            throw error;
+          },
+        ));
 
   const socket = slack.mode === 'socket';
   const httpReceiver = socket
@@ -253,7 +277,9 @@ export function createSlackChannel(
 
   const app = new App({
     receiver,
-    authorize: async () => ({ botToken, ...(await botIdentity()) }),
+    authorize: installations
+      ? (source) => installations.authorize(source)
+      : async () => ({ botToken, ...(await botIdentity()) }),
     logger: bolt,
     clientOptions,
     convoStore: false,
@@ -261,7 +287,10 @@ export function createSlackChannel(
 
   const gateway = new SlackGateway(client, log);
   // Proactive messages (the outbox) go through the ChatGateway port, with their own bounded client.
-  const chat = createSlackChatGateway(botToken, clientOptions, log);
+  const oauthChat = installations
+    ? new InstallationChatGateway(installations, clientOptions, log)
+    : undefined;
+  const chat = oauthChat ?? createSlackChatGateway(botToken ?? '', clientOptions, log);
   // Vote messages are posted and updated in place through it; user groups keep councils in sync.
   services.council.connect('slack', {
     gateway: chat,
@@ -279,10 +308,27 @@ export function createSlackChannel(
   };
   const registrar = createRegistrar(app, deps);
   const tracker = inFlightTracker();
+  if (installations) app.use(scope.middleware);
   app.use(tracker.middleware);
   app.use(unknownInteractionGuard(registrar.ids, deps));
   app.use(contextMiddleware({ services, gateway, logger: log }));
   registerListeners(registrar, deps);
+  if (installations && oauthChat)
+    registerUninstall(app, installations, log, (token) => oauthChat.forget(token));
+  const installRoutes =
+    installations && oauthChat && slack.clientId && slack.clientSecret && slack.stateSecret
+      ? createInstallRoutes({
+          clientId: slack.clientId,
+          clientSecret: slack.clientSecret,
+          stateSecret: slack.stateSecret,
+          installations,
+          chat: oauthChat,
+          command: SLASH_COMMAND,
+          logger: log,
+          boltLogger: bolt,
+          ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+        })
+      : undefined;
   app.error((error) => {
     log.error({ err: error }, 'Slack event failed');
     return Promise.resolve();
@@ -311,6 +357,12 @@ export function createSlackChannel(
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (installRoutes && (pathname === INSTALL_PATH || pathname === REDIRECT_PATH)) {
+      if (req.method !== 'GET') return send(res, 405);
+      return pathname === INSTALL_PATH
+        ? installRoutes.install(req, res)
+        : installRoutes.redirect(req, res);
+    }
     if (!httpReceiver || pathname !== EVENTS_PATH) return send(res, 404);
     if (req.method !== 'POST') return send(res, 405);
     const raw = await readBody(req, BODY_LIMIT_BYTES);
@@ -360,6 +412,11 @@ export function createSlackChannel(
     listeners: registrar.ids,
     routes: socket ? [] : [{ path: '/slack/*', handler }],
     async start() {
+      if (installations) {
+        // Installations bring their tokens with their requests: nothing to check at start.
+        log.info({ mode: slack.mode }, 'Slack channel ready');
+        return;
+      }
       try {
         // The bot's identity once at start (mentions begin with its user id); a bad token
         // stops the start with a clear message, an unreachable Slack is retried on first use.

@@ -8,6 +8,7 @@ import type {
   AuditRepository,
   DataRightsRepository,
 } from './governance.port.js';
+import type { InstallationRepository } from './installations.port.js';
 import type { MetricsRepository } from './metrics.port.js';
 import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
 import type { Workspace, WorkspaceSettings } from '../core/workspaces/workspace.model.js';
@@ -88,6 +89,11 @@ export interface WorkspaceRepository {
     history: HistoryEntry,
   ): Promise<Workspace>;
   list(): Promise<Workspace[]>;
+  /**
+   * Marks a workspace inactive from `since` (the app was uninstalled: its data is kept), or
+   * active again with null (reinstalled). False when there is no such workspace.
+   */
+  setInactive(id: string, since: Date | null): Promise<boolean>;
 }
 
 export interface PebbleRepository {
@@ -160,6 +166,8 @@ export interface Store {
   readonly apiTokens: ApiTokenRepository;
   /** Forgetting a member, deleting a workspace's data, retention. */
   readonly dataRights: DataRightsRepository;
+  /** Slack installations (OAuth mode), their tokens sealed; org-wide installs' workspaces. */
+  readonly installations: InstallationRepository;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,7 +9,11 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(SLACK_|MICROSOFT_|TEAMS_|OPENAI_|MONGODB_|DATA_DIR|PORT|HOST|LOG_LEVEL)/.test(k))
+    if (
+      !/^(SLACK_|MICROSOFT_|TEAMS_|OPENAI_|MONGODB_|PEBBLEBOT_|DATA_DIR|PORT|HOST|LOG_LEVEL)/.test(
+        k,
+      )
+    )
       env[k] = v;
   }
   return { ...env, PORT: '0', HOST: '127.0.0.1', ...extra };

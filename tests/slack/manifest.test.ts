@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { listenerIds } from '../../src/slack/listeners/index.js';
+import { BOT_SCOPES, REDIRECT_PATH } from '../../src/slack/oauth/install-routes.js';
+import { INSTALL_EVENTS } from '../../src/slack/oauth/uninstall.js';
 import { ROOT } from '../helpers/run-cli.js';
 import { FIXTURES } from './harness.js';
 
@@ -59,7 +61,20 @@ describe('Slack app manifest', () => {
     const events = manifest.settings.event_subscriptions.bot_events as string[];
     expect([...commands].sort()).toEqual([...ids.commands].sort());
     expect([...shortcuts].sort()).toEqual([...ids.shortcuts].sort());
-    expect([...events].sort()).toEqual([...ids.events].sort());
+    // The install events are listened to by the OAuth channel (src/slack/oauth/uninstall.ts).
+    expect([...events].sort()).toEqual([...ids.events, ...INSTALL_EVENTS].sort());
+  });
+
+  it('can be installed in many workspaces and org-wide: redirect URL, scopes, install events', () => {
+    const redirects = manifest.oauth_config.redirect_urls as string[];
+    expect(redirects.map((u) => new URL(u).pathname)).toEqual([REDIRECT_PATH]);
+    // /slack/install asks for exactly the scopes the manifest declares.
+    expect([...(manifest.oauth_config.scopes.bot as string[])].sort()).toEqual(
+      [...BOT_SCOPES].sort(),
+    );
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
+    for (const event of INSTALL_EVENTS)
+      expect(manifest.settings.event_subscriptions.bot_events).toContain(event);
   });
 
   it('enables what the listeners need: interactivity, App Home, the bot scopes', () => {

@@ -32,6 +32,8 @@ export async function sweepDigests(
 ): Promise<DigestSweep> {
   const result: DigestSweep = { workspaces: 0, queued: 0, alreadyQueued: 0, failed: 0 };
   for (const workspace of await deps.store.workspaces.list()) {
+    // An uninstalled workspace keeps its data but hears nothing until it is installed again.
+    if (workspace.inactiveSince) continue;
     if (signal.aborted) break;
     result.workspaces++;
     try {

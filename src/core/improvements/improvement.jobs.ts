@@ -51,6 +51,8 @@ export async function sweepNudges(
     escalations: 0,
   };
   for (const workspace of await deps.store.workspaces.list()) {
+    // An uninstalled workspace keeps its data but hears nothing until it is installed again.
+    if (workspace.inactiveSince) continue;
     if (signal.aborted) break;
     const { items } = await deps.store.improvements.list(workspace.id, {
       status: [...ACTIVE_IMPROVEMENT_STATUSES],

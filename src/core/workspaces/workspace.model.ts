@@ -89,6 +89,11 @@ export const WorkspaceSchema = z.object({
   createdAt: z.coerce.date(),
   updatedAt: z.coerce.date(),
   history: z.array(HistoryEntrySchema).default([]),
+  /**
+   * Set while the app is uninstalled from the workspace: its data is kept, nothing is sent
+   * there and no job runs for it until it is installed again.
+   */
+  inactiveSince: z.coerce.date().optional(),
 });
 export type Workspace = z.infer<typeof WorkspaceSchema>;
 

@@ -10,6 +10,11 @@ import {
   MongoConversationAddressRepository,
   type ConversationAddressDoc,
 } from './conversations.mongo.js';
+import {
+  MongoInstallationRepository,
+  type InstallationDoc,
+  type InstallationLinkDoc,
+} from './installations.mongo.js';
 import { MongoProcessedEventRepository, type ProcessedEventDoc } from './events.mongo.js';
 import { MongoImprovementRepository, type ImprovementDoc } from './improvements.mongo.js';
 import { MongoLeaseRepository, type LeaseDoc } from './leases.mongo.js';
@@ -128,6 +133,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     await MongoDigestRepository.indexes(digests);
     const conversations = db.collection<ConversationAddressDoc>('conversations');
     await MongoConversationAddressRepository.indexes(conversations);
+    const installationLinks = db.collection<InstallationLinkDoc>('installation_links');
+    await MongoInstallationRepository.indexes(installationLinks);
     const metricCollections: MetricsCollections = {
       pebbles: db.collection('pebbles'),
       improvements: db.collection('improvements'),
@@ -176,6 +183,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       audit: new MongoAuditRepository(audit),
       apiTokens: new MongoApiTokenRepository(apiTokens),
       dataRights: new MongoDataRightsRepository(db),
+      installations: new MongoInstallationRepository(
+        db.collection<InstallationDoc>('installations'),
+        installationLinks,
+      ),
       ping: async () => {
         try {
           await db.command({ ping: 1 });

@@ -81,4 +81,14 @@ export class MongoWorkspaceRepository implements WorkspaceRepository {
       return docs.map(toWorkspace);
     });
   }
+
+  setInactive(id: string, since: Date | null): Promise<boolean> {
+    return guard(async () => {
+      const result = await this.db.updateOne(
+        { _id: id },
+        since ? { $set: { inactiveSince: since } } : { $unset: { inactiveSince: '' } },
+      );
+      return result.matchedCount > 0;
+    });
+  }
 }

@@ -9,6 +9,7 @@ import {
   NedbAuditRepository,
   NedbDataRightsRepository,
 } from './governance.nedb.js';
+import { NedbInstallationRepository } from './installations.nedb.js';
 import { NedbProcessedEventRepository } from './events.nedb.js';
 import { NedbImprovementRepository } from './improvements.nedb.js';
 import { NedbLeaseRepository } from './leases.nedb.js';
@@ -53,6 +54,8 @@ const COLLECTIONS = [
   'embeddings',
   'audit',
   'api_tokens',
+  'installations',
+  'installation_links',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -104,6 +107,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     await NedbConversationAddressRepository.indexes(dbs.conversations);
     await NedbAuditRepository.indexes(dbs.audit);
     await NedbApiTokenRepository.indexes(dbs.api_tokens);
+    await NedbInstallationRepository.indexes(dbs.installation_links);
 
     return {
       kind: 'embedded',
@@ -128,6 +132,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       audit: new NedbAuditRepository(dbs.audit),
       apiTokens: new NedbApiTokenRepository(dbs.api_tokens),
       dataRights: new NedbDataRightsRepository(dbs, dbs.api_tokens),
+      installations: new NedbInstallationRepository(dbs.installations, dbs.installation_links),
       ballots: new NedbBallotRepository(
         dbs.ballots,
         options.dataDir ? [dbs.ballots, dbs.votes] : [],

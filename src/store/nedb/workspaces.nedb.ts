@@ -49,4 +49,13 @@ export class NedbWorkspaceRepository implements WorkspaceRepository {
     const docs = (await this.db.findAsync({}).sort({ _id: 1 })) as unknown as WorkspaceDoc[];
     return docs.map(toWorkspace);
   }
+
+  async setInactive(id: string, since: Date | null): Promise<boolean> {
+    const changed = await this.db.updateAsync(
+      { _id: id },
+      since ? { $set: { inactiveSince: since } } : { $unset: { inactiveSince: true } },
+      {},
+    );
+    return (changed as unknown as { numAffected: number }).numAffected > 0;
+  }
 }
