@@ -6,7 +6,7 @@ import {
 } from '../core/council/council.model.js';
 import { improvementShortId } from '../core/improvements/improvement.model.js';
 import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
-import { parsePebbleRef, shortId } from '../core/pebbles/pebble.model.js';
+import { parsePebbleRef, shortId, StakeholderSchema } from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
 import { ACTIONS } from '../views/actions.js';
 import {
@@ -57,6 +57,12 @@ export function actionCommand(actionId: string, value = ''): Command | undefined
     case ACTIONS.setSeverity: {
       const [number, choice] = numberAndChoice(value, 'a pebble');
       return { kind: 'triage', number, change: { kind: 'severity', severity: Number(choice) } };
+    }
+    case ACTIONS.setStakeholder: {
+      const [number, raw] = numberAndChoice(value, 'a pebble');
+      const who = StakeholderSchema.safeParse(raw);
+      if (!who.success) throw usage('That menu option is not customer, employee or partner.');
+      return { kind: 'triage', number, change: { kind: 'stakeholder', stakeholder: who.data } };
     }
     case ACTIONS.setStage: {
       const [number, stage] = numberAndChoice(value, 'a pebble');
@@ -152,6 +158,7 @@ export function commandText(command: Command): string | undefined {
       const c = command.change;
       if (c.kind === 'severity') return `triage ${p(command.number)} severity ${c.severity}`;
       if (c.kind === 'stage') return `triage ${p(command.number)} stage ${c.stage}`;
+      if (c.kind === 'stakeholder') return `triage ${p(command.number)} who ${c.stakeholder}`;
       return undefined;
     }
     case 'council': {

@@ -11,7 +11,11 @@ import type { CouncilPatch } from '../core/council/council.service.js';
 import { parseWeekday, type DigestSettings } from '../core/digest/digest-settings.js';
 import { parseImprovementRef } from '../core/improvements/improvement.model.js';
 import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
-import { parsePebbleRef } from '../core/pebbles/pebble.model.js';
+import {
+  parsePebbleRef,
+  StakeholderSchema,
+  type Stakeholder,
+} from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
 import { COUNCIL_CONFIG_USAGE } from '../views/council.view.js';
 import { plainText } from '../views/tokens.js';
@@ -506,6 +510,7 @@ export function parseDigestConfig(raw: string, options: GrammarOptions = {}): Di
 export type TriageChange =
   | { kind: 'severity'; severity: number }
   | { kind: 'stage'; stage: string }
+  | { kind: 'stakeholder'; stakeholder: Stakeholder }
   | { kind: 'decline'; reason: string }
   | { kind: 'duplicate'; of: number };
 
@@ -617,7 +622,8 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       const what = (rest[1] ?? '').toLowerCase();
       const value = after(text, 3);
       const example =
-        q('triage P-3 severity 3') + ', `stage onboard`, `decline <why>` or `duplicate P-1`';
+        q('triage P-3 severity 3') +
+        ', `stage onboard`, `who employee`, `decline <why>` or `duplicate P-1`';
       switch (what) {
         case 'severity': {
           const severity = Number(value);
@@ -628,6 +634,13 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
         case 'stage':
           if (!value) throw usage(`Name the stage: ${example}.`);
           return { kind: 'triage', number, change: { kind: 'stage', stage: plainText(value) } };
+        case 'who':
+        case 'stakeholder': {
+          const who = StakeholderSchema.safeParse(value.trim().toLowerCase());
+          if (!who.success)
+            throw usage(`Who feels it: customer, employee or partner, e.g. ${example}.`);
+          return { kind: 'triage', number, change: { kind: 'stakeholder', stakeholder: who.data } };
+        }
         case 'decline': {
           const reason = unquote(plainText(value));
           if (!reason) throw usage(`Say why: ${example}.`);

@@ -14,6 +14,8 @@ export const ACTIONS = {
   setSeverity: 'pebble.set_severity',
   /** Triage card: pick a journey stage (value `journey/stage`). */
   setStage: 'pebble.set_stage',
+  /** Triage card: who feels it (value `number:customer|employee|partner`). */
+  setStakeholder: 'pebble.set_stakeholder',
   /** Triage card: say which pebble this one duplicates (opens a form). */
   markDuplicate: 'pebble.mark_duplicate',
   /** Triage card: decline with a reason (opens a form). */

@@ -1,3 +1,4 @@
+import { voteShortId } from '../core/council/council.model.js';
 import {
   IMPROVEMENT_STATUS_LABELS,
   improvementShortId,
@@ -21,6 +22,7 @@ import { shortId } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import { dayOf, dayText } from './dates.js';
 import { person } from './tokens.js';
 
 const COMMAND = '/pebble';
@@ -31,6 +33,11 @@ export const NUDGE_ITEMS_MAX = 12;
 const LEDGER_MAX = 8;
 
 const ref = improvementShortId;
+
+/** Days of an improvement's events are the owner's days (nudges follow their zone too). */
+function zoneOf(improvement: Improvement): string {
+  return improvement.ownerTimezone ?? 'UTC';
+}
 
 /** The owner as people read it: their name when known. */
 export function ownerLabel(improvement: Improvement): string {
@@ -61,9 +68,9 @@ export function improvementLine(improvement: Improvement): string {
     IMPROVEMENT_STATUS_LABELS[improvement.status],
     improvement.ownerId ? ownerLabel(improvement) : 'no owner',
     improvement.promisedDate
-      ? `promised ${improvement.promisedDate}`
+      ? `promised ${dayText(improvement.promisedDate)}`
       : improvement.proposedDate
-        ? `asked for ${improvement.proposedDate}`
+        ? `asked for ${dayText(improvement.proposedDate)}`
         : undefined,
   ].filter(Boolean);
   return `*${ref(improvement.number)}* ${improvement.title} — ${parts.join(' · ')}`;
@@ -76,7 +83,7 @@ function promiseLine(promise: PromiseEntry): string {
     broken: ':x: broken',
     withdrawn: ':leftwards_arrow_with_hook: withdrawn',
   };
-  return `• ${promise.promisedDate}, made ${promise.madeAt.toISOString().slice(0, 10)}: ${outcome[promise.outcome]}${promise.reason ? ` (${promise.reason})` : ''}`;
+  return `• ${dayText(promise.promisedDate)}, made ${dayOf(promise.madeAt, 'UTC')}: ${outcome[promise.outcome]}${promise.reason ? ` (${promise.reason})` : ''}`;
 }
 
 /** The owner's one-click controls for an improvement they own. */
@@ -128,9 +135,11 @@ export function improvementView(
     { label: 'Owner', value: ownerLabel(improvement) },
     {
       label: 'Promised date',
-      value:
-        improvement.promisedDate ??
-        (improvement.proposedDate ? `asked for ${improvement.proposedDate}` : 'not yet'),
+      value: improvement.promisedDate
+        ? dayText(improvement.promisedDate)
+        : improvement.proposedDate
+          ? `asked for ${dayText(improvement.proposedDate)}`
+          : 'not yet',
     },
     { label: 'Fixes', value: pebbleRefs(improvement) },
   ];
@@ -141,7 +150,7 @@ export function improvementView(
     {
       type: 'section',
       text: improvement.voteNumber
-        ? `Approved by council vote ${improvement.voteNumber}.`
+        ? `Approved by the CX council in ${voteShortId(improvement.voteNumber)}.`
         : 'A journey improvement.',
       fields,
     },
@@ -160,7 +169,7 @@ export function improvementView(
       text: `*Latest check-ins*\n${checkIns
         .map(
           (c) =>
-            `• ${c.at.toISOString().slice(0, 10)} ${IMPROVEMENT_STATUS_LABELS[c.status]}${c.note ? `: ${c.note}` : ''}`,
+            `• ${dayOf(c.at, zoneOf(improvement))} ${IMPROVEMENT_STATUS_LABELS[c.status]}${c.note ? `: ${c.note}` : ''}`,
         )
         .join('\n')}`,
     });
@@ -217,8 +226,8 @@ function nudgeItemBlocks(item: NudgeItem): BlockView[] {
   const { improvement } = item;
   const when =
     item.reason === 'awaiting-answer'
-      ? `waiting for your answer, asked for ${improvement.proposedDate ?? 'a date'}`
-      : `${dueLabel(item.daysLeft)}${improvement.promisedDate ? ` (promised ${improvement.promisedDate})` : ''}`;
+      ? `waiting for your answer, asked for ${improvement.proposedDate ? dayText(improvement.proposedDate) : 'a date'}`
+      : `${dueLabel(item.daysLeft)}${improvement.promisedDate ? ` (promised ${dayText(improvement.promisedDate)})` : ''}`;
   return [
     {
       type: 'section',
@@ -240,15 +249,13 @@ function nudgeItemBlocks(item: NudgeItem): BlockView[] {
 }
 
 function ownerAnswerText(improvement: Improvement, ownerId: string, answer: OwnerAnswer): string {
-  const who =
-    improvement.ownerName ??
-    (ownerId === improvement.ownerId ? 'The owner' : 'The person you asked');
+  const who = person(ownerId, ownerId === improvement.ownerId ? improvement.ownerName : undefined);
   const id = `*${ref(improvement.number)}* ${improvement.title}`;
   switch (answer.kind) {
     case 'accepted':
-      return `:handshake: ${who} accepted ${id} and promised it for *${answer.date}*.`;
+      return `:handshake: ${who} accepted ${id} and promised it for *${dayText(answer.date)}*.`;
     case 'proposed':
-      return `:handshake: ${who} accepted ${id} for *${answer.date}*${answer.asked ? ` instead of ${answer.asked}` : ''}.`;
+      return `:handshake: ${who} accepted ${id} for *${dayText(answer.date)}*${answer.asked ? ` instead of ${dayText(answer.asked)}` : ''}.`;
     case 'declined':
       return `:no_entry_sign: ${who} declined ${id}: "${answer.reason}". It has no owner now: \`${COMMAND} improvement assign ${ref(improvement.number)} @someone YYYY-MM-DD\` asks someone else.`;
   }
@@ -257,7 +264,7 @@ function ownerAnswerText(improvement: Improvement, ownerId: string, answer: Owne
 function releaseText(improvement: Improvement, release: Release): string {
   const id = `*${ref(improvement.number)}* ${improvement.title}`;
   return release.kind === 'reassigned'
-    ? `${id} was given to ${improvement.ownerName ?? 'someone else'}; your promise for it is withdrawn. Thank you for carrying it.`
+    ? `${id} was given to ${improvement.ownerId ? person(improvement.ownerId, improvement.ownerName) : 'someone else'}; your promise for it is withdrawn. Thank you for carrying it.`
     : `${id} was dropped: "${release.reason}". Your promise for it is withdrawn.`;
 }
 
@@ -271,7 +278,7 @@ export const improvementNotices: ImprovementNotices = {
         { type: 'header', text: `Will you own ${ref(improvement.number)}?` },
         {
           type: 'section',
-          text: `The CX council wants *${improvement.title}* fixed, for ${pebbleRefs(improvement)}.\nAsked for: *${improvement.proposedDate ?? 'a date you choose'}*.`,
+          text: `The CX council wants *${improvement.title}* fixed, for ${pebbleRefs(improvement)}.\nAsked for: *${improvement.proposedDate ? dayText(improvement.proposedDate) : 'a date you choose'}*.`,
         },
         {
           type: 'context',
@@ -293,7 +300,7 @@ export const improvementNotices: ImprovementNotices = {
   },
 
   dateChanged(improvement, _by, from, to) {
-    const text = `:calendar: The promised date of *${ref(improvement.number)}* ${improvement.title} moved from ${from} to *${to}*. The ledger keeps both.`;
+    const text = `:calendar: The promised date of *${ref(improvement.number)}* ${improvement.title} moved from ${dayText(from)} to *${dayText(to)}*. The ledger keeps both.`;
     return {
       text,
       blocks: [
@@ -332,7 +339,7 @@ export const improvementNotices: ImprovementNotices = {
     const { improvement, level, overdueDays, blockedDays } = escalation;
     const why = [
       overdueDays > 0
-        ? `${plural(overdueDays, 'day')} overdue (promised ${improvement.promisedDate})`
+        ? `${plural(overdueDays, 'day')} overdue (promised ${improvement.promisedDate ? dayText(improvement.promisedDate) : 'no date'})`
         : undefined,
       blockedDays > 0 ? `blocked for ${plural(blockedDays, 'day')}` : undefined,
     ]
@@ -349,7 +356,7 @@ export const improvementNotices: ImprovementNotices = {
     if (last)
       blocks.push({
         type: 'context',
-        text: `Last check-in ${last.at.toISOString().slice(0, 10)}: ${IMPROVEMENT_STATUS_LABELS[last.status]}${last.note ? `, "${last.note}"` : ''}`,
+        text: `Last check-in ${dayOf(last.at, zoneOf(improvement))}: ${IMPROVEMENT_STATUS_LABELS[last.status]}${last.note ? `, "${last.note}"` : ''}`,
       });
     blocks.push(
       {
@@ -376,7 +383,9 @@ export const improvementNotices: ImprovementNotices = {
     });
     const done = improvement.checkIns.at(-1);
     const what = done?.status === 'done' && done.note ? `\n*What changed:* ${done.note}` : '';
-    const who = improvement.ownerName ?? 'its owner';
+    const who = improvement.ownerId
+      ? person(improvement.ownerId, improvement.ownerName)
+      : 'its owner';
     const n = String(improvement.number);
     return {
       text: `Fixed: ${improvement.title}. Did this fix it for you?`,
@@ -385,7 +394,7 @@ export const improvementNotices: ImprovementNotices = {
         { type: 'section', text: lines.join('\n') },
         {
           type: 'section',
-          text: `*${ref(improvement.number)}* is done, by ${who}, on ${(improvement.doneAt ?? new Date()).toISOString().slice(0, 10)}.${what}`,
+          text: `*${ref(improvement.number)}* is done, by ${who}, on ${dayOf(improvement.doneAt ?? new Date(), zoneOf(improvement))}.${what}`,
         },
         { type: 'section', text: '*Did this fix it for you?*' },
         {

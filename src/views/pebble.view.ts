@@ -9,6 +9,7 @@ import { catalogStages, type WorkspaceSettings } from '../core/workspaces/worksp
 import { ACTIONS } from './actions.js';
 import { sendToCouncilButton } from './council-button.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import { dayOf } from './dates.js';
 import { person } from './tokens.js';
 
 export const STATUS_LABELS: Record<PebbleStatus, string> = {
@@ -31,8 +32,9 @@ export function reporterLabel(pebble: Pebble, viewer?: Viewer): string {
   if (pebble.anonymous) {
     return viewer?.userId === pebble.reporter.userId ? 'you (anonymous to others)' : 'Anonymous';
   }
-  // A name the reporter had when reporting; else Slack names them (a bare id means nothing).
-  return pebble.reporter.name ?? person(pebble.reporter.userId);
+  // A token like every other person a view names (owners, sponsors): each platform names them
+  // its own way, the name they had when reporting being the fallback.
+  return person(pebble.reporter.userId, pebble.reporter.name);
 }
 
 export function stageLabel(pebble: Pebble, settings: WorkspaceSettings): string | undefined {
@@ -45,6 +47,15 @@ export function stageLabel(pebble: Pebble, settings: WorkspaceSettings): string 
       ? `${match.journey.name} › ${match.stage.name}`
       : match.stage.name;
   return [pebble.journey, pebble.stage].filter(Boolean).join(' › ');
+}
+
+/**
+ * How many people a pebble gets in the way of: its reporter and everyone who added a +1.
+ * ("+0" on a fresh report read as "nobody cares"; "1 person" says somebody does.)
+ */
+export function peopleAffected(pebble: Pebble): string {
+  const n = 1 + pebble.supporterCount;
+  return `${n} ${n === 1 ? 'person' : 'people'}`;
 }
 
 function statusLine(pebble: Pebble): string {
@@ -62,7 +73,7 @@ export function oneLine(pebble: Pebble, settings: WorkspaceSettings): string {
     STATUS_LABELS[pebble.status],
     stage,
     pebble.severity ? `severity ${pebble.severity}` : undefined,
-    `+${pebble.supporterCount}`,
+    peopleAffected(pebble),
   ].filter(Boolean);
   return `*${shortId(pebble.number)}* ${pebble.title} — ${parts.join(' · ')}`;
 }
@@ -83,7 +94,7 @@ export function pebbleView(
         ? (SEVERITY_LABELS[pebble.severity] ?? String(pebble.severity))
         : 'Not set',
     },
-    { label: 'Support', value: `+${pebble.supporterCount}` },
+    { label: 'People affected', value: peopleAffected(pebble) },
     { label: 'Reported by', value: reporterLabel(pebble, viewer) },
   ];
   if (pebble.segment) fields.push({ label: 'Segment', value: pebble.segment });
@@ -106,7 +117,7 @@ export function pebbleView(
     blocks.push({ type: 'context', text: `Source: ${pebble.source.permalink}` });
   blocks.push({
     type: 'context',
-    text: `Reported ${pebble.createdAt.toISOString().slice(0, 10)} · ${pebble.history.length} change${pebble.history.length === 1 ? '' : 's'} in history`,
+    text: `Reported ${dayOf(pebble.createdAt, settings.timezone)} · ${pebble.history.length} change${pebble.history.length === 1 ? '' : 's'} in history`,
   });
   const council = sendToCouncilButton(pebble, settings);
   if (council) blocks.push({ type: 'actions', buttons: [council] });
@@ -204,7 +215,7 @@ export function confirmationView(
       type: 'section',
       text: `Looks like ${similar.length === 1 ? 'this one' : 'these'} may already be known:\n${similar
         .map(
-          (s) => `• *${shortId(s.pebble.number)}* ${s.pebble.title} (+${s.pebble.supporterCount})`,
+          (s) => `• *${shortId(s.pebble.number)}* ${s.pebble.title} (${peopleAffected(s.pebble)})`,
         )
         .join('\n')}`,
     });

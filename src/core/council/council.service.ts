@@ -118,6 +118,8 @@ export interface CastResult {
   choice: BallotChoice;
   /** True for the member's first ballot, false when they changed it. */
   created: boolean;
+  /** The member clicked the option their ballot already held. */
+  unchanged: boolean;
 }
 
 export interface SweepResult extends Record<string, number> {
@@ -568,9 +570,9 @@ export class CouncilService {
     }
     const key = this.seal.keyOf(vote, user.userId);
     const name = vote.rules.secret ? undefined : (member.name ?? user.name);
-    const { created } = await this.store.ballots.cast(vote.id, key, parsed.data, name);
-    this.refresher.request(address(vote));
-    return { vote, choice: parsed.data, created };
+    const { created, unchanged } = await this.store.ballots.cast(vote.id, key, parsed.data, name);
+    if (!unchanged) this.refresher.request(address(vote));
+    return { vote, choice: parsed.data, created, unchanged: unchanged === true };
   }
 
   /**
