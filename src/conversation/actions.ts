@@ -8,7 +8,7 @@ import { improvementShortId } from '../core/improvements/improvement.model.js';
 import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
 import { parsePebbleRef, shortId, StakeholderSchema } from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
-import { ACTIONS } from '../views/actions.js';
+import { ACTIONS, OVERFLOW_ACTION, parseOverflowValue } from '../views/actions.js';
 import {
   councilReasonForm,
   councilSettingsForm,
@@ -206,6 +206,12 @@ export function buttonCommand(button: ButtonView, prefix?: string): string | und
       const n = Math.floor(page.o / 10) + 1;
       return strip(page.s === 'mine' ? 'mine' : `list ${page.f ? `${page.f} ` : ''}page ${n}`);
     }
+    if (button.actionId === OVERFLOW_ACTION) {
+      const option = parseOverflowValue(button.value ?? '');
+      return option && option.actionId !== OVERFLOW_ACTION
+        ? buttonCommand({ ...button, ...option }, prefix)
+        : undefined;
+    }
     const form = FORM_COMMANDS[button.actionId];
     if (form) return strip(form((button.value ?? '').split(':')[0] ?? ''));
     const command = actionCommand(button.actionId, button.value);
@@ -280,8 +286,22 @@ export async function dispatchAction(
         throw usage('That button does not name a pebble.');
       return propose(deps, ctx, command.command.pebbles);
     }
-    case ACTIONS.improvementProposeDate:
+    case OVERFLOW_ACTION: {
+      const option = parseOverflowValue(value);
+      if (!option || option.actionId === OVERFLOW_ACTION)
+        throw usage('That menu option does not name an action.');
+      return dispatchAction(deps, ctx, option.actionId, option.value);
+    }
+    case ACTIONS.improvementProposeDate: {
+      // From the date picker the day comes with the click: accept for it at once.
+      const picked = /^(\d+):(\d{4}-\d{2}-\d{2})$/.exec(value);
+      if (picked)
+        return runCommand(deps, ctx, {
+          kind: 'improvement',
+          command: { kind: 'accept', number: num(picked[1], 'an improvement'), date: picked[2]! },
+        }).then((outputs) => outputs.map((o) => (o.kind === 'reply' ? update(o.view) : o)));
       return [{ kind: 'form', form: improvementForms.proposeDate(await improvement()) }];
+    }
     case ACTIONS.improvementDecline:
       return [{ kind: 'form', form: improvementForms.decline(await improvement()) }];
     case ACTIONS.improvementDone:

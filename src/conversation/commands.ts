@@ -48,9 +48,10 @@ export type CouncilCommand =
   | { kind: 'propose'; pebbles: number[] }
   | { kind: 'decide'; vote: number; option: VoteOption }
   | { kind: 'reason'; vote: number; reason: string }
-  | { kind: 'wip'; vote: number; displace?: number };
+  | { kind: 'wip'; vote: number; displace?: number }
+  | { kind: 'close'; vote: number; reason: string };
 
-const COUNCIL_SUBCOMMANDS = /^(help|votes|list|ls|propose|send|decide|reason|wip)$/i;
+const COUNCIL_SUBCOMMANDS = /^(help|votes|list|ls|propose|send|decide|reason|wip|close)$/i;
 
 /** Whether the text after `council` is a sub-command (so "council should…" stays a report). */
 export function isCouncilCommand(text: string): boolean {
@@ -97,6 +98,13 @@ export function parseCouncilCommand(raw: string, options: GrammarOptions = {}): 
       const reason = unquote(plainText(after(raw, 2)));
       if (!reason) throw usage(`Give the council's reason: ${example}.`);
       return { kind: 'reason', vote, reason };
+    }
+    case 'close': {
+      const example = q('council close V-3 "the vendor fixed it already"');
+      const vote = voteRef(rest[0], example);
+      const reason = unquote(plainText(after(raw, 2)));
+      if (!reason) throw usage(`Say why it closes early: ${example}.`);
+      return { kind: 'close', vote, reason };
     }
     case 'wip': {
       const example = q('council wip V-3 I-2') + ' (or `queue`)';

@@ -531,6 +531,7 @@ function councilHelp(prefix: string | undefined): MessageView {
       `• ${q('council propose P-12 [P-15 …]')} sends triaged pebbles to the council (members and admins)`,
       `• ${q('council votes')} lists the open votes`,
       `• Members vote with the buttons on the vote (or ${q('vote V-3 fix-now')}); ballots can change until the close.`,
+      `• ${q('council close V-3 <why>')} closes a vote early (admins and the sponsor); the council sees why`,
       COUNCIL_CONFIG_USAGE,
     ].join('\n'),
   );
@@ -607,6 +608,21 @@ async function council(
         reply(
           noticeView(
             `:white_check_mark: You decided *${OPTION_LABELS[command.option]}* on council vote *${vref(vote.number)}* (${vote.pebbleNumbers.map(shortId).join(', ')}). The council channel and the people who reported or supported it are told.`,
+          ),
+        ),
+      ];
+    }
+    case 'close': {
+      const vote = await council.closeEarly(
+        workspace,
+        await withRole(ctx),
+        command.vote,
+        command.reason,
+      );
+      return [
+        reply(
+          noticeView(
+            `:white_check_mark: *${vref(vote.number)}* is closed early (${command.reason}); the ballots cast so far decide it, and the council sees your reason on the vote.`,
           ),
         ),
       ];

@@ -223,7 +223,7 @@ export function voteMessageView(
       type: 'context',
       text:
         `Closed ${vote.closedAt ? formatWhen(vote.closedAt, settings.timezone) : ''}` +
-        ` (${vote.closedBy === 'all-voted' ? 'every member voted' : 'deadline'}) · ` +
+        ` (${vote.closedBy === 'all-voted' ? 'every member voted' : vote.closedBy === 'early' ? `closed early: ${vote.closeReason ?? 'no reason given'}` : 'deadline'}) · ` +
         `${plural(result.cast, 'ballot')} of ${result.electorate}` +
         (result.recused ? `, ${result.recused} recused` : '') +
         ` · quorum ${result.quorumRequired} ${result.quorumMet ? 'met' : 'not met'}` +

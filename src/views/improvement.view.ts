@@ -86,19 +86,53 @@ function promiseLine(promise: PromiseEntry): string {
   return `• ${dayText(promise.promisedDate)}, made ${dayOf(promise.madeAt, 'UTC')}: ${outcome[promise.outcome]}${promise.reason ? ` (${promise.reason})` : ''}`;
 }
 
-/** The owner's one-click controls for an improvement they own. */
-export function ownerButtons(improvement: Improvement): ButtonView[] {
+/**
+ * The owner's one-click controls for an improvement they own: three primary buttons (where
+ * things stand, and Done); Blocked, a new date and snoozes in the overflow menu. A DM lists up
+ * to twelve improvements, so eight buttons each was a wall. Labels name the improvement for
+ * screen readers, since "Done" alone does not say which.
+ */
+export function ownerActions(
+  improvement: Improvement,
+  options: { snooze?: boolean } = {},
+): Extract<BlockView, { type: 'actions' }> {
   const n = improvement.number;
-  return [
-    { label: 'On track', actionId: ACTIONS.improvementStatus, value: `${n}:on-track` },
-    { label: 'At risk', actionId: ACTIONS.improvementStatus, value: `${n}:at-risk` },
-    { label: 'Blocked', actionId: ACTIONS.improvementStatus, value: `${n}:blocked` },
-    { label: 'Done', actionId: ACTIONS.improvementDone, value: String(n), style: 'primary' },
-    { label: 'Change date', actionId: ACTIONS.improvementChangeDate, value: String(n) },
-  ];
+  const id = ref(n);
+  return {
+    type: 'actions',
+    buttons: [
+      {
+        label: 'On track',
+        actionId: ACTIONS.improvementStatus,
+        value: `${n}:on-track`,
+        accessibilityLabel: `${id} is on track`,
+      },
+      {
+        label: 'At risk',
+        actionId: ACTIONS.improvementStatus,
+        value: `${n}:at-risk`,
+        accessibilityLabel: `${id} is at risk`,
+      },
+      {
+        label: 'Done',
+        actionId: ACTIONS.improvementDone,
+        value: String(n),
+        style: 'primary',
+        accessibilityLabel: `${id} is done`,
+      },
+    ],
+    overflow: {
+      options: [
+        { label: 'Blocked', actionId: ACTIONS.improvementStatus, value: `${n}:blocked` },
+        { label: 'Change the date…', actionId: ACTIONS.improvementChangeDate, value: String(n) },
+        ...(options.snooze ? snoozeOptions(improvement) : []),
+      ],
+    },
+  };
 }
 
-export function snoozeButtons(improvement: Improvement): ButtonView[] {
+/** NOTE: with Blocked and Change date these make the 5 options Slack allows in an overflow. */
+export function snoozeOptions(improvement: Improvement): ButtonView[] {
   const n = improvement.number;
   return [
     { label: 'Snooze 1 day', actionId: ACTIONS.improvementSnooze, value: `${n}:1d` },
@@ -107,22 +141,68 @@ export function snoozeButtons(improvement: Improvement): ButtonView[] {
   ];
 }
 
-function askButtons(improvement: Improvement): ButtonView[] {
+/** Asked to own it: accept, pick another date right there, or decline (after a confirmation). */
+function askActions(improvement: Improvement): Extract<BlockView, { type: 'actions' }> {
   const n = String(improvement.number);
-  return [
-    { label: 'Accept', actionId: ACTIONS.improvementAccept, value: n, style: 'primary' },
-    { label: 'Propose another date', actionId: ACTIONS.improvementProposeDate, value: n },
-    { label: 'Decline', actionId: ACTIONS.improvementDecline, value: n, style: 'danger' },
-  ];
+  const id = ref(improvement.number);
+  return {
+    type: 'actions',
+    buttons: [
+      {
+        label: 'Accept',
+        actionId: ACTIONS.improvementAccept,
+        value: n,
+        style: 'primary',
+        accessibilityLabel: `Accept ${id}${improvement.proposedDate ? ` for ${improvement.proposedDate}` : ''}`,
+      },
+      {
+        label: 'Decline…',
+        actionId: ACTIONS.improvementDecline,
+        value: n,
+        style: 'danger',
+        accessibilityLabel: `Decline ${id}`,
+        confirm: {
+          title: `Decline ${id}?`,
+          text: 'Whoever asked you is told, and the improvement has no owner until someone else takes it.',
+          confirm: 'Decline',
+          deny: 'Keep it',
+        },
+      },
+    ],
+    datepickers: [
+      {
+        actionId: ACTIONS.improvementProposeDate,
+        value: n,
+        placeholder: 'Propose another date',
+        ...(improvement.proposedDate ? { initial: improvement.proposedDate } : {}),
+      },
+    ],
+  };
 }
 
-function sponsorButtons(improvement: Improvement): ButtonView[] {
+function sponsorActions(improvement: Improvement): Extract<BlockView, { type: 'actions' }> {
   const n = String(improvement.number);
-  return [
-    { label: 'Reassign', actionId: ACTIONS.improvementReassign, value: n },
-    { label: 'Extend the date', actionId: ACTIONS.improvementExtend, value: n },
-    { label: 'Drop', actionId: ACTIONS.improvementDrop, value: n, style: 'danger' },
-  ];
+  const id = ref(improvement.number);
+  return {
+    type: 'actions',
+    buttons: [
+      { label: 'Reassign', actionId: ACTIONS.improvementReassign, value: n },
+      { label: 'Extend the date', actionId: ACTIONS.improvementExtend, value: n },
+      {
+        label: 'Drop…',
+        actionId: ACTIONS.improvementDrop,
+        value: n,
+        style: 'danger',
+        accessibilityLabel: `Drop ${id}`,
+        confirm: {
+          title: `Drop ${id}?`,
+          text: 'The owner’s promise is withdrawn and its pebbles go back to triage.',
+          confirm: 'Drop it',
+          deny: 'Keep it',
+        },
+      },
+    ],
+  };
 }
 
 /** One improvement in full: status, owner, the promise ledger, recent check-ins. */
@@ -176,10 +256,7 @@ export function improvementView(
   }
   const isOwner = options.viewerId !== undefined && options.viewerId === improvement.ownerId;
   if (isOwner && isActiveImprovement(improvement.status)) {
-    blocks.push({
-      type: 'actions',
-      buttons: improvement.ownerPending ? askButtons(improvement) : ownerButtons(improvement),
-    });
+    blocks.push(improvement.ownerPending ? askActions(improvement) : ownerActions(improvement));
   }
   return {
     text: `${ref(improvement.number)} ${improvement.title} (${IMPROVEMENT_STATUS_LABELS[improvement.status]})`,
@@ -233,18 +310,11 @@ function nudgeItemBlocks(item: NudgeItem): BlockView[] {
       type: 'section',
       text: `${REASON_TEXT[item.reason]} *${ref(improvement.number)}* ${improvement.title}\n${IMPROVEMENT_STATUS_LABELS[improvement.status]} · ${when}`,
     },
-    {
-      type: 'actions',
-      buttons:
-        item.reason === 'awaiting-answer'
-          ? askButtons(improvement)
-          : [
-              ...ownerButtons(improvement),
-              ...(item.daysLeft === undefined || item.daysLeft > 0
-                ? snoozeButtons(improvement)
-                : []),
-            ],
-    },
+    item.reason === 'awaiting-answer'
+      ? askActions(improvement)
+      : ownerActions(improvement, {
+          snooze: item.daysLeft === undefined || item.daysLeft > 0,
+        }),
   ];
 }
 
@@ -284,7 +354,7 @@ export const improvementNotices: ImprovementNotices = {
           type: 'context',
           text: 'Accept to promise that date, propose another one, or decline with a reason. Everyone who reported or supported these pebbles hears when it is done.',
         },
-        { type: 'actions', buttons: askButtons(improvement) },
+        askActions(improvement),
       ],
     };
   },
@@ -303,10 +373,7 @@ export const improvementNotices: ImprovementNotices = {
     const text = `:calendar: The promised date of *${ref(improvement.number)}* ${improvement.title} moved from ${dayText(from)} to *${dayText(to)}*. The ledger keeps both.`;
     return {
       text,
-      blocks: [
-        { type: 'section', text },
-        { type: 'actions', buttons: ownerButtons(improvement) },
-      ],
+      blocks: [{ type: 'section', text }, ownerActions(improvement)],
     };
   },
 
@@ -363,7 +430,7 @@ export const improvementNotices: ImprovementNotices = {
         type: 'context',
         text: `Escalation ${level} of ${MAX_ESCALATION_LEVEL}. As executive sponsor you can give it to someone else, extend the date (recorded as a broken promise and a new one) or drop it.`,
       },
-      { type: 'actions', buttons: sponsorButtons(improvement) },
+      sponsorActions(improvement),
     );
     return {
       text: `Escalation: ${ref(improvement.number)} ${improvement.title} is ${why}`,
@@ -401,7 +468,17 @@ export const improvementNotices: ImprovementNotices = {
           type: 'actions',
           buttons: [
             { label: 'Yes', actionId: ACTIONS.improvementFixedYes, value: n, style: 'primary' },
-            { label: 'Not really', actionId: ACTIONS.improvementFixedNo, value: n },
+            {
+              label: 'Not really',
+              actionId: ACTIONS.improvementFixedNo,
+              value: n,
+              confirm: {
+                title: 'It is not fixed?',
+                text: 'Your pebble is reopened and goes back to the council, counted as having come back.',
+                confirm: 'Reopen it',
+                deny: 'Cancel',
+              },
+            },
           ],
         },
       ],

@@ -1,4 +1,5 @@
 import {
+  isOpen,
   SEVERITY_LABELS,
   STAKEHOLDER_LABELS,
   shortId,
@@ -119,8 +120,23 @@ export function pebbleView(
     type: 'context',
     text: `Reported ${dayOf(pebble.createdAt, settings.timezone)} · ${pebble.history.length} change${pebble.history.length === 1 ? '' : 's'} in history`,
   });
+  const buttons: ButtonView[] = [];
+  // Whoever opens a pebble (from `show` or the Home tab) may feel it too; the reporter already
+  // counts, and a duplicate's +1 reaches the pebble it duplicates (core redirects it).
+  if (
+    (isOpen(pebble.status) || pebble.status === 'duplicate') &&
+    viewer?.userId !== pebble.reporter.userId
+  )
+    buttons.push({
+      label: '+1',
+      actionId: ACTIONS.support,
+      value: String(pebble.number),
+      style: 'primary',
+      accessibilityLabel: `+1 ${shortId(pebble.number)}: it gets in my way too`,
+    });
   const council = sendToCouncilButton(pebble, settings);
-  if (council) blocks.push({ type: 'actions', buttons: [council] });
+  if (council) buttons.push(council);
+  if (buttons.length) blocks.push({ type: 'actions', buttons });
   return {
     text: `${shortId(pebble.number)} ${pebble.title} (${STATUS_LABELS[pebble.status]})`,
     blocks,

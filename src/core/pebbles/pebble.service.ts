@@ -122,6 +122,19 @@ export function stakeholdersOf(pebble: Pebble, except?: string): string[] {
   return [...ids];
 }
 
+/**
+ * The team a person reports or supports for, for the digest's "people from N teams": the
+ * platform's profile when the channel fills it (`UserContext.team`, e.g. a Slack title or
+ * department), else their function on the CX council; nothing when neither is known, so the
+ * count never invents a team.
+ */
+export function teamOf(workspace: Workspace, user: UserContext): { team?: string } {
+  const team =
+    user.team?.trim() ||
+    workspace.settings.council.members.find((m) => m.userId === user.userId)?.function;
+  return team ? { team: team.slice(0, 255) } : {};
+}
+
 const TRIAGE_FIELDS_CLEARABLE = [
   'journey',
   'stage',
@@ -203,7 +216,7 @@ export class PebbleService {
       reporter: {
         userId: user.userId,
         ...(user.name ? { name: user.name } : {}),
-        ...(user.team ? { team: user.team } : {}),
+        ...teamOf(workspace, user),
       },
       source,
       status: 'new',
@@ -312,7 +325,7 @@ export class PebbleService {
       {
         userId: user.userId,
         ...(user.name ? { name: user.name } : {}),
-        ...(user.team ? { team: user.team } : {}),
+        ...teamOf(workspace, user),
         at: now,
       },
       { at: now, actor: user.userId, action: 'supported' },
