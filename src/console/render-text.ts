@@ -75,7 +75,22 @@ export function renderText(
             });
           if (command) hints.push(`${select.placeholder}: ${command}`);
         }
+        // A date picker reads as its command with the day left to type.
+        for (const picker of block.datepickers ?? []) {
+          const command = commandFor({
+            label: picker.placeholder,
+            actionId: picker.actionId,
+            value: picker.value,
+          });
+          if (command) hints.push(`${picker.placeholder}: ${command}`);
+        }
         if (hints.length) lines.push(`  → ${hints.join('   ')}`);
+        // The overflow's options are no less reachable on a terminal: listed after, as "more".
+        const more = (block.overflow?.options ?? [])
+          .map((b) => ({ b, command: commandFor(b) }))
+          .filter((h): h is { b: ButtonView; command: string } => h.command !== undefined)
+          .map((h) => `${h.b.label}: ${h.command}`);
+        if (more.length) lines.push(`  ⋯ ${more.join('   ')}`);
         break;
       }
       case 'divider':

@@ -6,9 +6,9 @@ import {
 } from '../core/council/council.model.js';
 import { improvementShortId } from '../core/improvements/improvement.model.js';
 import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
-import { parsePebbleRef, shortId } from '../core/pebbles/pebble.model.js';
+import { parsePebbleRef, shortId, StakeholderSchema } from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
-import { ACTIONS } from '../views/actions.js';
+import { ACTIONS, OVERFLOW_ACTION, parseOverflowValue } from '../views/actions.js';
 import {
   councilReasonForm,
   councilSettingsForm,
@@ -57,6 +57,12 @@ export function actionCommand(actionId: string, value = ''): Command | undefined
     case ACTIONS.setSeverity: {
       const [number, choice] = numberAndChoice(value, 'a pebble');
       return { kind: 'triage', number, change: { kind: 'severity', severity: Number(choice) } };
+    }
+    case ACTIONS.setStakeholder: {
+      const [number, raw] = numberAndChoice(value, 'a pebble');
+      const who = StakeholderSchema.safeParse(raw);
+      if (!who.success) throw usage('That menu option is not customer, employee or partner.');
+      return { kind: 'triage', number, change: { kind: 'stakeholder', stakeholder: who.data } };
     }
     case ACTIONS.setStage: {
       const [number, stage] = numberAndChoice(value, 'a pebble');
@@ -152,6 +158,7 @@ export function commandText(command: Command): string | undefined {
       const c = command.change;
       if (c.kind === 'severity') return `triage ${p(command.number)} severity ${c.severity}`;
       if (c.kind === 'stage') return `triage ${p(command.number)} stage ${c.stage}`;
+      if (c.kind === 'stakeholder') return `triage ${p(command.number)} who ${c.stakeholder}`;
       return undefined;
     }
     case 'council': {
@@ -198,6 +205,12 @@ export function buttonCommand(button: ButtonView, prefix?: string): string | und
       const page = ListPageSchema.parse(JSON.parse(button.value ?? ''));
       const n = Math.floor(page.o / 10) + 1;
       return strip(page.s === 'mine' ? 'mine' : `list ${page.f ? `${page.f} ` : ''}page ${n}`);
+    }
+    if (button.actionId === OVERFLOW_ACTION) {
+      const option = parseOverflowValue(button.value ?? '');
+      return option && option.actionId !== OVERFLOW_ACTION
+        ? buttonCommand({ ...button, ...option }, prefix)
+        : undefined;
     }
     const form = FORM_COMMANDS[button.actionId];
     if (form) return strip(form((button.value ?? '').split(':')[0] ?? ''));
@@ -273,8 +286,22 @@ export async function dispatchAction(
         throw usage('That button does not name a pebble.');
       return propose(deps, ctx, command.command.pebbles);
     }
-    case ACTIONS.improvementProposeDate:
+    case OVERFLOW_ACTION: {
+      const option = parseOverflowValue(value);
+      if (!option || option.actionId === OVERFLOW_ACTION)
+        throw usage('That menu option does not name an action.');
+      return dispatchAction(deps, ctx, option.actionId, option.value);
+    }
+    case ACTIONS.improvementProposeDate: {
+      // From the date picker the day comes with the click: accept for it at once.
+      const picked = /^(\d+):(\d{4}-\d{2}-\d{2})$/.exec(value);
+      if (picked)
+        return runCommand(deps, ctx, {
+          kind: 'improvement',
+          command: { kind: 'accept', number: num(picked[1], 'an improvement'), date: picked[2]! },
+        }).then((outputs) => outputs.map((o) => (o.kind === 'reply' ? update(o.view) : o)));
       return [{ kind: 'form', form: improvementForms.proposeDate(await improvement()) }];
+    }
     case ACTIONS.improvementDecline:
       return [{ kind: 'form', form: improvementForms.decline(await improvement()) }];
     case ACTIONS.improvementDone:

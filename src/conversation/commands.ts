@@ -11,7 +11,11 @@ import type { CouncilPatch } from '../core/council/council.service.js';
 import { parseWeekday, type DigestSettings } from '../core/digest/digest-settings.js';
 import { parseImprovementRef } from '../core/improvements/improvement.model.js';
 import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
-import { parsePebbleRef } from '../core/pebbles/pebble.model.js';
+import {
+  parsePebbleRef,
+  StakeholderSchema,
+  type Stakeholder,
+} from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
 import { COUNCIL_CONFIG_USAGE } from '../views/council.view.js';
 import { plainText } from '../views/tokens.js';
@@ -51,9 +55,10 @@ export type CouncilCommand =
   | { kind: 'propose'; pebbles: number[] }
   | { kind: 'decide'; vote: number; option: VoteOption }
   | { kind: 'reason'; vote: number; reason: string }
-  | { kind: 'wip'; vote: number; displace?: number };
+  | { kind: 'wip'; vote: number; displace?: number }
+  | { kind: 'close'; vote: number; reason: string };
 
-const COUNCIL_SUBCOMMANDS = /^(help|votes|list|ls|propose|send|decide|reason|wip)$/i;
+const COUNCIL_SUBCOMMANDS = /^(help|votes|list|ls|propose|send|decide|reason|wip|close)$/i;
 
 /** Whether the text after `council` is a sub-command (so "council should…" stays a report). */
 export function isCouncilCommand(text: string): boolean {
@@ -100,6 +105,13 @@ export function parseCouncilCommand(raw: string, options: GrammarOptions = {}): 
       const reason = unquote(plainText(after(raw, 2)));
       if (!reason) throw usage(`Give the council's reason: ${example}.`);
       return { kind: 'reason', vote, reason };
+    }
+    case 'close': {
+      const example = q('council close V-3 "the vendor fixed it already"');
+      const vote = voteRef(rest[0], example);
+      const reason = unquote(plainText(after(raw, 2)));
+      if (!reason) throw usage(`Say why it closes early: ${example}.`);
+      return { kind: 'close', vote, reason };
     }
     case 'wip': {
       const example = q('council wip V-3 I-2') + ' (or `queue`)';
@@ -513,6 +525,7 @@ export function parseDigestConfig(raw: string, options: GrammarOptions = {}): Di
 export type TriageChange =
   | { kind: 'severity'; severity: number }
   | { kind: 'stage'; stage: string }
+  | { kind: 'stakeholder'; stakeholder: Stakeholder }
   | { kind: 'decline'; reason: string }
   | { kind: 'duplicate'; of: number };
 
@@ -640,7 +653,8 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       const what = (rest[1] ?? '').toLowerCase();
       const value = after(text, 3);
       const example =
-        q('triage P-3 severity 3') + ', `stage onboard`, `decline <why>` or `duplicate P-1`';
+        q('triage P-3 severity 3') +
+        ', `stage onboard`, `who employee`, `decline <why>` or `duplicate P-1`';
       switch (what) {
         case 'severity': {
           const severity = Number(value);
@@ -651,6 +665,13 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
         case 'stage':
           if (!value) throw usage(`Name the stage: ${example}.`);
           return { kind: 'triage', number, change: { kind: 'stage', stage: plainText(value) } };
+        case 'who':
+        case 'stakeholder': {
+          const who = StakeholderSchema.safeParse(value.trim().toLowerCase());
+          if (!who.success)
+            throw usage(`Who feels it: customer, employee or partner, e.g. ${example}.`);
+          return { kind: 'triage', number, change: { kind: 'stakeholder', stakeholder: who.data } };
+        }
         case 'decline': {
           const reason = unquote(plainText(value));
           if (!reason) throw usage(`Say why: ${example}.`);

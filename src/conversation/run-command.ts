@@ -23,9 +23,16 @@ import {
   nudgeSettingsText,
 } from '../views/improvement.view.js';
 import type { MessageView } from '../views/message.view.js';
-import { confirmationView, noticeView, pebbleListView, pebbleView } from '../views/pebble.view.js';
+import {
+  confirmationView,
+  noticeView,
+  pebbleListView,
+  peopleAffected,
+  pebbleView,
+} from '../views/pebble.view.js';
 import { supportNoticeText } from '../views/report.view.js';
-import { channel as channelToken, plainText } from '../views/tokens.js';
+import { dayText } from '../views/dates.js';
+import { channel, person, plainText } from '../views/tokens.js';
 import { declinedNoticeView, duplicateNoticeView, triageCardView } from '../views/triage.view.js';
 import {
   parseCommand,
@@ -108,7 +115,7 @@ export async function listPageView(
 function settingsSummary(settings: WorkspaceSettings): string {
   return [
     '*Pebblebot settings*',
-    `• Triage channel: ${settings.triageChannel ? channelToken(settings.triageChannel) : 'none'}`,
+    `• Triage channel: ${settings.triageChannel ? channel(settings.triageChannel) : 'none'}`,
     `• Reaction that reports a message: :${settings.reactionEmoji}:`,
     `• Pebblebot admins besides workspace admins: ${settings.admins.length}`,
     `• Journeys: ${settings.journeys.map((j) => j.name).join(', ')}`,
@@ -217,9 +224,13 @@ export async function runCommand(
     case 'merge': {
       const result = await pebbles.mergeInto(workspace, actor, command.from, command.into);
       await cards.refresh(workspace, result.pebble);
+      await cards.refresh(workspace, result.merged);
+      const into = shortId(result.pebble.number);
       return say(
         noticeView(
-          `${shortId(command.from)} was folded into ${shortId(result.pebble.number)} as your +1 (now +${result.pebble.supporterCount}).`,
+          result.added
+            ? `${shortId(command.from)} joined ${into} as your +1: ${into} now gets in the way of ${peopleAffected(result.pebble)}. ${shortId(command.from)} stays as its duplicate, with your text.`
+            : `${shortId(command.from)} joined ${into}, where your voice already counts (${peopleAffected(result.pebble)}). ${shortId(command.from)} stays as its duplicate, with your text.`,
         ),
       );
     }
@@ -256,7 +267,7 @@ export async function runCommand(
         command.vote,
         command.choice,
       );
-      return say(ballotReceiptView(result.vote, result.choice, result.created));
+      return say(ballotReceiptView(result.vote, result.choice, result.created, result.unchanged));
     }
     case 'council':
       return council(deps, ctx, command.command);
@@ -334,7 +345,7 @@ function digestChangedText(before: WorkspaceSettings, after: WorkspaceSettings):
   if (before.timezone !== after.timezone) return `The workspace time zone is ${after.timezone}.`;
   if (before.digest.channel !== d.channel)
     return d.channel
-      ? `The digest will be posted to ${channelToken(d.channel)}.`
+      ? `The digest will be posted to ${channel(d.channel)}.`
       : 'The digest will not be posted to a channel.';
   if (before.digest.leaders.join() !== d.leaders.join())
     return d.leaders.length
@@ -369,11 +380,11 @@ async function configure(
         await update({ triageChannel: '' });
         return noticeView('New pebbles will no longer be posted to a triage channel.');
       }
-      const { id, name = id } = command.channel;
+      const { id, name } = command.channel;
       await update({ triageChannel: id });
       const joined = (await ctx.resolve?.join?.(id)) ?? true;
       return noticeView(
-        `:white_check_mark: New pebbles will be posted to ${channelToken(id, name)} as triage cards.` +
+        `:white_check_mark: New pebbles will be posted to ${channel(id, name)} as triage cards.` +
           (joined ? '' : ' It is a private channel: invite me there first.'),
       );
     }
@@ -422,11 +433,14 @@ async function triage(
   const change = command.change;
   switch (change.kind) {
     case 'severity':
+    case 'stakeholder':
     case 'stage': {
       const patch =
         change.kind === 'severity'
           ? { severity: change.severity }
-          : stageOf(workspace.settings, change.stage);
+          : change.kind === 'stakeholder'
+            ? { stakeholder: change.stakeholder }
+            : stageOf(workspace.settings, change.stage);
       if (!patch)
         throw usage(
           `There is no stage "${change.kind === 'stage' ? change.stage : ''}". Stages: ${workspace.settings.journeys.flatMap((j) => j.stages.map((s) => s.key)).join(', ')}.`,
@@ -474,6 +488,7 @@ function councilHelp(prefix: string | undefined): MessageView {
       `• ${q('council propose P-12 [P-15 …]')} sends triaged pebbles to the council (members and admins)`,
       `• ${q('council votes')} lists the open votes`,
       `• Members vote with the buttons on the vote (or ${q('vote V-3 fix-now')}); ballots can change until the close.`,
+      `• ${q('council close V-3 <why>')} closes a vote early (admins and the sponsor); the council sees why`,
       COUNCIL_CONFIG_USAGE,
     ].join('\n'),
   );
@@ -550,6 +565,21 @@ async function council(
         reply(
           noticeView(
             `:white_check_mark: You decided *${OPTION_LABELS[command.option]}* on council vote *${vref(vote.number)}* (${vote.pebbleNumbers.map(shortId).join(', ')}). The council channel and the people who reported or supported it are told.`,
+          ),
+        ),
+      ];
+    }
+    case 'close': {
+      const vote = await council.closeEarly(
+        workspace,
+        await withRole(ctx),
+        command.vote,
+        command.reason,
+      );
+      return [
+        reply(
+          noticeView(
+            `:white_check_mark: *${vref(vote.number)}* is closed early (${command.reason}); the ballots cast so far decide it, and the council sees your reason on the vote.`,
           ),
         ),
       ];
@@ -683,6 +713,7 @@ async function improvement(
     case 'assign': {
       const lead = await withRole(ctx);
       await improvements.assertLead(workspace, lead, 'assign an improvement');
+      const before = await improvements.get(workspace, command.number);
       // The owner's time zone (nudges follow it) and name, from their profile.
       const owner = await ctx.resolve?.user?.(command.ownerId).catch(() => undefined);
       const ownerName = owner?.name ?? command.ownerName;
@@ -692,9 +723,14 @@ async function improvement(
         ...(owner?.tz ? { ownerTimezone: owner.tz } : {}),
         ...(ownerName ? { ownerName } : {}),
       });
+      // Only a reassignment has someone to tell that their promise is withdrawn.
+      const previous =
+        before.ownerId && before.ownerId !== assigned.ownerId
+          ? ` ${person(before.ownerId, before.ownerName)} is told their promise for it is withdrawn.`
+          : '';
       return say(
         noticeView(
-          `:incoming_envelope: Asked ${assigned.ownerName ?? 'them'} to own *${iref(assigned.number)}* ${assigned.title} by *${command.date}*. They got a direct message to accept, propose another date or decline.`,
+          `:incoming_envelope: Asked ${person(command.ownerId, assigned.ownerName)} to own *${iref(assigned.number)}* ${assigned.title} by *${dayText(command.date)}*. They got a direct message to accept, propose another date or decline.${previous}`,
         ),
       );
     }

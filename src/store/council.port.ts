@@ -75,13 +75,16 @@ export interface StoredBallot {
  * every member exactly once.
  */
 export interface BallotRepository {
-  /** Records or replaces the ballot under `key`; `created` is true for the first one. */
+  /**
+   * Records or replaces the ballot under `key`; `created` is true for the first one,
+   * `unchanged` when the ballot already held this choice (a double click).
+   */
   cast(
     voteId: string,
     key: string,
     choice: BallotChoice,
     name?: string,
-  ): Promise<{ created: boolean }>;
+  ): Promise<{ created: boolean; unchanged?: true }>;
   counts(voteId: string): Promise<BallotCounts>;
   /** Which of `keys` hold a ballot. */
   present(voteId: string, keys: string[]): Promise<string[]>;

@@ -14,6 +14,8 @@ export const ACTIONS = {
   setSeverity: 'pebble.set_severity',
   /** Triage card: pick a journey stage (value `journey/stage`). */
   setStage: 'pebble.set_stage',
+  /** Triage card: who feels it (value `number:customer|employee|partner`). */
+  setStakeholder: 'pebble.set_stakeholder',
   /** Triage card: say which pebble this one duplicates (opens a form). */
   markDuplicate: 'pebble.mark_duplicate',
   /** Triage card: decline with a reason (opens a form). */
@@ -61,3 +63,22 @@ export const ACTIONS = {
 } as const;
 
 export type ActionId = (typeof ACTIONS)[keyof typeof ACTIONS];
+
+/**
+ * An overflow menu's option, on platforms whose menu has one action id (Block Kit): the value
+ * is `overflowValue(option)`, the option's own action id and value, and the dispatcher unfolds
+ * it. Outside the catalogue: it is never a control of its own, only a carrier.
+ */
+export const OVERFLOW_ACTION = 'menu.overflow';
+
+/** An overflow option as one value (`actionId|value`), for `OVERFLOW_ACTION`. */
+export function overflowValue(option: { actionId: string; value?: string }): string {
+  return `${option.actionId}|${option.value ?? ''}`;
+}
+
+/** The action id and value an `OVERFLOW_ACTION` value stands for. */
+export function parseOverflowValue(value: string): { actionId: string; value: string } | undefined {
+  const at = value.indexOf('|');
+  if (at <= 0) return undefined;
+  return { actionId: value.slice(0, at), value: value.slice(at + 1) };
+}

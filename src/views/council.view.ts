@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import {
   OPTION_LABELS,
   VOTE_OPTIONS,
@@ -19,7 +18,8 @@ import { SEVERITY_LABELS, shortId, type Pebble } from '../core/pebbles/pebble.mo
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, ButtonView, MessageView, SelectView } from './message.view.js';
-import { stageLabel } from './pebble.view.js';
+import { peopleAffected, stageLabel } from './pebble.view.js';
+import { momentText } from './dates.js';
 import { channel, person } from './tokens.js';
 
 const COMMAND = '/pebble';
@@ -27,11 +27,12 @@ const ref = voteShortId;
 
 const ACTIVE_IMPROVEMENT_STATUSES_SHOWN = 20;
 
-/** "Wed 7 Jan, 10:00 (Europe/Paris)". */
+/**
+ * A moment as a date token: each reader sees it in their own zone where the platform can, and
+ * "Wed 7 Jan, 10:00 (Europe/Paris)" (the workspace's zone) elsewhere.
+ */
 export function formatWhen(at: Date, timezone: string): string {
-  const local = DateTime.fromJSDate(at, { zone: timezone });
-  const shown = local.isValid ? local : DateTime.fromJSDate(at, { zone: 'UTC' });
-  return `${shown.toFormat('ccc d LLL, HH:mm')} (${shown.zoneName})`;
+  return momentText(at, timezone);
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {
@@ -66,7 +67,7 @@ export function proposalLine(pebble: Pebble, settings: WorkspaceSettings): strin
   const facts = [
     stageLabel(pebble, settings) ?? 'no stage',
     pebble.severity ? severityLabel(pebble.severity) : undefined,
-    `+${pebble.supporterCount} support`,
+    `${peopleAffected(pebble)} affected`,
     frictionCost(pebble),
   ].filter(Boolean);
   return `*${shortId(pebble.number)}* ${pebble.title}\n${facts.join(' · ')}`;
@@ -222,7 +223,7 @@ export function voteMessageView(
       type: 'context',
       text:
         `Closed ${vote.closedAt ? formatWhen(vote.closedAt, settings.timezone) : ''}` +
-        ` (${vote.closedBy === 'all-voted' ? 'every member voted' : 'deadline'}) · ` +
+        ` (${vote.closedBy === 'all-voted' ? 'every member voted' : vote.closedBy === 'early' ? `closed early: ${vote.closeReason ?? 'no reason given'}` : 'deadline'}) · ` +
         `${plural(result.cast, 'ballot')} of ${result.electorate}` +
         (result.recused ? `, ${result.recused} recused` : '') +
         ` · quorum ${result.quorumRequired} ${result.quorumMet ? 'met' : 'not met'}` +
@@ -480,7 +481,7 @@ export function councilSettingsText(settings: WorkspaceSettings): string {
   const members = council.members.length
     ? council.members
         .slice(0, 30)
-        .map((m) => `${memberName(m)}${m.function ? ` (${m.function})` : ''}`)
+        .map((m) => `${person(m.userId, m.name)}${m.function ? ` (${m.function})` : ''}`)
         .join(', ') +
       (council.members.length > 30 ? ` and ${council.members.length - 30} more` : '')
     : 'none yet';
@@ -538,14 +539,25 @@ export function councilHomeBlocks(settings: WorkspaceSettings, openVotes: Vote[]
 }
 
 /** The private answer to a ballot click (to the voter only; never posted). */
-export function ballotReceiptView(vote: Vote, choice: string, created: boolean): MessageView {
+export function ballotReceiptView(
+  vote: Vote,
+  choice: string,
+  created: boolean,
+  unchanged = false,
+): MessageView {
+  const label = choice === 'recuse' ? 'recused' : `*${OPTION_LABELS[choice as VoteOption]}*`;
   const what =
     choice === 'recuse'
       ? 'You recused yourself; you do not count toward the quorum. Vote to undo it.'
-      : `Your ballot: *${OPTION_LABELS[choice as VoteOption]}*.`;
-  const text = `${created ? ':ballot_box_with_ballot: Ballot recorded' : ':arrows_counterclockwise: Ballot changed'} on council vote ${ref(vote.number)}. ${what}`;
+      : `Your ballot: ${label}.`;
+  const head = created
+    ? `:ballot_box_with_ballot: Ballot recorded on ${ref(vote.number)}. ${what}`
+    : unchanged
+      ? `:ballot_box_with_ballot: Your ballot on ${ref(vote.number)} is still ${label}; nothing changed.`
+      : `:arrows_counterclockwise: Ballot changed on ${ref(vote.number)}. ${what}`;
+  const text = head;
   return {
-    text: `${created ? 'Ballot recorded' : 'Ballot changed'} on ${ref(vote.number)}`,
+    text: `${created ? 'Ballot recorded' : unchanged ? 'Ballot unchanged' : 'Ballot changed'} on ${ref(vote.number)}`,
     blocks: [
       { type: 'section', text },
       {

@@ -1,5 +1,6 @@
 import { improvementShortId, type Improvement } from '../core/improvements/improvement.model.js';
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
+import { inferStakeholder } from '../core/pebbles/stakeholder.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import type { OptionView } from './message.view.js';
 
@@ -99,7 +100,8 @@ export function reportForm(
         id: 'stakeholder',
         label: 'Whose journey?',
         kind: 'pick-one',
-        initial: 'customer',
+        // A message reported by shortcut already says whose friction it is, usually.
+        initial: inferStakeholder(initial.text ?? ''),
         options: [
           { label: 'Customer', value: 'customer' },
           { label: 'Employee', value: 'employee' },

@@ -3,7 +3,7 @@ import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, MessageView } from './message.view.js';
-import { oneLine } from './pebble.view.js';
+import { oneLine, peopleAffected } from './pebble.view.js';
 
 export interface HomeData {
   mine: { items: Pebble[]; total: number };
@@ -76,7 +76,7 @@ export function homeView(
         : summary.stage.name
       : 'No stage yet';
     const lines = summary.newest.map(
-      (p) => `• *${shortId(p.number)}* ${p.title} (+${p.supporterCount})`,
+      (p) => `• *${shortId(p.number)}* ${p.title} (${peopleAffected(p)})`,
     );
     blocks.push({
       type: 'section',

@@ -1,3 +1,4 @@
+import { voteShortId } from '../core/council/council.model.js';
 import {
   IMPROVEMENT_STATUS_LABELS,
   improvementShortId,
@@ -21,6 +22,7 @@ import { shortId } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import { dayOf, dayText } from './dates.js';
 import { person } from './tokens.js';
 
 const COMMAND = '/pebble';
@@ -31,6 +33,11 @@ export const NUDGE_ITEMS_MAX = 12;
 const LEDGER_MAX = 8;
 
 const ref = improvementShortId;
+
+/** Days of an improvement's events are the owner's days (nudges follow their zone too). */
+function zoneOf(improvement: Improvement): string {
+  return improvement.ownerTimezone ?? 'UTC';
+}
 
 /** The owner as people read it: their name when known. */
 export function ownerLabel(improvement: Improvement): string {
@@ -61,9 +68,9 @@ export function improvementLine(improvement: Improvement): string {
     IMPROVEMENT_STATUS_LABELS[improvement.status],
     improvement.ownerId ? ownerLabel(improvement) : 'no owner',
     improvement.promisedDate
-      ? `promised ${improvement.promisedDate}`
+      ? `promised ${dayText(improvement.promisedDate)}`
       : improvement.proposedDate
-        ? `asked for ${improvement.proposedDate}`
+        ? `asked for ${dayText(improvement.proposedDate)}`
         : undefined,
   ].filter(Boolean);
   return `*${ref(improvement.number)}* ${improvement.title} — ${parts.join(' · ')}`;
@@ -76,22 +83,56 @@ function promiseLine(promise: PromiseEntry): string {
     broken: ':x: broken',
     withdrawn: ':leftwards_arrow_with_hook: withdrawn',
   };
-  return `• ${promise.promisedDate}, made ${promise.madeAt.toISOString().slice(0, 10)}: ${outcome[promise.outcome]}${promise.reason ? ` (${promise.reason})` : ''}`;
+  return `• ${dayText(promise.promisedDate)}, made ${dayOf(promise.madeAt, 'UTC')}: ${outcome[promise.outcome]}${promise.reason ? ` (${promise.reason})` : ''}`;
 }
 
-/** The owner's one-click controls for an improvement they own. */
-export function ownerButtons(improvement: Improvement): ButtonView[] {
+/**
+ * The owner's one-click controls for an improvement they own: three primary buttons (where
+ * things stand, and Done); Blocked, a new date and snoozes in the overflow menu. A DM lists up
+ * to twelve improvements, so eight buttons each was a wall. Labels name the improvement for
+ * screen readers, since "Done" alone does not say which.
+ */
+export function ownerActions(
+  improvement: Improvement,
+  options: { snooze?: boolean } = {},
+): Extract<BlockView, { type: 'actions' }> {
   const n = improvement.number;
-  return [
-    { label: 'On track', actionId: ACTIONS.improvementStatus, value: `${n}:on-track` },
-    { label: 'At risk', actionId: ACTIONS.improvementStatus, value: `${n}:at-risk` },
-    { label: 'Blocked', actionId: ACTIONS.improvementStatus, value: `${n}:blocked` },
-    { label: 'Done', actionId: ACTIONS.improvementDone, value: String(n), style: 'primary' },
-    { label: 'Change date', actionId: ACTIONS.improvementChangeDate, value: String(n) },
-  ];
+  const id = ref(n);
+  return {
+    type: 'actions',
+    buttons: [
+      {
+        label: 'On track',
+        actionId: ACTIONS.improvementStatus,
+        value: `${n}:on-track`,
+        accessibilityLabel: `${id} is on track`,
+      },
+      {
+        label: 'At risk',
+        actionId: ACTIONS.improvementStatus,
+        value: `${n}:at-risk`,
+        accessibilityLabel: `${id} is at risk`,
+      },
+      {
+        label: 'Done',
+        actionId: ACTIONS.improvementDone,
+        value: String(n),
+        style: 'primary',
+        accessibilityLabel: `${id} is done`,
+      },
+    ],
+    overflow: {
+      options: [
+        { label: 'Blocked', actionId: ACTIONS.improvementStatus, value: `${n}:blocked` },
+        { label: 'Change the date…', actionId: ACTIONS.improvementChangeDate, value: String(n) },
+        ...(options.snooze ? snoozeOptions(improvement) : []),
+      ],
+    },
+  };
 }
 
-export function snoozeButtons(improvement: Improvement): ButtonView[] {
+/** NOTE: with Blocked and Change date these make the 5 options Slack allows in an overflow. */
+export function snoozeOptions(improvement: Improvement): ButtonView[] {
   const n = improvement.number;
   return [
     { label: 'Snooze 1 day', actionId: ACTIONS.improvementSnooze, value: `${n}:1d` },
@@ -100,22 +141,68 @@ export function snoozeButtons(improvement: Improvement): ButtonView[] {
   ];
 }
 
-function askButtons(improvement: Improvement): ButtonView[] {
+/** Asked to own it: accept, pick another date right there, or decline (after a confirmation). */
+function askActions(improvement: Improvement): Extract<BlockView, { type: 'actions' }> {
   const n = String(improvement.number);
-  return [
-    { label: 'Accept', actionId: ACTIONS.improvementAccept, value: n, style: 'primary' },
-    { label: 'Propose another date', actionId: ACTIONS.improvementProposeDate, value: n },
-    { label: 'Decline', actionId: ACTIONS.improvementDecline, value: n, style: 'danger' },
-  ];
+  const id = ref(improvement.number);
+  return {
+    type: 'actions',
+    buttons: [
+      {
+        label: 'Accept',
+        actionId: ACTIONS.improvementAccept,
+        value: n,
+        style: 'primary',
+        accessibilityLabel: `Accept ${id}${improvement.proposedDate ? ` for ${improvement.proposedDate}` : ''}`,
+      },
+      {
+        label: 'Decline…',
+        actionId: ACTIONS.improvementDecline,
+        value: n,
+        style: 'danger',
+        accessibilityLabel: `Decline ${id}`,
+        confirm: {
+          title: `Decline ${id}?`,
+          text: 'Whoever asked you is told, and the improvement has no owner until someone else takes it.',
+          confirm: 'Decline',
+          deny: 'Keep it',
+        },
+      },
+    ],
+    datepickers: [
+      {
+        actionId: ACTIONS.improvementProposeDate,
+        value: n,
+        placeholder: 'Propose another date',
+        ...(improvement.proposedDate ? { initial: improvement.proposedDate } : {}),
+      },
+    ],
+  };
 }
 
-function sponsorButtons(improvement: Improvement): ButtonView[] {
+function sponsorActions(improvement: Improvement): Extract<BlockView, { type: 'actions' }> {
   const n = String(improvement.number);
-  return [
-    { label: 'Reassign', actionId: ACTIONS.improvementReassign, value: n },
-    { label: 'Extend the date', actionId: ACTIONS.improvementExtend, value: n },
-    { label: 'Drop', actionId: ACTIONS.improvementDrop, value: n, style: 'danger' },
-  ];
+  const id = ref(improvement.number);
+  return {
+    type: 'actions',
+    buttons: [
+      { label: 'Reassign', actionId: ACTIONS.improvementReassign, value: n },
+      { label: 'Extend the date', actionId: ACTIONS.improvementExtend, value: n },
+      {
+        label: 'Drop…',
+        actionId: ACTIONS.improvementDrop,
+        value: n,
+        style: 'danger',
+        accessibilityLabel: `Drop ${id}`,
+        confirm: {
+          title: `Drop ${id}?`,
+          text: 'The owner’s promise is withdrawn and its pebbles go back to triage.',
+          confirm: 'Drop it',
+          deny: 'Keep it',
+        },
+      },
+    ],
+  };
 }
 
 /** One improvement in full: status, owner, the promise ledger, recent check-ins. */
@@ -128,9 +215,11 @@ export function improvementView(
     { label: 'Owner', value: ownerLabel(improvement) },
     {
       label: 'Promised date',
-      value:
-        improvement.promisedDate ??
-        (improvement.proposedDate ? `asked for ${improvement.proposedDate}` : 'not yet'),
+      value: improvement.promisedDate
+        ? dayText(improvement.promisedDate)
+        : improvement.proposedDate
+          ? `asked for ${dayText(improvement.proposedDate)}`
+          : 'not yet',
     },
     { label: 'Fixes', value: pebbleRefs(improvement) },
   ];
@@ -141,7 +230,7 @@ export function improvementView(
     {
       type: 'section',
       text: improvement.voteNumber
-        ? `Approved by council vote ${improvement.voteNumber}.`
+        ? `Approved by the CX council in ${voteShortId(improvement.voteNumber)}.`
         : 'A journey improvement.',
       fields,
     },
@@ -160,17 +249,14 @@ export function improvementView(
       text: `*Latest check-ins*\n${checkIns
         .map(
           (c) =>
-            `• ${c.at.toISOString().slice(0, 10)} ${IMPROVEMENT_STATUS_LABELS[c.status]}${c.note ? `: ${c.note}` : ''}`,
+            `• ${dayOf(c.at, zoneOf(improvement))} ${IMPROVEMENT_STATUS_LABELS[c.status]}${c.note ? `: ${c.note}` : ''}`,
         )
         .join('\n')}`,
     });
   }
   const isOwner = options.viewerId !== undefined && options.viewerId === improvement.ownerId;
   if (isOwner && isActiveImprovement(improvement.status)) {
-    blocks.push({
-      type: 'actions',
-      buttons: improvement.ownerPending ? askButtons(improvement) : ownerButtons(improvement),
-    });
+    blocks.push(improvement.ownerPending ? askActions(improvement) : ownerActions(improvement));
   }
   return {
     text: `${ref(improvement.number)} ${improvement.title} (${IMPROVEMENT_STATUS_LABELS[improvement.status]})`,
@@ -217,38 +303,29 @@ function nudgeItemBlocks(item: NudgeItem): BlockView[] {
   const { improvement } = item;
   const when =
     item.reason === 'awaiting-answer'
-      ? `waiting for your answer, asked for ${improvement.proposedDate ?? 'a date'}`
-      : `${dueLabel(item.daysLeft)}${improvement.promisedDate ? ` (promised ${improvement.promisedDate})` : ''}`;
+      ? `waiting for your answer, asked for ${improvement.proposedDate ? dayText(improvement.proposedDate) : 'a date'}`
+      : `${dueLabel(item.daysLeft)}${improvement.promisedDate ? ` (promised ${dayText(improvement.promisedDate)})` : ''}`;
   return [
     {
       type: 'section',
       text: `${REASON_TEXT[item.reason]} *${ref(improvement.number)}* ${improvement.title}\n${IMPROVEMENT_STATUS_LABELS[improvement.status]} · ${when}`,
     },
-    {
-      type: 'actions',
-      buttons:
-        item.reason === 'awaiting-answer'
-          ? askButtons(improvement)
-          : [
-              ...ownerButtons(improvement),
-              ...(item.daysLeft === undefined || item.daysLeft > 0
-                ? snoozeButtons(improvement)
-                : []),
-            ],
-    },
+    item.reason === 'awaiting-answer'
+      ? askActions(improvement)
+      : ownerActions(improvement, {
+          snooze: item.daysLeft === undefined || item.daysLeft > 0,
+        }),
   ];
 }
 
 function ownerAnswerText(improvement: Improvement, ownerId: string, answer: OwnerAnswer): string {
-  const who =
-    improvement.ownerName ??
-    (ownerId === improvement.ownerId ? 'The owner' : 'The person you asked');
+  const who = person(ownerId, ownerId === improvement.ownerId ? improvement.ownerName : undefined);
   const id = `*${ref(improvement.number)}* ${improvement.title}`;
   switch (answer.kind) {
     case 'accepted':
-      return `:handshake: ${who} accepted ${id} and promised it for *${answer.date}*.`;
+      return `:handshake: ${who} accepted ${id} and promised it for *${dayText(answer.date)}*.`;
     case 'proposed':
-      return `:handshake: ${who} accepted ${id} for *${answer.date}*${answer.asked ? ` instead of ${answer.asked}` : ''}.`;
+      return `:handshake: ${who} accepted ${id} for *${dayText(answer.date)}*${answer.asked ? ` instead of ${dayText(answer.asked)}` : ''}.`;
     case 'declined':
       return `:no_entry_sign: ${who} declined ${id}: "${answer.reason}". It has no owner now: \`${COMMAND} improvement assign ${ref(improvement.number)} @someone YYYY-MM-DD\` asks someone else.`;
   }
@@ -257,7 +334,7 @@ function ownerAnswerText(improvement: Improvement, ownerId: string, answer: Owne
 function releaseText(improvement: Improvement, release: Release): string {
   const id = `*${ref(improvement.number)}* ${improvement.title}`;
   return release.kind === 'reassigned'
-    ? `${id} was given to ${improvement.ownerName ?? 'someone else'}; your promise for it is withdrawn. Thank you for carrying it.`
+    ? `${id} was given to ${improvement.ownerId ? person(improvement.ownerId, improvement.ownerName) : 'someone else'}; your promise for it is withdrawn. Thank you for carrying it.`
     : `${id} was dropped: "${release.reason}". Your promise for it is withdrawn.`;
 }
 
@@ -271,13 +348,13 @@ export const improvementNotices: ImprovementNotices = {
         { type: 'header', text: `Will you own ${ref(improvement.number)}?` },
         {
           type: 'section',
-          text: `The CX council wants *${improvement.title}* fixed, for ${pebbleRefs(improvement)}.\nAsked for: *${improvement.proposedDate ?? 'a date you choose'}*.`,
+          text: `The CX council wants *${improvement.title}* fixed, for ${pebbleRefs(improvement)}.\nAsked for: *${improvement.proposedDate ? dayText(improvement.proposedDate) : 'a date you choose'}*.`,
         },
         {
           type: 'context',
           text: 'Accept to promise that date, propose another one, or decline with a reason. Everyone who reported or supported these pebbles hears when it is done.',
         },
-        { type: 'actions', buttons: askButtons(improvement) },
+        askActions(improvement),
       ],
     };
   },
@@ -293,13 +370,10 @@ export const improvementNotices: ImprovementNotices = {
   },
 
   dateChanged(improvement, _by, from, to) {
-    const text = `:calendar: The promised date of *${ref(improvement.number)}* ${improvement.title} moved from ${from} to *${to}*. The ledger keeps both.`;
+    const text = `:calendar: The promised date of *${ref(improvement.number)}* ${improvement.title} moved from ${dayText(from)} to *${dayText(to)}*. The ledger keeps both.`;
     return {
       text,
-      blocks: [
-        { type: 'section', text },
-        { type: 'actions', buttons: ownerButtons(improvement) },
-      ],
+      blocks: [{ type: 'section', text }, ownerActions(improvement)],
     };
   },
 
@@ -332,7 +406,7 @@ export const improvementNotices: ImprovementNotices = {
     const { improvement, level, overdueDays, blockedDays } = escalation;
     const why = [
       overdueDays > 0
-        ? `${plural(overdueDays, 'day')} overdue (promised ${improvement.promisedDate})`
+        ? `${plural(overdueDays, 'day')} overdue (promised ${improvement.promisedDate ? dayText(improvement.promisedDate) : 'no date'})`
         : undefined,
       blockedDays > 0 ? `blocked for ${plural(blockedDays, 'day')}` : undefined,
     ]
@@ -349,14 +423,14 @@ export const improvementNotices: ImprovementNotices = {
     if (last)
       blocks.push({
         type: 'context',
-        text: `Last check-in ${last.at.toISOString().slice(0, 10)}: ${IMPROVEMENT_STATUS_LABELS[last.status]}${last.note ? `, "${last.note}"` : ''}`,
+        text: `Last check-in ${dayOf(last.at, zoneOf(improvement))}: ${IMPROVEMENT_STATUS_LABELS[last.status]}${last.note ? `, "${last.note}"` : ''}`,
       });
     blocks.push(
       {
         type: 'context',
         text: `Escalation ${level} of ${MAX_ESCALATION_LEVEL}. As executive sponsor you can give it to someone else, extend the date (recorded as a broken promise and a new one) or drop it.`,
       },
-      { type: 'actions', buttons: sponsorButtons(improvement) },
+      sponsorActions(improvement),
     );
     return {
       text: `Escalation: ${ref(improvement.number)} ${improvement.title} is ${why}`,
@@ -376,7 +450,9 @@ export const improvementNotices: ImprovementNotices = {
     });
     const done = improvement.checkIns.at(-1);
     const what = done?.status === 'done' && done.note ? `\n*What changed:* ${done.note}` : '';
-    const who = improvement.ownerName ?? 'its owner';
+    const who = improvement.ownerId
+      ? person(improvement.ownerId, improvement.ownerName)
+      : 'its owner';
     const n = String(improvement.number);
     return {
       text: `Fixed: ${improvement.title}. Did this fix it for you?`,
@@ -385,14 +461,24 @@ export const improvementNotices: ImprovementNotices = {
         { type: 'section', text: lines.join('\n') },
         {
           type: 'section',
-          text: `*${ref(improvement.number)}* is done, by ${who}, on ${(improvement.doneAt ?? new Date()).toISOString().slice(0, 10)}.${what}`,
+          text: `*${ref(improvement.number)}* is done, by ${who}, on ${dayOf(improvement.doneAt ?? new Date(), zoneOf(improvement))}.${what}`,
         },
         { type: 'section', text: '*Did this fix it for you?*' },
         {
           type: 'actions',
           buttons: [
             { label: 'Yes', actionId: ACTIONS.improvementFixedYes, value: n, style: 'primary' },
-            { label: 'Not really', actionId: ACTIONS.improvementFixedNo, value: n },
+            {
+              label: 'Not really',
+              actionId: ACTIONS.improvementFixedNo,
+              value: n,
+              confirm: {
+                title: 'It is not fixed?',
+                text: 'Your pebble is reopened and goes back to the council, counted as having come back.',
+                confirm: 'Reopen it',
+                deny: 'Cancel',
+              },
+            },
           ],
         },
       ],

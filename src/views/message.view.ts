@@ -2,6 +2,19 @@
  * Platform-neutral message model. Slack (Block Kit), Teams (Adaptive Cards) and the console
  * (text) each render it with one pure function, so every channel shows the same thing.
  */
+/**
+ * A confirmation asked before a button acts (Block Kit `confirm`, an Adaptive Card dialog):
+ * for what cannot be undone in one click (drop, decline, "Not really" reopening a pebble).
+ */
+export interface ConfirmView {
+  title: string;
+  text: string;
+  /** The label that goes ahead, e.g. "Drop it". */
+  confirm: string;
+  /** The label that backs out, e.g. "Keep it". */
+  deny: string;
+}
+
 export interface ButtonView {
   label: string;
   /** Entry of the action-id catalogue (src/views/actions.ts). */
@@ -9,6 +22,34 @@ export interface ButtonView {
   value?: string;
   style?: 'primary' | 'danger';
   url?: string;
+  /** Ask before acting. */
+  confirm?: ConfirmView;
+  /** What a screen reader says when the label alone is ambiguous ("Done" of which improvement). */
+  accessibilityLabel?: string;
+}
+
+/**
+ * Secondary actions folded into one "more" menu (Block Kit `overflow`, an Adaptive Card
+ * `Action.ShowCard` / overflow). Each option is a button with its own action id; a platform
+ * whose menu carries one id per element sends `OVERFLOW_ACTION` with the value from
+ * `overflowValue`, and the dispatcher unfolds it.
+ */
+export interface OverflowView {
+  options: ButtonView[];
+}
+
+/**
+ * A date to pick (Block Kit `datepicker`, Adaptive Card `Input.Date` with an action). The
+ * picked day comes back as `value:YYYY-MM-DD` under `actionId`.
+ */
+export interface DatePickerView {
+  /** Entry of the action-id catalogue (src/views/actions.ts). */
+  actionId: string;
+  /** What the pick is about (e.g. an improvement number); the date is appended after `:`. */
+  value: string;
+  placeholder: string;
+  /** The day shown as chosen (YYYY-MM-DD). */
+  initial?: string;
 }
 
 export interface OptionView {
@@ -37,7 +78,14 @@ export type BlockView =
   | { type: 'header'; text: string }
   | { type: 'section'; text: string; fields?: FieldView[]; button?: ButtonView }
   | { type: 'context'; text: string }
-  | { type: 'actions'; buttons: ButtonView[]; selects?: SelectView[] }
+  | {
+      type: 'actions';
+      buttons: ButtonView[];
+      selects?: SelectView[];
+      datepickers?: DatePickerView[];
+      /** Secondary actions, after the buttons; NOTE: Slack allows 5 options per overflow. */
+      overflow?: OverflowView;
+    }
   | { type: 'divider' };
 
 export interface MessageView {

@@ -1,4 +1,5 @@
 import {
+  isOpen,
   SEVERITY_LABELS,
   STAKEHOLDER_LABELS,
   shortId,
@@ -9,6 +10,7 @@ import { catalogStages, type WorkspaceSettings } from '../core/workspaces/worksp
 import { ACTIONS } from './actions.js';
 import { sendToCouncilButton } from './council-button.js';
 import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import { dayOf } from './dates.js';
 import { person } from './tokens.js';
 
 export const STATUS_LABELS: Record<PebbleStatus, string> = {
@@ -31,8 +33,9 @@ export function reporterLabel(pebble: Pebble, viewer?: Viewer): string {
   if (pebble.anonymous) {
     return viewer?.userId === pebble.reporter.userId ? 'you (anonymous to others)' : 'Anonymous';
   }
-  // A name the reporter had when reporting; else Slack names them (a bare id means nothing).
-  return pebble.reporter.name ?? person(pebble.reporter.userId);
+  // A token like every other person a view names (owners, sponsors): each platform names them
+  // its own way, the name they had when reporting being the fallback.
+  return person(pebble.reporter.userId, pebble.reporter.name);
 }
 
 export function stageLabel(pebble: Pebble, settings: WorkspaceSettings): string | undefined {
@@ -45,6 +48,15 @@ export function stageLabel(pebble: Pebble, settings: WorkspaceSettings): string 
       ? `${match.journey.name} › ${match.stage.name}`
       : match.stage.name;
   return [pebble.journey, pebble.stage].filter(Boolean).join(' › ');
+}
+
+/**
+ * How many people a pebble gets in the way of: its reporter and everyone who added a +1.
+ * ("+0" on a fresh report read as "nobody cares"; "1 person" says somebody does.)
+ */
+export function peopleAffected(pebble: Pebble): string {
+  const n = 1 + pebble.supporterCount;
+  return `${n} ${n === 1 ? 'person' : 'people'}`;
 }
 
 function statusLine(pebble: Pebble): string {
@@ -62,7 +74,7 @@ export function oneLine(pebble: Pebble, settings: WorkspaceSettings): string {
     STATUS_LABELS[pebble.status],
     stage,
     pebble.severity ? `severity ${pebble.severity}` : undefined,
-    `+${pebble.supporterCount}`,
+    peopleAffected(pebble),
   ].filter(Boolean);
   return `*${shortId(pebble.number)}* ${pebble.title} — ${parts.join(' · ')}`;
 }
@@ -83,7 +95,7 @@ export function pebbleView(
         ? (SEVERITY_LABELS[pebble.severity] ?? String(pebble.severity))
         : 'Not set',
     },
-    { label: 'Support', value: `+${pebble.supporterCount}` },
+    { label: 'People affected', value: peopleAffected(pebble) },
     { label: 'Reported by', value: reporterLabel(pebble, viewer) },
   ];
   if (pebble.segment) fields.push({ label: 'Segment', value: pebble.segment });
@@ -106,10 +118,25 @@ export function pebbleView(
     blocks.push({ type: 'context', text: `Source: ${pebble.source.permalink}` });
   blocks.push({
     type: 'context',
-    text: `Reported ${pebble.createdAt.toISOString().slice(0, 10)} · ${pebble.history.length} change${pebble.history.length === 1 ? '' : 's'} in history`,
+    text: `Reported ${dayOf(pebble.createdAt, settings.timezone)} · ${pebble.history.length} change${pebble.history.length === 1 ? '' : 's'} in history`,
   });
+  const buttons: ButtonView[] = [];
+  // Whoever opens a pebble (from `show` or the Home tab) may feel it too; the reporter already
+  // counts, and a duplicate's +1 reaches the pebble it duplicates (core redirects it).
+  if (
+    (isOpen(pebble.status) || pebble.status === 'duplicate') &&
+    viewer?.userId !== pebble.reporter.userId
+  )
+    buttons.push({
+      label: '+1',
+      actionId: ACTIONS.support,
+      value: String(pebble.number),
+      style: 'primary',
+      accessibilityLabel: `+1 ${shortId(pebble.number)}: it gets in my way too`,
+    });
   const council = sendToCouncilButton(pebble, settings);
-  if (council) blocks.push({ type: 'actions', buttons: [council] });
+  if (council) buttons.push(council);
+  if (buttons.length) blocks.push({ type: 'actions', buttons });
   return {
     text: `${shortId(pebble.number)} ${pebble.title} (${STATUS_LABELS[pebble.status]})`,
     blocks,
@@ -204,7 +231,7 @@ export function confirmationView(
       type: 'section',
       text: `Looks like ${similar.length === 1 ? 'this one' : 'these'} may already be known:\n${similar
         .map(
-          (s) => `• *${shortId(s.pebble.number)}* ${s.pebble.title} (+${s.pebble.supporterCount})`,
+          (s) => `• *${shortId(s.pebble.number)}* ${s.pebble.title} (${peopleAffected(s.pebble)})`,
         )
         .join('\n')}`,
     });

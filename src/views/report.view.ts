@@ -1,6 +1,7 @@
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import { ACTIONS } from './actions.js';
 import type { MessageView } from './message.view.js';
+import { peopleAffected } from './pebble.view.js';
 
 /**
  * The public answer in a thread when a message was reported (by a mention or a reaction). It
@@ -36,7 +37,7 @@ export function supportNoticeText(result: {
     ? ` (${shortId(result.redirectedFrom)} is a duplicate of ${id})`
     : '';
   if (result.added)
-    return `:+1: +1 recorded on *${id}*${via}: ${result.pebble.title} now has +${result.pebble.supporterCount}.`;
+    return `:+1: +1 recorded on *${id}*${via}: ${result.pebble.title} now gets in the way of ${peopleAffected(result.pebble)}.`;
   if (result.ownPebble) return `You reported *${id}*, so your support is already counted.`;
   return `You already support *${id}*${via}.`;
 }

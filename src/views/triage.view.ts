@@ -10,7 +10,7 @@ import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import { sendToCouncilButton } from './council-button.js';
 import type { BlockView, ButtonView, MessageView, SelectView } from './message.view.js';
-import { reporterLabel, stageLabel, STATUS_LABELS } from './pebble.view.js';
+import { peopleAffected, reporterLabel, stageLabel, STATUS_LABELS } from './pebble.view.js';
 
 const SOURCE_LABELS: Record<Pebble['source']['kind'], string> = {
   slash: 'the slash command',
@@ -40,6 +40,20 @@ export function severitySelect(pebble: Pebble): SelectView {
       value: `${n}:${value}`,
     })),
     ...(pebble.severity ? { initial: `${n}:${pebble.severity}` } : {}),
+  };
+}
+
+/** Who feels it: customer, employee or partner; values `number:stakeholder`. */
+export function stakeholderSelect(pebble: Pebble): SelectView {
+  const n = pebble.number;
+  return {
+    placeholder: 'Who feels it',
+    actionId: ACTIONS.setStakeholder,
+    options: Object.entries(STAKEHOLDER_LABELS).map(([value, label]) => ({
+      label,
+      value: `${n}:${value}`,
+    })),
+    initial: `${n}:${pebble.stakeholder}`,
   };
 }
 
@@ -79,7 +93,7 @@ export function triageCardView(pebble: Pebble, settings: WorkspaceSettings): Mes
         ? (SEVERITY_LABELS[pebble.severity] ?? String(pebble.severity))
         : 'Not set',
     },
-    { label: 'Support', value: `+${pebble.supporterCount}` },
+    { label: 'People affected', value: peopleAffected(pebble) },
     // No viewer: a card is seen by the whole channel, so an anonymous reporter stays anonymous.
     { label: 'Reported by', value: reporterLabel(pebble) },
   ];
@@ -123,18 +137,18 @@ export function triageCardView(pebble: Pebble, settings: WorkspaceSettings): Mes
     blocks.push({
       type: 'actions',
       buttons,
-      selects: [severitySelect(pebble), stageSelect(pebble, settings)],
+      selects: [severitySelect(pebble), stageSelect(pebble, settings), stakeholderSelect(pebble)],
     });
   }
   return {
-    text: `${id} ${pebble.title} (${STATUS_LABELS[pebble.status]}, +${pebble.supporterCount})`,
+    text: `${id} ${pebble.title} (${STATUS_LABELS[pebble.status]}, ${peopleAffected(pebble)})`,
     blocks,
   };
 }
 
 /** What a triage card becomes when its reporter folds the report into another pebble. */
 export function mergedCardView(merged: Pebble, into: Pebble): MessageView {
-  const text = `${shortId(merged.number)} was folded into ${shortId(into.number)} as a +1 by its reporter (${shortId(into.number)} now has +${into.supporterCount}).`;
+  const text = `${shortId(merged.number)} was folded into ${shortId(into.number)} as a +1 by its reporter (${shortId(into.number)} now affects ${peopleAffected(into)}).`;
   return {
     text,
     blocks: [
@@ -172,7 +186,7 @@ export function duplicateNoticeView(
   const id = shortId(pebble.number);
   const target = shortId(original.number);
   const moved = isOpen(original.status)
-    ? `Your support now counts on *${target}* (+${original.supporterCount}).`
+    ? `Your support now counts on *${target}* (${peopleAffected(original)} affected).`
     : `*${target}* is ${STATUS_LABELS[original.status].toLowerCase()}.`;
   return {
     text: `${id} is a duplicate of ${target}`,

@@ -191,6 +191,7 @@ describe('buttons on a channel without buttons', () => {
       [ACTIONS.mergeInto]: '4:3',
       [ACTIONS.setSeverity]: '3:2',
       [ACTIONS.setStage]: '3:customer/buy',
+      [ACTIONS.setStakeholder]: '3:employee',
       [ACTIONS.improvementStatus]: '2:at-risk',
       [ACTIONS.improvementSnooze]: '2:3d',
       [ACTIONS.councilBallot]: '3:fix-now',

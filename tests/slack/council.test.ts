@@ -161,11 +161,11 @@ describe('Slack: council settings', () => {
       await ask('members <@U0MIA|mia> <@U0NOAH|noah> <@U0OLGA|olga>', () =>
         t.slack.expect('users.info', userInfo),
       ),
-    ).toContain('Members (3): mia, noah, olga');
+    ).toContain('Members (3): <@U0MIA>, <@U0NOAH>, <@U0OLGA>');
     expect(
       await ask(`channel <#${COUNCIL}|cx-council>`, () => t.slack.expect('conversations.join')),
     ).toContain(`Council channel: <#${COUNCIL}>`);
-    expect(await ask('function <@U0MIA|mia> Product')).toContain('mia (Product)');
+    expect(await ask('function <@U0MIA|mia> Product')).toContain('<@U0MIA> (Product)');
     expect(await ask('quorum 2')).toContain('Quorum: 2 ballots');
     expect(await ask('ballots open')).toContain('open (names shown after close)');
     expect(await ask('sponsor <@U0VERA|vera>')).toContain('Executive sponsor: <@U0VERA>');

@@ -49,6 +49,7 @@ const ACTION_CASES: Record<ActionId, ActionCase> = {
   // Triage.
   [ACTIONS.setSeverity]: { selected: '2:4' },
   [ACTIONS.setStage]: { selected: '2:customer/buy' },
+  [ACTIONS.setStakeholder]: { selected: '2:employee' },
   [ACTIONS.decline]: { value: '2' },
   [ACTIONS.markDuplicate]: { value: '2' },
   // The owner's buttons on I-1 (offered to dave) and the sponsor's.

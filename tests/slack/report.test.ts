@@ -377,8 +377,12 @@ describe('Slack: after a report', () => {
     });
     const ws = await t.app.services.workspaces.get(`slack:${TEAM}`);
     const all = await t.app.services.pebbles.list(ws);
-    expect(all.items.map((p) => p.number)).toEqual([1]);
-    expect(all.items[0]!.supporters.map((s) => s.userId)).toEqual([alice.id]);
+    // P-2 stays, as a duplicate of P-1: its text and reporter are not lost.
+    expect(all.items.map((p) => [p.number, p.status, p.duplicateOf])).toEqual([
+      [2, 'duplicate', 1],
+      [1, 'new', undefined],
+    ]);
+    expect(all.items[1]!.supporters.map((s) => s.userId)).toEqual([alice.id]);
 
     // The same click delivered again changes nothing and answers nothing.
     await t.interaction(action);

@@ -121,6 +121,7 @@ describe('Slack: the triage card', () => {
       ACTIONS.decline,
       ACTIONS.setSeverity,
       ACTIONS.setStage,
+      ACTIONS.setStakeholder,
     ]);
     const ws = await workspace();
     const pebble = await eventually(async () => {

@@ -92,6 +92,11 @@ export function describeCouncilContract(
       const b = randomUUID();
       expect(await store.ballots.cast(a, 'u:U-1', 'not-now')).toEqual({ created: true });
       expect(await store.ballots.cast(a, 'u:U-1', 'fix-now')).toEqual({ created: false });
+      // A double click on the same option is told apart from a change.
+      expect(await store.ballots.cast(a, 'u:U-1', 'fix-now')).toEqual({
+        created: false,
+        unchanged: true,
+      });
       await store.ballots.cast(b, 'u:U-1', 'recuse');
       expect(await store.ballots.counts(a)).toMatchObject({ 'fix-now': 1, 'not-now': 0 });
       expect(await store.ballots.counts(b)).toMatchObject({ recuse: 1 });

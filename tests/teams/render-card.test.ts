@@ -208,7 +208,8 @@ describe('Adaptive Card renderer', () => {
     expect(json).not.toContain('{{DATE(2026-01-01');
     expect(json).not.toContain('[click](');
     expect(json).not.toContain('<b>');
-    expect(mentions).toEqual([]);
+    // Only the reporter, whom the view names on purpose; nothing from the title.
+    expect(mentions.map((m) => m.mentioned.id)).toEqual(['29:rita']);
     expect(escapeCardText('- item\n1. first\n# head')).toBe('\\- item\n1\\. first\n\\# head');
   });
 

@@ -3,6 +3,7 @@ import type { Vote } from '../../src/core/council/council.model.js';
 import type { Improvement } from '../../src/core/improvements/improvement.model.js';
 import type { Pebble } from '../../src/core/pebbles/pebble.model.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
+import { plainText } from '../../src/views/tokens.js';
 import { renderText } from '../../src/console/render-text.js';
 import { renderBlocks } from '../../src/slack/render-blocks.js';
 import {
@@ -221,8 +222,10 @@ describe('council views', () => {
 
   it('gives admins the council settings with an edit button on the Home tab', () => {
     const blocks = councilHomeBlocks(settings, [open]);
-    const text = JSON.stringify(blocks);
-    expect(text).toContain('Members (3): Mia (Product), Noah (Support), Olga');
+    const text = plainText(JSON.stringify(blocks));
+    // People, channels and moments are tokens: names (or @ids) in plain text, mentions on Slack.
+    expect(text).toContain('Members (3): @Mia (Product), @Noah (Support), @Olga');
+    expect(text).toContain('Council channel: #C0COUNCIL');
     expect(text).toContain('council.settings');
     expect(text).toContain('V-3 (closes Thu 8 Jan, 10:00 (Europe/Paris))');
   });

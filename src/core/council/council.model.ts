@@ -183,7 +183,9 @@ export const VoteSchema = z.object({
    */
   sealSalt: z.string().min(16).optional(),
   closedAt: z.coerce.date().optional(),
-  closedBy: z.enum(['deadline', 'all-voted']).optional(),
+  closedBy: z.enum(['deadline', 'all-voted', 'early']).optional(),
+  /** Closed early by an admin or the sponsor: why, shown to the council on the vote. */
+  closeReason: z.string().max(500).optional(),
   result: VoteResultSchema.optional(),
   decision: DecisionSchema.optional(),
   /** The decision's consequences were all carried out (safe to retry until then). */

@@ -122,6 +122,8 @@ export interface CastResult {
   choice: BallotChoice;
   /** True for the member's first ballot, false when they changed it. */
   created: boolean;
+  /** The member clicked the option their ballot already held. */
+  unchanged: boolean;
 }
 
 export interface SweepResult extends Record<string, number> {
@@ -598,9 +600,9 @@ export class CouncilService {
     }
     const key = this.seal.keyOf(vote, user.userId);
     const name = vote.rules.secret ? undefined : (member.name ?? user.name);
-    const { created } = await this.store.ballots.cast(vote.id, key, parsed.data, name);
-    this.refresher.request(address(vote));
-    return { vote, choice: parsed.data, created };
+    const { created, unchanged } = await this.store.ballots.cast(vote.id, key, parsed.data, name);
+    if (!unchanged) this.refresher.request(address(vote));
+    return { vote, choice: parsed.data, created, unchanged: unchanged === true };
   }
 
   /**
@@ -687,7 +689,12 @@ export class CouncilService {
    * result, erases the secret ballots' salt, then carries out the decision or escalates.
    * Closing twice (two sweeps, a sweep and the last ballot) records one result.
    */
-  async close(workspace: Workspace, vote: Vote, by: 'deadline' | 'all-voted'): Promise<Vote> {
+  async close(
+    workspace: Workspace,
+    vote: Vote,
+    by: 'deadline' | 'all-voted' | 'early',
+    early?: { actor: string; reason: string },
+  ): Promise<Vote> {
     if (vote.status !== 'open') return vote;
     const result = await this.result(vote);
     const now = this.clock.now();
@@ -701,6 +708,7 @@ export class CouncilService {
         result,
         closedAt: now,
         closedBy: by,
+        ...(early ? { closeReason: early.reason } : {}),
         applied: false,
         ...(decision ? { decision } : {}),
       },
@@ -708,11 +716,11 @@ export class CouncilService {
       if: { status: ['open'] },
       history: {
         at: now,
-        actor: SYSTEM.userId,
+        actor: early?.actor ?? SYSTEM.userId,
         action: 'closed',
         from: 'open',
         to: decision ? 'decided' : 'escalated',
-        note: `${by}: ${result.outcome}${decision ? ` (${OPTION_LABELS[decision.option]})` : ''}`,
+        note: `${by}${early ? ` (${early.reason})` : ''}: ${result.outcome}${decision ? ` (${OPTION_LABELS[decision.option]})` : ''}`,
       },
     });
     this.ballotBoxes.delete(`${workspace.id}:${vote.number}`);
@@ -723,6 +731,37 @@ export class CouncilService {
         .forgetWriteOrder()
         .catch((error: unknown) => this.log?.warn({ err: error }, 'ballot files not compacted'));
     return this.afterClose(workspace, closed);
+  }
+
+  /**
+   * Closes an open vote before its deadline (admins and the executive sponsor), with a reason
+   * the council reads on the vote. The ballots cast so far are counted under the usual rules:
+   * quorum not met escalates, as at the deadline.
+   */
+  async closeEarly(
+    workspace: Workspace,
+    user: UserContext,
+    number: number,
+    reason: string,
+  ): Promise<Vote> {
+    const fresh = (await this.store.workspaces.get(workspace.id)) ?? workspace;
+    const allowed = fresh.settings.sponsor === user.userId || (await isWorkspaceAdmin(fresh, user));
+    if (!allowed)
+      throw new PebbleError(
+        'COUNCIL.NOT_ALLOWED',
+        `Only Pebblebot admins and the executive sponsor can close ${ref(number)} early.`,
+      );
+    const why = cleanText(reason).trim();
+    if (!why)
+      throw new PebbleError('COMMAND.USAGE', `Say why ${ref(number)} closes before its deadline.`);
+    if (why.length > 500)
+      throw new PebbleError('COMMAND.USAGE', 'Keep the reason to 500 characters.');
+    const vote = await this.getVote(fresh, number);
+    if (vote.status !== 'open')
+      throw new PebbleError('COUNCIL.VOTE_CLOSED', `${ref(number)} is already closed.`);
+    const closed = await this.close(fresh, vote, 'early', { actor: user.userId, reason: why });
+    this.refresher.request(address(closed));
+    return closed;
   }
 
   /** Counts the ballots and applies the rules. Names are kept for open ballots only. */

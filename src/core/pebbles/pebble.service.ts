@@ -28,6 +28,7 @@ import {
   type PebbleStatus,
 } from './pebble.model.js';
 import { assertTransition } from './pebble.status.js';
+import { inferStakeholder } from './stakeholder.js';
 import type { SimilarityPort } from './similarity.js';
 import { cleanText } from '../shared/text.js';
 
@@ -44,8 +45,22 @@ export function truncate(
 }
 
 /**
- * Splits free text into a title (the first non-empty line) and a description (the rest).
- * Text longer than the limits is shortened with a visible note, never rejected.
+ * Cuts a one-line title at the last word boundary that fits, with an ellipsis; the rest of the
+ * line comes back so it can lead the description (a long single-line report loses nothing).
+ */
+export function cutTitle(line: string, max = TITLE_MAX): { title: string; rest: string } {
+  if (line.length <= max) return { title: line, rest: '' };
+  const room = line.slice(0, max); // the ellipsis takes the place of the space cut at
+  const space = room.lastIndexOf(' ');
+  // A boundary in the first half would waste most of the title: cut inside the word then.
+  const at = space >= max / 2 ? space : max - 1;
+  return { title: `${line.slice(0, at).trimEnd()}…`, rest: line.slice(at).trim() };
+}
+
+/**
+ * Splits free text into a title (the first non-empty line) and a description (the rest). A
+ * first line over the title limit is cut at a word and continues in the description; only a
+ * description over its limit is shortened, with a visible note, never rejected.
  */
 export function splitReportText(raw: string): {
   title: string;
@@ -55,20 +70,17 @@ export function splitReportText(raw: string): {
   const lines = raw.replace(/\r\n?/g, '\n').split('\n');
   const first = lines.findIndex((l) => l.trim().length > 0);
   if (first === -1) return { title: '', description: '', truncated: false };
-  const title = truncate(lines[first]!.trim().replace(/\s+/g, ' '), TITLE_MAX);
+  const { title, rest } = cutTitle(lines[first]!.trim().replace(/\s+/g, ' '));
+  const after = lines
+    .slice(first + 1)
+    .join('\n')
+    .trim();
   const description = truncate(
-    lines
-      .slice(first + 1)
-      .join('\n')
-      .trim(),
+    [rest ? `…${rest}` : '', after].filter(Boolean).join('\n\n'),
     DESCRIPTION_MAX,
     TRUNCATION_NOTE,
   );
-  return {
-    title: title.text,
-    description: description.text,
-    truncated: title.truncated || description.truncated,
-  };
+  return { title, description: description.text, truncated: description.truncated };
 }
 
 export type ReportInput = Partial<PebbleDetails> & { text?: string };
@@ -78,7 +90,7 @@ export interface ReportResult {
   truncated: boolean;
 }
 
-/** Outcome of folding a fresh report into another pebble: `merged` is the report that is gone. */
+/** Outcome of folding a fresh report into another pebble: `merged` is now its duplicate. */
 export type MergeResult = SupportResult & { merged: Pebble };
 
 /** A triage decision that closes a pebble, and who should be told why. */
@@ -108,6 +120,19 @@ export function stakeholdersOf(pebble: Pebble, except?: string): string[] {
   const ids = new Set([pebble.reporter.userId, ...pebble.supporters.map((s) => s.userId)]);
   if (except) ids.delete(except);
   return [...ids];
+}
+
+/**
+ * The team a person reports or supports for, for the digest's "people from N teams": the
+ * platform's profile when the channel fills it (`UserContext.team`, e.g. a Slack title or
+ * department), else their function on the CX council; nothing when neither is known, so the
+ * count never invents a team.
+ */
+export function teamOf(workspace: Workspace, user: UserContext): { team?: string } {
+  const team =
+    user.team?.trim() ||
+    workspace.settings.council.members.find((m) => m.userId === user.userId)?.function;
+  return team ? { team: team.slice(0, 255) } : {};
 }
 
 const TRIAGE_FIELDS_CLEARABLE = [
@@ -176,6 +201,8 @@ export class PebbleService {
       ...candidate,
       title: title.text,
       description: description.text,
+      stakeholder:
+        candidate.stakeholder ?? inferStakeholder(`${candidate.title}\n${candidate.description}`),
     });
     if (!parsed.success) {
       throw new PebbleError('PEBBLE.INVALID_INPUT', formatIssues(parsed.error));
@@ -189,7 +216,7 @@ export class PebbleService {
       reporter: {
         userId: user.userId,
         ...(user.name ? { name: user.name } : {}),
-        ...(user.team ? { team: user.team } : {}),
+        ...teamOf(workspace, user),
       },
       source,
       status: 'new',
@@ -298,7 +325,7 @@ export class PebbleService {
       {
         userId: user.userId,
         ...(user.name ? { name: user.name } : {}),
-        ...(user.team ? { team: user.team } : {}),
+        ...teamOf(workspace, user),
         at: now,
       },
       { at: now, actor: user.userId, action: 'supported' },
@@ -371,7 +398,11 @@ export class PebbleService {
     number: number,
     patch: Partial<PebbleDetails>,
   ): Promise<Pebble> {
-    await this.requireTriager(workspace, user, 'change the severity or journey stage of a pebble');
+    await this.requireTriager(
+      workspace,
+      user,
+      'change the severity, journey stage or stakeholder of a pebble',
+    );
     const pebble = await this.get(workspace, number);
     if ('anonymous' in patch && pebble.reporter.userId !== user.userId) {
       throw new PebbleError(
@@ -402,7 +433,7 @@ export class PebbleService {
 
   /**
    * Folds a fresh report into an existing pebble: the reporter becomes a supporter of the target
-   * and the new report is deleted. Only the reporter may do it, and only while it is new.
+   * and the new report becomes its duplicate. Only the reporter may do it, and only while new.
    */
   async mergeInto(
     workspace: Workspace,
@@ -426,9 +457,14 @@ export class PebbleService {
     if (target === number)
       throw new PebbleError('PEBBLE.INVALID_INPUT', 'A pebble cannot merge into itself.');
     const result = await this.support(workspace, user, target);
-    await this.store.pebbles.delete(workspace.id, number);
+    // Kept as a duplicate, not deleted: its text, reporter and history stay readable, and a +1
+    // on it still reaches the pebble it joined.
+    const merged = await this.transition(workspace, user, number, 'duplicate', {
+      duplicateOf: result.pebble.number,
+      reason: `folded into ${shortId(result.pebble.number)} by its reporter`,
+    });
     this.candidateGone(workspace.id, number);
-    return { ...result, merged: pebble };
+    return { ...result, merged };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { shortId } from '../../core/pebbles/pebble.model.js';
+import { shortId, StakeholderSchema } from '../../core/pebbles/pebble.model.js';
 import { ACTIONS } from '../../views/actions.js';
 import { noticeView } from '../../views/pebble.view.js';
 import { declinedNoticeView, duplicateNoticeView } from '../../views/triage.view.js';
@@ -26,6 +26,16 @@ export function registerTriage(r: Registrar, deps: SlackDeps): void {
     const pebble = await pebbles.updateDetails(ctx.workspace, ctx.user, number, {
       severity: Number(choice),
     });
+    await deps.followUp.refreshCard(ctx.workspace, pebble);
+  });
+
+  r.action(ACTIONS.setStakeholder, async ({ ack, body, context }: ActionArgs) => {
+    await ack();
+    const ctx = pebbleContext(context);
+    if (!(await ctx.firstDelivery())) return;
+    const [number, choice] = numberAndChoice(readAction(body).value);
+    const stakeholder = StakeholderSchema.parse(choice);
+    const pebble = await pebbles.updateDetails(ctx.workspace, ctx.user, number, { stakeholder });
     await deps.followUp.refreshCard(ctx.workspace, pebble);
   });
 

@@ -29,7 +29,7 @@ export class MongoBallotRepository implements BallotRepository {
     key: string,
     choice: BallotChoice,
     name?: string,
-  ): Promise<{ created: boolean }> {
+  ): Promise<{ created: boolean; unchanged?: true }> {
     return guard(async () => {
       const _id = `${voteId}|${key}`;
       try {
@@ -38,8 +38,11 @@ export class MongoBallotRepository implements BallotRepository {
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
-      await this.db.updateOne({ _id }, { $set: { choice, ...(name ? { name } : {}) } });
-      return { created: false };
+      const { matchedCount } = await this.db.updateOne(
+        { _id, choice: { $ne: choice } },
+        { $set: { choice, ...(name ? { name } : {}) } },
+      );
+      return matchedCount === 0 ? { created: false, unchanged: true } : { created: false };
     });
   }
 

@@ -33,7 +33,7 @@ export class NedbBallotRepository implements BallotRepository {
     key: string,
     choice: BallotChoice,
     name?: string,
-  ): Promise<{ created: boolean }> {
+  ): Promise<{ created: boolean; unchanged?: true }> {
     const _id = `${voteId}|${key}`;
     try {
       await this.db.insertAsync({ _id, voteId, key, choice, ...(name ? { name } : {}) });
@@ -41,8 +41,12 @@ export class NedbBallotRepository implements BallotRepository {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
-    await this.db.updateAsync({ _id }, { $set: { choice, ...(name ? { name } : {}) } }, {});
-    return { created: false };
+    const { numAffected } = await this.db.updateAsync(
+      { _id, choice: { $ne: choice } },
+      { $set: { choice, ...(name ? { name } : {}) } },
+      {},
+    );
+    return numAffected === 0 ? { created: false, unchanged: true } : { created: false };
   }
 
   async counts(voteId: string): Promise<BallotCounts> {

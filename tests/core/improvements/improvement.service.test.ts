@@ -6,6 +6,7 @@ import type { Workspace } from '../../../src/core/workspaces/workspace.model.js'
 import type { Services } from '../../../src/services.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { alice, bob, carol, makeServices } from '../../helpers/services.js';
+import { plainText } from '../../../src/views/tokens.js';
 
 const admin = { userId: 'U_ADMIN', name: 'Ada', platformAdmin: true };
 const sponsor = { userId: 'U_SPONSOR', name: 'Sam' };
@@ -197,7 +198,8 @@ describe('ImprovementService: owner, promise and check-ins', () => {
       to: '2026-05-01',
     });
     const answer = (await store.outbox.list({ kind: 'improvement.answered' }))[0]!;
-    expect(answer.view.text).toContain('instead of 2026-04-15');
+    // Dates are tokens: each reader sees their own zone; plain text reads the fallback.
+    expect(plainText(answer.view.text)).toContain('for *Fri 1 May 2026* instead of Wed 15 Apr 2026');
   });
 
   it('sends a declined improvement back without an owner and tells the assigner why', async () => {

@@ -228,9 +228,16 @@ describe('PebbleService.mergeInto and setAnonymous', () => {
     ).rejects.toThrow('Only the reporter of P-2 can merge it.');
     const merged = await services.pebbles.mergeInto(workspace, bob, fresh.number, target.number);
     expect(merged.pebble).toMatchObject({ number: 1, supporterCount: 1 });
-    await expect(services.pebbles.get(workspace, fresh.number)).rejects.toThrow(
-      'There is no pebble P-2',
-    );
+    // The folded report stays, as a duplicate of the pebble it joined: text and reporter kept.
+    expect(await services.pebbles.get(workspace, fresh.number)).toMatchObject({
+      status: 'duplicate',
+      duplicateOf: 1,
+      title: 'Checkout timeout again',
+      reporter: { userId: bob.userId },
+    });
+    // A later +1 on it reaches the pebble it joined.
+    const again = await services.pebbles.support(workspace, carol, fresh.number);
+    expect(again).toMatchObject({ added: true, redirectedFrom: 2, pebble: { number: 1 } });
   });
 
   it('lets only the reporter hide their name', async () => {
