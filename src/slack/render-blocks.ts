@@ -2,11 +2,13 @@ import type { types } from '@slack/bolt';
 import type {
   BlockView,
   ButtonView,
+  ConfirmView,
   FieldView,
   MessageView,
   OptionView,
   SelectView,
 } from '../views/message.view.js';
+import { actionButtons } from '../views/message.view.js';
 import { splitTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 type KnownBlock = types.KnownBlock;
@@ -151,6 +153,22 @@ export function actionIdPattern(actionId: string): RegExp {
   return new RegExp(`^${actionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(#\\d+)?$`);
 }
 
+// NOTE: a confirm dialog's title and buttons hold 100 and 30 characters, its text 300;
+// an accessibility label 75.
+const CONFIRM_TITLE_MAX = 100;
+const CONFIRM_TEXT_MAX = 300;
+const CONFIRM_BUTTON_MAX = 30;
+const ACCESSIBILITY_LABEL_MAX = 75;
+
+function confirm(view: ConfirmView): types.ConfirmationDialog {
+  return {
+    title: plain(view.title, CONFIRM_TITLE_MAX),
+    text: plain(view.text, CONFIRM_TEXT_MAX),
+    confirm: plain(view.confirm, CONFIRM_BUTTON_MAX),
+    deny: plain(view.deny, CONFIRM_BUTTON_MAX),
+  };
+}
+
 function button(view: ButtonView, actionId = view.actionId): types.Button {
   return {
     type: 'button',
@@ -159,6 +177,10 @@ function button(view: ButtonView, actionId = view.actionId): types.Button {
     ...(view.value !== undefined ? { value: view.value.slice(0, BUTTON_VALUE_MAX) } : {}),
     ...(view.style ? { style: view.style } : {}),
     ...(view.url && view.url.length <= URL_MAX ? { url: view.url } : {}),
+    ...(view.confirm ? { confirm: confirm(view.confirm) } : {}),
+    ...(view.accessibilityLabel
+      ? { accessibility_label: clip(view.accessibilityLabel, ACCESSIBILITY_LABEL_MAX) }
+      : {}),
   } satisfies types.Button;
 }
 
@@ -229,7 +251,7 @@ function renderBlock(block: BlockView): KnownBlock[] {
       return [{ type: 'divider' } satisfies types.DividerBlock];
     case 'actions': {
       const elements: ActionsElement[] = [
-        ...uniqueActionIds(block.buttons).map((b) => button(b, b.id)),
+        ...uniqueActionIds(actionButtons(block)).map((b) => button(b, b.id)),
         ...uniqueActionIds(block.selects ?? []).map((s) => select(s, s.id)),
       ];
       const chunks: KnownBlock[] = [];

@@ -1,4 +1,10 @@
-import type { BlockView, ButtonView, MessageView, SelectView } from '../views/message.view.js';
+import {
+  actionButtons,
+  type BlockView,
+  type ButtonView,
+  type MessageView,
+  type SelectView,
+} from '../views/message.view.js';
 import { renderTokens, splitTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 /** An Adaptive Card as JSON (validated against the 1.5 schema in tests). */
@@ -212,8 +218,11 @@ function elements(block: BlockView, text: TextRenderer): Record<string, unknown>
     case 'actions': {
       const out: Record<string, unknown>[] = [];
       for (const select of block.selects ?? []) out.push(...choiceSet(select, text));
-      if (block.buttons.length)
-        out.push({ type: 'ActionSet', actions: block.buttons.map((b) => action(b, text)) });
+      // Date pickers and overflow options are buttons too: each opens the form or runs the
+      // command it stands for.
+      const buttons = actionButtons(block);
+      if (buttons.length)
+        out.push({ type: 'ActionSet', actions: buttons.map((b) => action(b, text)) });
       return out;
     }
     case 'divider':

@@ -93,3 +93,21 @@ export interface MessageView {
   text: string;
   blocks: BlockView[];
 }
+
+/**
+ * The buttons of an actions block with its date pickers and overflow options as buttons of
+ * their own: each opens the same form or runs the same command it stands for, through the
+ * listener of its action id. For Slack and Teams, whose overflow and date
+ * elements need the neutral forms that those channels do not open yet.
+ */
+export function actionButtons(block: Extract<BlockView, { type: 'actions' }>): ButtonView[] {
+  return [
+    ...block.buttons,
+    ...(block.datepickers ?? []).map((d) => ({
+      label: d.placeholder,
+      actionId: d.actionId,
+      value: d.value,
+    })),
+    ...(block.overflow?.options ?? []),
+  ];
+}

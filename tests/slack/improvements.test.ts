@@ -100,7 +100,7 @@ async function assigned(): Promise<Call> {
     response_url: `https://hooks.slack.com${responsePath(id)}`,
   });
   await t.slack.done();
-  expect(t.slack.of('respond')[0]!.body.text).toContain('Asked Real U0OWNER to own *I-1*');
+  expect(t.slack.of('respond')[0]!.body.text).toContain('Asked <@U0OWNER> to own *I-1*');
   return dmsTo(owner.id)[0]!;
 }
 
@@ -183,12 +183,14 @@ describe('Slack: the owner’s DM buttons', () => {
     const answer = t.slack.of('respond')[1]!.body;
     expect(answer).toMatchObject({ replace_original: true });
     expect(String(answer.text)).toContain('You promised *I-1* for *2026-12-15*');
-    // Blocked, a new date and snoozes sit in the view's overflow, another date in its date
-    // picker (src/views/improvement.view.ts); these are the buttons Block Kit shows of it.
+    // Blocked and a new date sit in the view's overflow (src/views/improvement.view.ts); Block
+    // Kit shows them as buttons after the three primary ones, each with its own listener.
     expect(buttonsOf(answer.blocks).map((b) => b.action_id)).toEqual([
       ACTIONS.improvementStatus,
       ACTIONS.improvementStatus,
       ACTIONS.improvementDone,
+      ACTIONS.improvementStatus,
+      ACTIONS.improvementChangeDate,
     ]);
     expect(String(dmsTo(admin.id)[0]!.body.text)).toContain('accepted *I-1*');
     expect(await t.app.services.pebbles.get(ws, 1)).toMatchObject({ status: 'in-progress' });
