@@ -199,7 +199,9 @@ describe('ImprovementService: owner, promise and check-ins', () => {
     });
     const answer = (await store.outbox.list({ kind: 'improvement.answered' }))[0]!;
     // Dates are tokens: each reader sees their own zone; plain text reads the fallback.
-    expect(plainText(answer.view.text)).toContain('for *Fri 1 May 2026* instead of Wed 15 Apr 2026');
+    expect(plainText(answer.view.text)).toContain(
+      'for *Fri 1 May 2026* instead of Wed 15 Apr 2026',
+    );
   });
 
   it('sends a declined improvement back without an owner and tells the assigner why', async () => {
