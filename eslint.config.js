@@ -39,6 +39,8 @@ export default tseslint.config(
     },
   },
   {
+    // Core is the domain: it owns the ports it talks through (src/core/ports) and imports nothing
+    // else from src/, nor any platform package. Every core file sits one folder below src/core.
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -49,6 +51,24 @@ export default tseslint.config(
               group: platformPackages,
               message: 'src/core is platform-neutral: talk to the outside through a port.',
             },
+            {
+              regex: '^\\.\\./\\.\\./',
+              message:
+                'src/core imports nothing from the rest of src/: put the port it needs in src/core/ports.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./', message: 'src/core imports nothing from the rest of src/.' },
           ],
         },
       ],

@@ -12,7 +12,7 @@ import type { Clock } from './core/shared/clock.port.js';
 import { WorkspaceService } from './core/workspaces/workspace.service.js';
 import { StoreOutbox } from './scheduler/outbox.js';
 import type { Logger } from './logger.js';
-import type { Store } from './store/store.port.js';
+import type { Store } from './core/ports/store.port.js';
 import { councilNotices } from './views/council.view.js';
 import { improvementNotices } from './views/improvement.view.js';
 

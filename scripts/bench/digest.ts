@@ -24,7 +24,7 @@ import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { newSupportDoc } from '../../src/store/supports.js';
 
 const { values: args } = parseArgs({

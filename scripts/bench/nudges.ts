@@ -22,10 +22,10 @@ import { sweepNudges } from '../../src/core/improvements/improvement.jobs.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { OutboxDispatcher, pool, StoreOutbox } from '../../src/scheduler/outbox.js';
 import { createSlackChatGateway } from '../../src/slack/chat-gateway.js';
-import type { NewImprovement } from '../../src/store/improvements.port.js';
+import type { NewImprovement } from '../../src/core/ports/improvements.port.js';
 import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { improvementNotices } from '../../src/views/improvement.view.js';
 
 const { values: args } = parseArgs({

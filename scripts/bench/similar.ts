@@ -32,9 +32,9 @@ import { FakeClock } from '../../src/core/shared/clock.port.js';
 import type { Journey, Workspace } from '../../src/core/workspaces/workspace.model.js';
 import { cleanText } from '../../src/core/shared/text.js';
 import { createServices, type Services } from '../../src/services.js';
-import { decodeVector } from '../../src/store/ai.port.js';
+import { decodeVector } from '../../src/core/ports/ai.port.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { FakeOpenAi } from '../../tests/helpers/fake-openai.js';
 
 const { values: args } = parseArgs({

@@ -5,7 +5,7 @@ import { EmbeddingSimilarity } from '../core/ai/embedding-similarity.js';
 import type { SimilarityPort } from '../core/pebbles/similarity.js';
 import type { Clock } from '../core/shared/clock.port.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.port.js';
+import type { Store } from '../core/ports/store.port.js';
 import { AiConfigSchema, type AiConfigInput } from './ai.config.js';
 import { OpenAiAdapter } from './openai.adapter.js';
 import { describeAiError } from './retry.js';

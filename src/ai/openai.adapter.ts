@@ -12,7 +12,7 @@ import {
 } from '../core/ai/ai.model.js';
 import type { AiPort, AiResult, ThemeCluster } from '../core/ai/ai.port.js';
 import { redact } from '../core/ai/redact.js';
-import { decodeVector } from '../store/ai.port.js';
+import { decodeVector } from '../core/ports/ai.port.js';
 import type { AiConfig } from './ai.config.js';
 import {
   narrativeMessage,

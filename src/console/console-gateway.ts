@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatGateway, ChatTarget, MessageRef } from '../core/shared/chat-gateway.port.js';
-import type { ButtonView, MessageView } from '../views/message.view.js';
+import type { ButtonView, MessageView } from '../core/ports/message-view.port.js';
 import { renderText, type TokenText } from './render-text.js';
 
 export interface ConsoleGatewayOptions {

@@ -15,7 +15,7 @@ import type { UserContext } from '../core/workspaces/workspace.service.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { FormView } from '../views/form.view.js';
-import type { ButtonView, MessageView } from '../views/message.view.js';
+import type { ButtonView, MessageView } from '../core/ports/message-view.port.js';
 import { channel as channelToken, person, type InlineToken } from '../views/tokens.js';
 import { applyCast, castUser, loadCast, SAMPLE_CAST, saveCast, type Cast } from './cast.js';
 import { parseDuration, type ConsoleClock } from './console-clock.js';

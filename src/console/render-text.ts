@@ -1,4 +1,4 @@
-import type { ButtonView, MessageView } from '../views/message.view.js';
+import type { ButtonView, MessageView } from '../core/ports/message-view.port.js';
 import { renderTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 const EMOJI: Record<string, string> = {

@@ -17,7 +17,7 @@ import {
   improvementForms,
   reportForm,
 } from '../views/form.view.js';
-import type { ButtonView } from '../views/message.view.js';
+import type { ButtonView } from '../core/ports/message-view.port.js';
 import { quote, type Command, type ImprovementStatusWord } from './commands.js';
 import { update, type ConversationContext, type ConversationDeps, type Output } from './context.js';
 import { listPageView, ListPageSchema, propose, runCommand } from './run-command.js';

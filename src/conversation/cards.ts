@@ -2,7 +2,7 @@ import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { OutboxMessage } from '../core/shared/outbox.port.js';
 import type { MessageRef } from '../core/shared/chat-gateway.port.js';
 import type { Workspace } from '../core/workspaces/workspace.model.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { triageCardView } from '../views/triage.view.js';
 import type { ConversationDeps } from './context.js';
 

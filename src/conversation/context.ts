@@ -3,7 +3,7 @@ import type { Workspace } from '../core/workspaces/workspace.model.js';
 import type { UserContext } from '../core/workspaces/workspace.service.js';
 import type { Services } from '../services.js';
 import type { FormView } from '../views/form.view.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 
 /** The chat platforms the conversation layer serves. */
 export type ChannelName = 'slack' | 'teams' | 'console';

@@ -6,7 +6,7 @@ import {
   auditLogView,
   exportDoneView,
 } from '../views/governance.view.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { noticeView } from '../views/pebble.view.js';
 import { plainText } from '../views/tokens.js';
 import {

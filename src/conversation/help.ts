@@ -1,4 +1,4 @@
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 
 /** One line of help: what to type and what it does. */
 export interface GrammarEntry {

@@ -22,7 +22,7 @@ import {
   improvementView,
   nudgeSettingsText,
 } from '../views/improvement.view.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import {
   confirmationView,
   noticeView,

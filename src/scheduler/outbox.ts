@@ -11,7 +11,7 @@ import {
   type OutgoingMessage,
 } from '../core/shared/outbox.port.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.port.js';
+import type { Store } from '../core/ports/store.port.js';
 
 /**
  * The domain's side of the outbox: records a message under its idempotency key (a repeat is a

@@ -4,7 +4,7 @@ import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
 import type { Clock } from '../core/shared/clock.port.js';
 import type { ScheduledJob } from '../core/shared/job.port.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.port.js';
+import type { Store } from '../core/ports/store.port.js';
 
 export interface SchedulerOptions {
   store: Store;

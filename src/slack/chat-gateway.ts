@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ChatGateway, ChatTarget, MessageRef } from '../core/shared/chat-gateway.port.js';
 import { DeliveryError } from '../core/shared/outbox.port.js';
 import type { Logger } from '../logger.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { slackErrorCode } from './gateway.js';
 import { renderMessage, slackPlain } from './render-blocks.js';
 

@@ -5,7 +5,7 @@ import { TRIAGE_CARD_KIND, type Cards } from '../conversation/cards.js';
 import type { Workspace } from '../core/workspaces/workspace.model.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { confirmationView } from '../views/pebble.view.js';
 import { savedDespiteOutageView } from '../views/report.view.js';
 import { triageCardView } from '../views/triage.view.js';

@@ -2,7 +2,7 @@ import { webApi, type types } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { renderBlocks, renderMessage } from './render-blocks.js';
 
 type WebClient = webApi.WebClient;

@@ -7,8 +7,8 @@ import type {
   MessageView,
   OptionView,
   SelectView,
-} from '../views/message.view.js';
-import { actionButtons } from '../views/message.view.js';
+} from '../core/ports/message-view.port.js';
+import { actionButtons } from '../core/ports/message-view.port.js';
 import { splitTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 type KnownBlock = types.KnownBlock;

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import type { FormField, FormValues, FormView } from '../views/form.view.js';
-import type { OptionView } from '../views/message.view.js';
+import type { OptionView } from '../core/ports/message-view.port.js';
 import { mrkdwn, plain, SECTION_TEXT_MAX } from './render-blocks.js';
 
 // NOTE: Slack limits a modal's title, submit and close labels to 24 characters, an input's

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { parsePebbleRef, shortId, type Pebble } from '../core/pebbles/pebble.model.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { plain, renderBlocks } from './render-blocks.js';
 
 export const DECLINE_CALLBACK_ID = 'pebble_decline';

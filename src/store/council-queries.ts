@@ -1,4 +1,4 @@
-import type { VoteChange, VoteFilter } from './council.port.js';
+import type { VoteChange, VoteFilter } from '../core/ports/council.port.js';
 
 /**
  * The vote queries both adapters share: nedb and MongoDB read the same operators ($in,

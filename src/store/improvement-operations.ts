@@ -1,4 +1,4 @@
-import type { ImprovementChange } from './improvements.port.js';
+import type { ImprovementChange } from '../core/ports/improvements.port.js';
 
 /** Drops keys whose value is undefined (neither store should keep them as holes or nulls). */
 function defined<T extends object>(o: T): Partial<T> {

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { PebbleError } from '../core/shared/errors.js';
 import { openMongoStore } from './mongo/mongo.store.js';
 import { openEmbeddedStore } from './nedb/nedb.store.js';
-import type { Store } from './store.port.js';
+import type { Store } from '../core/ports/store.port.js';
 
 /**
  * A process that lost the lock on its data folder ends: the store already refuses every write,

@@ -10,10 +10,10 @@ import { z } from 'zod';
 import type { ChatGateway, ChatTarget, MessageRef } from '../core/shared/chat-gateway.port.js';
 import { DeliveryError } from '../core/shared/outbox.port.js';
 import type { Logger } from '../logger.js';
-import type { ConversationAddress } from '../store/conversations.port.js';
-import type { Store } from '../store/store.port.js';
+import type { ConversationAddress } from '../core/ports/conversations.port.js';
+import type { Store } from '../core/ports/store.port.js';
 import { ACTIONS } from '../views/actions.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { renderCard, type RenderCardOptions } from './render-card.js';
 
 /** A send window: at most `max` messages in any `ms` milliseconds. */

@@ -4,7 +4,7 @@ import {
   type ButtonView,
   type MessageView,
   type SelectView,
-} from '../views/message.view.js';
+} from '../core/ports/message-view.port.js';
 import { renderTokens, splitTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 /** An Adaptive Card as JSON (validated against the 1.5 schema in tests). */

@@ -18,7 +18,7 @@ import {
   type FormValues,
   type FormView,
 } from '../views/form.view.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { noticeView } from '../views/pebble.view.js';
 import { channel as channelToken, plainText } from '../views/tokens.js';
 import { REPORT_AS_PEBBLE_COMMAND } from './commands.js';

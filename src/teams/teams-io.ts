@@ -1,5 +1,5 @@
 import type { FormView } from '../views/form.view.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import type { RenderCardOptions } from './render-card.js';
 
 /** Where an activity came from, in the bot's own terms (no botbuilder types). */

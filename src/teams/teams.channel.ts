@@ -12,9 +12,9 @@ import type { Channel } from '../channel.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
-import type { Store } from '../store/store.port.js';
+import type { Store } from '../core/ports/store.port.js';
 import { helpView } from '../views/help.view.js';
-import type { MessageView } from '../views/message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { noticeView } from '../views/pebble.view.js';
 import {
   ActivitySchema,

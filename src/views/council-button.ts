@@ -2,7 +2,7 @@ import { isProposable } from '../core/council/council.rules.js';
 import type { Pebble } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
-import type { ButtonView } from './message.view.js';
+import type { ButtonView } from '../core/ports/message-view.port.js';
 
 /**
  * "Send to council" for a pebble that can go to the council, where there is a council to send

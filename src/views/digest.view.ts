@@ -14,7 +14,7 @@ import { improvementShortId } from '../core/improvements/improvement.model.js';
 import { shortId } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
-import type { BlockView, FieldView, MessageView } from './message.view.js';
+import type { BlockView, FieldView, MessageView } from '../core/ports/message-view.port.js';
 import { channel, date, person, plainText } from './tokens.js';
 
 // NOTE: Slack allows 50 blocks per message and 3,000 characters per section; the main message

@@ -2,7 +2,7 @@ import { improvementShortId, type Improvement } from '../core/improvements/impro
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import { inferStakeholder } from '../core/pebbles/stakeholder.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
-import type { OptionView } from './message.view.js';
+import type { OptionView } from '../core/ports/message-view.port.js';
 
 /**
  * Platform-neutral forms: Slack renders them as modals, Teams as dialogs, the console as

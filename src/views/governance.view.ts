@@ -1,6 +1,6 @@
 import type { ExportFile } from '../core/governance/csv-export.js';
 import type { ApiToken, AuditEntry } from '../core/governance/governance.model.js';
-import type { MessageView } from './message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { date, person } from './tokens.js';
 
 const who = (actor: string) =>

@@ -1,4 +1,4 @@
-import type { MessageView } from './message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 
 export interface HelpOptions {
   /** The slash command as the workspace knows it (`/pebble`). */

@@ -2,7 +2,7 @@ import type { StageSummary } from '../core/pebbles/pebble.service.js';
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
-import type { BlockView, MessageView } from './message.view.js';
+import type { BlockView, MessageView } from '../core/ports/message-view.port.js';
 import { oneLine, peopleAffected } from './pebble.view.js';
 
 export interface HomeData {

@@ -21,7 +21,7 @@ import {
 import { shortId } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
-import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import type { BlockView, ButtonView, MessageView } from '../core/ports/message-view.port.js';
 import { dayOf, dayText } from './dates.js';
 import { person } from './tokens.js';
 

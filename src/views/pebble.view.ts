@@ -9,7 +9,7 @@ import {
 import { catalogStages, type WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import { sendToCouncilButton } from './council-button.js';
-import type { BlockView, ButtonView, MessageView } from './message.view.js';
+import type { BlockView, ButtonView, MessageView } from '../core/ports/message-view.port.js';
 import { dayOf } from './dates.js';
 import { person } from './tokens.js';
 

@@ -1,6 +1,6 @@
 import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import { ACTIONS } from './actions.js';
-import type { MessageView } from './message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { peopleAffected } from './pebble.view.js';
 
 /**

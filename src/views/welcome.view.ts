@@ -1,4 +1,4 @@
-import type { MessageView } from './message.view.js';
+import type { MessageView } from '../core/ports/message-view.port.js';
 import { person } from './tokens.js';
 
 export interface WelcomeOptions {

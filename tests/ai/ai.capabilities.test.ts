@@ -8,7 +8,7 @@ import { FakeClock } from '../../src/core/shared/clock.port.js';
 import type { Workspace } from '../../src/core/workspaces/workspace.model.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { person, channel } from '../../src/views/tokens.js';
 import { apiError, FakeOpenAi } from '../helpers/fake-openai.js';
 

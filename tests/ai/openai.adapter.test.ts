@@ -7,7 +7,7 @@ import { FakeClock } from '../../src/core/shared/clock.port.js';
 import type { Workspace } from '../../src/core/workspaces/workspace.model.js';
 import { WorkspaceService } from '../../src/core/workspaces/workspace.service.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { apiError, FakeOpenAi, letterVector } from '../helpers/fake-openai.js';
 
 const SUGGESTION = {

@@ -11,7 +11,7 @@ import type { UserContext } from '../../src/core/workspaces/workspace.service.js
 import { ACTIONS } from '../../src/views/actions.js';
 import { FORMS } from '../../src/views/form.view.js';
 import { channel } from '../../src/views/tokens.js';
-import type { MessageView } from '../../src/views/message.view.js';
+import type { MessageView } from '../../src/core/ports/message-view.port.js';
 import { alice, bob, carol, makeServices } from '../helpers/services.js';
 
 /** A gateway that remembers what it was asked to send. */

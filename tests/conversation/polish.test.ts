@@ -13,7 +13,7 @@ import type { UserContext } from '../../src/core/workspaces/workspace.service.js
 import { ACTIONS, OVERFLOW_ACTION, overflowValue } from '../../src/views/actions.js';
 import { councilNotices } from '../../src/views/council.view.js';
 import { improvementNotices } from '../../src/views/improvement.view.js';
-import type { BlockView, ButtonView, MessageView } from '../../src/views/message.view.js';
+import type { BlockView, ButtonView, MessageView } from '../../src/core/ports/message-view.port.js';
 import { plainText, splitTokens } from '../../src/views/tokens.js';
 import {
   admin,

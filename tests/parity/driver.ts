@@ -1,4 +1,4 @@
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 
 /** The people of the story, by handle; each channel gives them its own platform ids. */
 export const PEOPLE = ['ana', 'ben', 'cy', 'dee', 'vera', 'olu', 'raj'] as const;

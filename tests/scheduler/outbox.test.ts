@@ -9,8 +9,8 @@ import { FakeClock } from '../../src/core/shared/clock.port.js';
 import { DeliveryError } from '../../src/core/shared/outbox.port.js';
 import { OutboxDispatcher, StoreOutbox, outboxJob } from '../../src/scheduler/outbox.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
-import type { MessageView } from '../../src/views/message.view.js';
+import type { Store } from '../../src/core/ports/store.port.js';
+import type { MessageView } from '../../src/core/ports/message-view.port.js';
 
 const logger = pino({ level: 'silent' });
 const WS = 'slack:T1';

@@ -9,7 +9,7 @@ import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { improvementNotices } from '../../src/views/improvement.view.js';
 import { makeServices } from '../helpers/services.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 
 let store: Store;
 const schedulers: Scheduler[] = [];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestMetrics } from '../../src/core/digest/digest.model.js';
 import { narrateNumbers } from '../../src/core/digest/numbers.narrator.js';
 import { renderMessage } from '../../src/slack/render-blocks.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { digestMessages, digestView } from '../../src/views/digest.view.js';
 import { seededWeekMetrics } from '../core/digest/dataset.js';
 import { maximal } from '../core/digest/maximal.js';

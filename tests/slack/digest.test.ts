@@ -17,7 +17,7 @@ import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
 /** The text after `/pebble config digest`, read by the one grammar as Slack hands it over. */
 const parseDigestConfig = (text: string) => parse(slackMarkupToTokens(text), { prefix: '/pebble' });
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import { digestViews } from '../../src/views/digest.view.js';
 import { blockKitProblems, type AnyBlock } from './block-kit-limits.js';

@@ -12,7 +12,7 @@ import {
   defaultSettings,
   type WorkspaceSettings,
 } from '../../src/core/workspaces/workspace.model.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { councilReasonModal, councilSettingsModal } from '../../src/slack/council-modal.js';
 import {
   declineModal as improvementDeclineModal,
@@ -46,7 +46,7 @@ import {
   improvementView,
   unownedImprovementsHomeBlocks,
 } from '../../src/views/improvement.view.js';
-import type { MessageView } from '../../src/views/message.view.js';
+import type { MessageView } from '../../src/core/ports/message-view.port.js';
 import {
   confirmationView,
   noticeView,

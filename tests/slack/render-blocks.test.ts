@@ -18,7 +18,7 @@ import { reportModal } from '../../src/slack/report-modal.js';
 import { declineModal, duplicateModal, showModal } from '../../src/slack/triage-modals.js';
 import { helpView } from '../../src/views/help.view.js';
 import { homeView } from '../../src/views/home.view.js';
-import type { MessageView } from '../../src/views/message.view.js';
+import type { MessageView } from '../../src/core/ports/message-view.port.js';
 import {
   confirmationView,
   noticeView,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BallotChoice, Vote } from '../../src/core/council/council.model.js';
-import type { NewVote } from '../../src/store/council.port.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { NewVote } from '../../src/core/ports/council.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 
 const T0 = new Date('2026-01-05T09:00:00.000Z');
 const at = (hours: number) => new Date(T0.getTime() + hours * 60 * 60_000);

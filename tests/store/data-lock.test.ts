@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isPebbleError, type PebbleError } from '../../src/core/shared/errors.js';
 import { LOCK_NAME } from '../../src/store/nedb/data-lock.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { NewPebble } from '../../src/store/store.port.js';
+import type { NewPebble } from '../../src/core/ports/store.port.js';
 import { cleanEnv, ROOT, tempDir } from '../helpers/run-cli.js';
 
 const UNSHARE = ['--pid', '--fork', '--mount-proc', '--kill-child'];

@@ -8,7 +8,7 @@ import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { NewPebble, Store } from '../../src/store/store.port.js';
+import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
 import { describeStoreContract } from './store.contract.js';
 
 const LOCK_FILE = 'pebblebot.lock';

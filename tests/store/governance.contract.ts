@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETAINED_TITLE } from '../../src/core/governance/governance.model.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 
 const T0 = new Date('2026-01-05T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../src/core/shared/actor.js';
-import type { NewImprovement, NewOutboxMessage } from '../../src/store/improvements.port.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { NewImprovement, NewOutboxMessage } from '../../src/core/ports/improvements.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 
 const T0 = new Date('2026-01-05T09:00:00.000Z');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InstallationRecord } from '../../src/store/installations.port.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { InstallationRecord } from '../../src/core/ports/installations.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 
 const T0 = new Date('2026-01-05T09:00:00.000Z');
 const id = (prefix: string) =>

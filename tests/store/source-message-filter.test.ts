@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { NewPebble, Store } from '../../src/store/store.port.js';
+import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
 
 const uri = process.env.MONGODB_URI;
 

@@ -11,7 +11,7 @@ import type {
   PebbleFilter,
   PebbleSortField,
   Store,
-} from '../../src/store/store.port.js';
+} from '../../src/core/ports/store.port.js';
 
 export interface StoreContractOptions {
   /**

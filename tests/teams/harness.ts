@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import pino from 'pino';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import {
   createTeamsChannel,
   type TeamsChannel,

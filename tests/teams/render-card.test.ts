@@ -15,7 +15,7 @@ import {
 } from '../../src/teams/render-card.js';
 import { helpView } from '../../src/views/help.view.js';
 import { improvementListView, improvementView } from '../../src/views/improvement.view.js';
-import type { MessageView } from '../../src/views/message.view.js';
+import type { MessageView } from '../../src/core/ports/message-view.port.js';
 import {
   confirmationView,
   noticeView,

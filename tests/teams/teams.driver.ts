@@ -7,7 +7,7 @@ import { startScheduler, type RunningScheduler } from '../../src/scheduler/index
 import { OUTBOX_JOB } from '../../src/scheduler/outbox.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import { createTeamsChannel, type TeamsChannel } from '../../src/teams/teams.channel.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import { TEST_BALLOT_SECRET } from '../helpers/services.js';

@@ -5,7 +5,7 @@ import { narrateNumbers } from '../../src/core/digest/numbers.narrator.js';
 import { completedPeriod } from '../../src/core/digest/period.js';
 import { DigestMetricsCalculator } from '../../src/core/metrics/digest-metrics.js';
 import { renderMessage } from '../../src/slack/render-blocks.js';
-import type { Store } from '../../src/store/store.port.js';
+import type { Store } from '../../src/core/ports/store.port.js';
 import {
   digestMessages,
   digestView,

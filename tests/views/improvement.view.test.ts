@@ -14,7 +14,7 @@ import {
   improvementView,
   NUDGE_ITEMS_MAX,
 } from '../../src/views/improvement.view.js';
-import type { MessageView } from '../../src/views/message.view.js';
+import type { MessageView } from '../../src/core/ports/message-view.port.js';
 import { blockKitProblems } from '../slack/block-kit-limits.js';
 
 const at = new Date('2026-03-02T10:00:00Z');

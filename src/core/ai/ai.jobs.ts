@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import { OPEN_STATUSES } from '../pebbles/pebble.model.js';
 import type { ScheduledJob } from '../shared/job.port.js';
 import { embeddingText, type AiService } from './ai.service.js';

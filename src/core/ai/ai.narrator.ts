@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import type { DigestMetrics } from '../digest/digest.model.js';
 import type { DigestNarrator, NarrativeContext } from '../digest/narrative.port.js';
 import type { NarrativeFacts } from './ai.model.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AiCaps } from '../../store/ai.port.js';
-import type { Store } from '../../store/store.port.js';
+import type { AiCaps } from '../ports/ai.port.js';
+import type { Store } from '../ports/store.port.js';
 import type { Clock } from '../shared/clock.port.js';
 import { PebbleError } from '../shared/errors.js';
 import { cleanText } from '../shared/text.js';

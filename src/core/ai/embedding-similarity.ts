@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import type { Pebble } from '../pebbles/pebble.model.js';
 import type { SimilarityPort } from '../pebbles/similarity.js';
 import type { Workspace } from '../workspaces/workspace.model.js';

@@ -1,6 +1,6 @@
 import { updateSettingsAudited } from '../governance/audit.js';
 import { z } from 'zod';
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import type { ImprovementService } from '../improvements/improvement.service.js';
 import { improvementShortId, TITLE_MAX } from '../improvements/improvement.model.js';
 import { shortId, type Pebble, type PebbleStatus } from '../pebbles/pebble.model.js';

@@ -1,5 +1,5 @@
-import type { Store } from '../../store/store.port.js';
-import type { MessageView } from '../../views/message.view.js';
+import type { Store } from '../ports/store.port.js';
+import type { MessageView } from '../ports/message-view.port.js';
 import type { ChatGateway, ChatTarget, MessageRef } from '../shared/chat-gateway.port.js';
 import { chartTitle, type DigestChartRenderer } from './chart.port.js';
 import type { DigestSnapshot } from './digest.model.js';

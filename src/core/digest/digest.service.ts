@@ -1,10 +1,10 @@
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import { DigestMetricsCalculator } from '../metrics/digest-metrics.js';
 import type { ChatTarget } from '../shared/chat-gateway.port.js';
 import type { Clock } from '../shared/clock.port.js';
 import type { OutboxPort } from '../shared/outbox.port.js';
 import type { Workspace } from '../workspaces/workspace.model.js';
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../ports/message-view.port.js';
 import { digestKey, type DigestMetrics, type DigestSnapshot, type Period } from './digest.model.js';
 import type { DigestSettings } from './digest-settings.js';
 import type { DigestNarrator, NarrativeContext } from './narrative.port.js';

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import type { HistoryEntry } from '../shared/actor.js';
 import type { Workspace, WorkspaceSettings } from '../workspaces/workspace.model.js';
 

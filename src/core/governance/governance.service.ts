@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Page, Store } from '../../store/store.port.js';
+import type { Page, Store } from '../ports/store.port.js';
 import type { Vote } from '../council/council.model.js';
 import {
   promiseLedger,

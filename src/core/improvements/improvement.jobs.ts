@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import type { ScheduledJob } from '../shared/job.port.js';
 import type { OutboxPort } from '../shared/outbox.port.js';
 import { ACTIVE_IMPROVEMENT_STATUSES, improvementShortId } from './improvement.model.js';

@@ -1,4 +1,4 @@
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../ports/message-view.port.js';
 import type { Pebble } from '../pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../workspaces/workspace.model.js';
 import type { Improvement } from './improvement.model.js';

@@ -4,8 +4,8 @@ import type {
   ImprovementChange,
   ImprovementFilter,
   ImprovementSortField,
-} from '../../store/improvements.port.js';
-import type { ListOptions, Page, Store } from '../../store/store.port.js';
+} from '../ports/improvements.port.js';
+import type { ListOptions, Page, Store } from '../ports/store.port.js';
 import { isOpen, shortId, type Pebble, type PebbleStatus } from '../pebbles/pebble.model.js';
 import { stakeholdersOf, type PebbleService } from '../pebbles/pebble.service.js';
 import type { HistoryEntry } from '../shared/actor.js';

@@ -1,4 +1,4 @@
-import type { MetricsRepository } from '../../store/metrics.port.js';
+import type { MetricsRepository } from '../ports/metrics.port.js';
 import type {
   CameBack,
   DigestImprovement,

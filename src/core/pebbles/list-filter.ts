@@ -1,6 +1,6 @@
 import { PebbleError } from '../shared/errors.js';
 import { catalogStages, type WorkspaceSettings } from '../workspaces/workspace.model.js';
-import type { PebbleFilter } from '../../store/store.port.js';
+import type { PebbleFilter } from '../ports/store.port.js';
 import { OPEN_STATUSES, PebbleStatusSchema, StakeholderSchema } from './pebble.model.js';
 
 const slug = (s: string) =>

@@ -6,7 +6,7 @@ import type {
   PebbleFilter,
   PebbleSortField,
   Store,
-} from '../../store/store.port.js';
+} from '../ports/store.port.js';
 import type { UserContext } from '../workspaces/workspace.service.js';
 import {
   catalogStages,

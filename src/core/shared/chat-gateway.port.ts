@@ -1,4 +1,4 @@
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../ports/message-view.port.js';
 
 /** Where a posted message lives, so it can be updated in place later. */
 export interface MessageRef {

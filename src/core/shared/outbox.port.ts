@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../ports/message-view.port.js';
 import type { ChatTarget, MessageRef } from './chat-gateway.port.js';
 
 const ButtonViewSchema = z.object({

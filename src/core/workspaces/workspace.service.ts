@@ -1,7 +1,7 @@
 import { updateSettingsAudited } from '../governance/audit.js';
 import type { Clock } from '../shared/clock.port.js';
 import { PebbleError } from '../shared/errors.js';
-import type { Store } from '../../store/store.port.js';
+import type { Store } from '../ports/store.port.js';
 import {
   defaultSettings,
   isWorkspaceAdmin,

@@ -1,6 +1,6 @@
 import { ACTIONS } from '../../views/actions.js';
 import { digestView } from '../../views/digest.view.js';
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../../core/ports/message-view.port.js';
 import { pebbleContext, type PebbleContext } from '../context.js';
 import type { ActionArgs, Registrar, SlackDeps } from './registry.js';
 

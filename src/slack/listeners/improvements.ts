@@ -9,7 +9,7 @@ import { shortId } from '../../core/pebbles/pebble.model.js';
 import { PebbleError } from '../../core/shared/errors.js';
 import { ACTIONS } from '../../views/actions.js';
 import { improvementView } from '../../views/improvement.view.js';
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../../core/ports/message-view.port.js';
 import { noticeView } from '../../views/pebble.view.js';
 import { pebbleContext, type PebbleContext } from '../context.js';
 import type { Answer } from '../follow-up.js';

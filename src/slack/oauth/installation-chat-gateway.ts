@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { ChatGateway, ChatTarget, MessageRef } from '../../core/shared/chat-gateway.port.js';
 import { DeliveryError } from '../../core/shared/outbox.port.js';
 import type { Logger } from '../../logger.js';
-import type { MessageView } from '../../views/message.view.js';
+import type { MessageView } from '../../core/ports/message-view.port.js';
 import { createSlackChatGateway, type SlackChatGateway } from '../chat-gateway.js';
 import type { Installations } from './installations.js';
 

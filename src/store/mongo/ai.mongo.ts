@@ -6,7 +6,7 @@ import {
   type AiCaps,
   type AiUsageRepository,
   type EmbeddingCacheRepository,
-} from '../ai.port.js';
+} from '../../core/ports/ai.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export interface AiUsageDoc {

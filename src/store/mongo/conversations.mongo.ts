@@ -4,7 +4,7 @@ import {
   conversationKey,
   type ConversationAddress,
   type ConversationAddressRepository,
-} from '../conversations.port.js';
+} from '../../core/ports/conversations.port.js';
 import { guard } from './mongo.errors.js';
 
 export type ConversationAddressDoc = ConversationAddress & { _id: string };

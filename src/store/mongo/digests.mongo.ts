@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import { DigestSnapshotSchema, type DigestSnapshot } from '../../core/digest/digest.model.js';
-import type { DigestRepository } from '../digests.port.js';
+import type { DigestRepository } from '../../core/ports/digests.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export type DigestDoc = DigestSnapshot & { _id: string };

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import type { ProcessedEventRepository } from '../store.port.js';
+import type { ProcessedEventRepository } from '../../core/ports/store.port.js';
 import { guard, isDuplicateKey, isNotImplemented } from './mongo.errors.js';
 
 export interface ProcessedEventDoc {

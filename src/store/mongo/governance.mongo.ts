@@ -13,8 +13,8 @@ import type {
   ApiTokenRepository,
   AuditRepository,
   DataRightsRepository,
-} from '../governance.port.js';
-import type { Page } from '../store.port.js';
+} from '../../core/ports/governance.port.js';
+import type { Page } from '../../core/ports/store.port.js';
 import { guard } from './mongo.errors.js';
 
 type Doc = { _id: string } & Record<string, unknown>;

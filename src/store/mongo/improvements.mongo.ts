@@ -14,8 +14,8 @@ import type {
   ImprovementRepository,
   ImprovementSortField,
   NewImprovement,
-} from '../improvements.port.js';
-import type { ListOptions, Page } from '../store.port.js';
+} from '../../core/ports/improvements.port.js';
+import type { ListOptions, Page } from '../../core/ports/store.port.js';
 import { improvementOperations } from '../improvement-operations.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';

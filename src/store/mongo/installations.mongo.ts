@@ -3,7 +3,7 @@ import {
   InstallationRecordSchema,
   type InstallationRecord,
   type InstallationRepository,
-} from '../installations.port.js';
+} from '../../core/ports/installations.port.js';
 import { guard } from './mongo.errors.js';
 
 export type InstallationDoc = InstallationRecord & { _id: string };

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import type { Lease, LeaseRepository } from '../improvements.port.js';
+import type { Lease, LeaseRepository } from '../../core/ports/improvements.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export interface LeaseDoc {

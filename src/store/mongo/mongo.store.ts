@@ -5,7 +5,7 @@ import {
 } from './governance.mongo.js';
 import { MongoClient, type Db } from 'mongodb';
 import { PebbleError } from '../../core/shared/errors.js';
-import type { Store } from '../store.port.js';
+import type { Store } from '../../core/ports/store.port.js';
 import {
   MongoConversationAddressRepository,
   type ConversationAddressDoc,

@@ -18,7 +18,7 @@ import type {
   PebbleFilter,
   PebbleRepository,
   PebbleSortField,
-} from '../store.port.js';
+} from '../../core/ports/store.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
 import {

@@ -6,7 +6,7 @@ import {
   type Workspace,
   type WorkspaceSettings,
 } from '../../core/workspaces/workspace.model.js';
-import type { WorkspaceRepository } from '../store.port.js';
+import type { WorkspaceRepository } from '../../core/ports/store.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export type WorkspaceDoc = Omit<Workspace, 'id'> & { _id: string };

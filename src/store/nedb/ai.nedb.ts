@@ -5,7 +5,7 @@ import {
   type AiCaps,
   type AiUsageRepository,
   type EmbeddingCacheRepository,
-} from '../ai.port.js';
+} from '../../core/ports/ai.port.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 
 interface UsageDoc {

@@ -3,7 +3,7 @@ import {
   conversationKey,
   type ConversationAddress,
   type ConversationAddressRepository,
-} from '../conversations.port.js';
+} from '../../core/ports/conversations.port.js';
 import type { Datastore } from './datastore.js';
 
 function parse(doc: unknown): ConversationAddress | null {

@@ -1,5 +1,5 @@
 import { DigestSnapshotSchema, type DigestSnapshot } from '../../core/digest/digest.model.js';
-import type { DigestRepository } from '../digests.port.js';
+import type { DigestRepository } from '../../core/ports/digests.port.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 
 type DigestDoc = DigestSnapshot & { _id: string };

@@ -1,4 +1,4 @@
-import type { ProcessedEventRepository } from '../store.port.js';
+import type { ProcessedEventRepository } from '../../core/ports/store.port.js';
 import { isUniqueViolation, type Datastore } from './datastore.js';
 
 export class NedbProcessedEventRepository implements ProcessedEventRepository {

@@ -12,8 +12,8 @@ import type {
   ImprovementRepository,
   ImprovementSortField,
   NewImprovement,
-} from '../improvements.port.js';
-import type { ListOptions, Page } from '../store.port.js';
+} from '../../core/ports/improvements.port.js';
+import type { ListOptions, Page } from '../../core/ports/store.port.js';
 import { improvementOperations } from '../improvement-operations.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 import { nextSequence } from './sequences.nedb.js';

@@ -2,7 +2,7 @@ import {
   InstallationRecordSchema,
   type InstallationRecord,
   type InstallationRepository,
-} from '../installations.port.js';
+} from '../../core/ports/installations.port.js';
 import type { Datastore } from './datastore.js';
 
 interface LinkDoc {

@@ -1,4 +1,4 @@
-import type { Lease, LeaseRepository } from '../improvements.port.js';
+import type { Lease, LeaseRepository } from '../../core/ports/improvements.port.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 
 interface LeaseDoc {

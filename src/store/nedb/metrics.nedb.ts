@@ -19,7 +19,7 @@ import {
   type VoteFact,
 } from '../../core/metrics/metric-facts.js';
 import { OPEN_STATUSES } from '../../core/pebbles/pebble.model.js';
-import type { MetricsRepository, WorkspaceMetrics } from '../metrics.port.js';
+import type { MetricsRepository, WorkspaceMetrics } from '../../core/ports/metrics.port.js';
 import {
   inRange,
   promiseDecided,

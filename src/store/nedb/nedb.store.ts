@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PebbleError } from '../../core/shared/errors.js';
-import type { Store } from '../store.port.js';
+import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';

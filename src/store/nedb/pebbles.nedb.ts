@@ -9,7 +9,7 @@ import type {
   PebbleFilter,
   PebbleRepository,
   PebbleSortField,
-} from '../store.port.js';
+} from '../../core/ports/store.port.js';
 import {
   groupByNumber,
   legacySupportDocs,

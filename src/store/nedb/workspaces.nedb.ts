@@ -1,6 +1,6 @@
 import { WorkspaceSchema, type Workspace } from '../../core/workspaces/workspace.model.js';
 import { PebbleError } from '../../core/shared/errors.js';
-import type { WorkspaceRepository } from '../store.port.js';
+import type { WorkspaceRepository } from '../../core/ports/store.port.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 
 type WorkspaceDoc = Omit<Workspace, 'id'> & { _id: string };

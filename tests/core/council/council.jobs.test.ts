@@ -5,7 +5,7 @@ import { systemClock } from '../../../src/core/shared/clock.port.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { createServices, type Services } from '../../../src/services.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import { admin, FakeGateway, member, setUpCouncil, triagedPebble } from './fakes.js';
 import { TEST_BALLOT_SECRET } from '../../helpers/services.js';
 

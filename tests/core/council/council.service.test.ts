@@ -6,7 +6,7 @@ import { FakeClock } from '../../../src/core/shared/clock.port.js';
 import { isPebbleError } from '../../../src/core/shared/errors.js';
 import { createServices, type Services } from '../../../src/services.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import { makeServices, TEST_BALLOT_SECRET } from '../../helpers/services.js';
 import {
   admin,

@@ -6,11 +6,11 @@ import type {
 } from '../../../src/core/shared/chat-gateway.port.js';
 import type { UserContext } from '../../../src/core/workspaces/workspace.service.js';
 import { OutboxDispatcher } from '../../../src/scheduler/outbox.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import type { Clock } from '../../../src/core/shared/clock.port.js';
 import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import type { Services } from '../../../src/services.js';
-import type { MessageView } from '../../../src/views/message.view.js';
+import type { MessageView } from '../../../src/core/ports/message-view.port.js';
 
 /**
  * A chat platform that records what the council posts and updates. `outage` makes sends fail:

@@ -2,7 +2,7 @@ import type { DigestMetrics } from '../../../src/core/digest/digest.model.js';
 import { completedPeriod } from '../../../src/core/digest/period.js';
 import { DigestMetricsCalculator } from '../../../src/core/metrics/digest-metrics.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import { addImprovement, addLoopNotice, addPebble, addVote, makeWorkspace } from './fixtures.js';
 
 /**

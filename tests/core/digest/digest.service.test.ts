@@ -19,8 +19,8 @@ import { DeliveryError } from '../../../src/core/shared/outbox.port.js';
 import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import { OutboxDispatcher, StoreOutbox } from '../../../src/scheduler/outbox.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../../src/store/store.port.js';
-import type { MessageView } from '../../../src/views/message.view.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
+import type { MessageView } from '../../../src/core/ports/message-view.port.js';
 import { digestViews } from '../../../src/views/digest.view.js';
 import { addPebble, d, makeWorkspace } from './fixtures.js';
 

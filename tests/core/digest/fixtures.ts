@@ -6,8 +6,8 @@ import type {
 } from '../../../src/core/improvements/improvement.model.js';
 import type { Pebble, PebbleStatus } from '../../../src/core/pebbles/pebble.model.js';
 import { defaultSettings, type Workspace } from '../../../src/core/workspaces/workspace.model.js';
-import type { NewImprovement } from '../../../src/store/improvements.port.js';
-import type { NewPebble, Store } from '../../../src/store/store.port.js';
+import type { NewImprovement } from '../../../src/core/ports/improvements.port.js';
+import type { NewPebble, Store } from '../../../src/core/ports/store.port.js';
 
 export const d = (iso: string) => new Date(iso);
 

@@ -7,7 +7,7 @@ import { completedPeriod, runningPeriod } from '../../../src/core/digest/period.
 import { DigestMetricsCalculator } from '../../../src/core/metrics/digest-metrics.js';
 import { openMongoStore } from '../../../src/store/mongo/mongo.store.js';
 import { openEmbeddedStore } from '../../../src/store/nedb/nedb.store.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import { seedWeek } from './dataset.js';
 import { addPebble, d, makeWorkspace } from './fixtures.js';

@@ -3,7 +3,7 @@ import { nudgeJob, sweepNudges } from '../../../src/core/improvements/improvemen
 import type { FakeClock } from '../../../src/core/shared/clock.port.js';
 import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import type { Services } from '../../../src/services.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import { improvementNotices } from '../../../src/views/improvement.view.js';
 import { alice, makeServices } from '../../helpers/services.js';
 

@@ -4,7 +4,7 @@ import type { FakeClock } from '../../../src/core/shared/clock.port.js';
 import { isPebbleError } from '../../../src/core/shared/errors.js';
 import type { Workspace } from '../../../src/core/workspaces/workspace.model.js';
 import type { Services } from '../../../src/services.js';
-import type { Store } from '../../../src/store/store.port.js';
+import type { Store } from '../../../src/core/ports/store.port.js';
 import { alice, bob, carol, makeServices } from '../../helpers/services.js';
 import { plainText } from '../../../src/views/tokens.js';
 

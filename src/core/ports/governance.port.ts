@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '../core/shared/actor.js';
-import type { ApiToken, AuditEntry } from '../core/governance/governance.model.js';
+import type { HistoryEntry } from '../shared/actor.js';
+import type { ApiToken, AuditEntry } from '../governance/governance.model.js';
 import type { Page } from './store.port.js';
 
 /** The audit log: append only, read newest first. */

@@ -1,5 +1,5 @@
-import type { BallotChoice, Vote, VoteStatus, WipState } from '../core/council/council.model.js';
-import type { HistoryEntry } from '../core/shared/actor.js';
+import type { BallotChoice, Vote, VoteStatus, WipState } from '../council/council.model.js';
+import type { HistoryEntry } from '../shared/actor.js';
 import type { ListOptions, Page } from './store.port.js';
 
 /** A new vote as the domain hands it to the store; the store assigns id and number. */

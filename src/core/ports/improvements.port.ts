@@ -4,10 +4,10 @@ import type {
   Improvement,
   ImprovementStatus,
   PromiseEntry,
-} from '../core/improvements/improvement.model.js';
-import type { HistoryEntry } from '../core/shared/actor.js';
-import type { MessageRef } from '../core/shared/chat-gateway.port.js';
-import type { OutboxMessage } from '../core/shared/outbox.port.js';
+} from '../improvements/improvement.model.js';
+import type { HistoryEntry } from '../shared/actor.js';
+import type { MessageRef } from '../shared/chat-gateway.port.js';
+import type { OutboxMessage } from '../shared/outbox.port.js';
 import type { ListOptions, Page } from './store.port.js';
 
 /** A new improvement as the domain hands it to the store; the store assigns id and number. */

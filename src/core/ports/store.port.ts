@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../core/shared/actor.js';
+import type { HistoryEntry } from '../shared/actor.js';
 import type { AiUsageRepository, EmbeddingCacheRepository } from './ai.port.js';
 import type { BallotRepository, VoteRepository } from './council.port.js';
 import type { ConversationAddressRepository } from './conversations.port.js';
@@ -10,8 +10,8 @@ import type {
 } from './governance.port.js';
 import type { InstallationRepository } from './installations.port.js';
 import type { MetricsRepository } from './metrics.port.js';
-import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../core/pebbles/pebble.model.js';
-import type { Workspace, WorkspaceSettings } from '../core/workspaces/workspace.model.js';
+import type { Pebble, PebbleStatus, Stakeholder, Supporter } from '../pebbles/pebble.model.js';
+import type { Workspace, WorkspaceSettings } from '../workspaces/workspace.model.js';
 import type {
   ImprovementRepository,
   LeaseRepository,

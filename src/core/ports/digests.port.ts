@@ -1,4 +1,4 @@
-import type { DigestSnapshot } from '../core/digest/digest.model.js';
+import type { DigestSnapshot } from '../digest/digest.model.js';
 
 /**
  * Digest snapshots: one per workspace per period (`{workspaceId}:{period}` is the identity),

@@ -10,7 +10,7 @@ import type {
   StatusChange,
   TimeRange,
   VoteFact,
-} from '../core/metrics/metric-facts.js';
+} from '../metrics/metric-facts.js';
 
 /**
  * The aggregations behind the weekly digest. `open` gives a read view of one workspace for one
