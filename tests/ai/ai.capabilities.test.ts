@@ -322,7 +322,7 @@ describe('digest narrative', () => {
     fake.answers.set('digest_narrative', { narrative });
     const digest = await services.digest.preview(workspace);
     expect(digest.narrator).toBe('numbers');
-    expect(digest.narrative).toMatch(/^So far this week 3 pebbles were reported/);
+    expect(digest.narrative).toMatch(/^So far this week people reported 3 pebbles/);
     expect(warnings).toHaveLength(1);
   });
 

@@ -23,7 +23,12 @@ const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const PHONE_CANDIDATE = /(?:\+|\b00)?\(?\d[\d\s().-]{5,}\d\b/g;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 // Console and plain-text mentions: @name, not the middle of an e-mail (already gone) or a word.
-const AT_NAME = /(^|[^\p{L}\p{N}_.])@[\p{L}\p{N}_.-]*[\p{L}\p{N}_]/gu;
+// A handle, and the capitalised words after it that make a display name (`@Dora Secret`, what a
+// channel's mention reads as once it is text).
+const AT_NAME =
+  /(^|[^\p{L}\p{N}_.])@[\p{L}\p{N}_.-]*[\p{L}\p{N}_](?:[ \u00A0]\p{Lu}[\p{L}'-]*){0,3}/gu;
+// A channel by name (`#secret-room`, how a channel mention reads as text).
+const HASH_CHANNEL = /(^|[^\p{L}\p{N}_&])#[\p{L}\p{N}_.-]*\p{L}[\p{L}\p{N}_.-]*/gu;
 
 export const REDACTED = {
   person: '[person]',
@@ -78,5 +83,6 @@ export function redact(text: string): string {
     .replace(IBAN, REDACTED.iban)
     .replace(CARD_CANDIDATE, (m) => (luhnValid(m.replace(/\D/g, '')) ? REDACTED.card : m))
     .replace(PHONE_CANDIDATE, phone)
-    .replace(AT_NAME, (_m, before: string) => `${before}${REDACTED.person}`);
+    .replace(AT_NAME, (_m, before: string) => `${before}${REDACTED.person}`)
+    .replace(HASH_CHANNEL, (_m, before: string) => `${before}${REDACTED.channel}`);
 }
