@@ -17,7 +17,12 @@ import {
 import { SEVERITY_LABELS, shortId, type Pebble } from '../core/pebbles/pebble.model.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
-import type { BlockView, ButtonView, MessageView, SelectView } from '../core/ports/message-view.port.js';
+import type {
+  BlockView,
+  ButtonView,
+  MessageView,
+  SelectView,
+} from '../core/ports/message-view.port.js';
 import { peopleAffected, stageLabel } from './pebble.view.js';
 import { momentText } from './dates.js';
 import { channel, person } from './tokens.js';

@@ -9,7 +9,12 @@ import { canTransition } from '../core/pebbles/pebble.status.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
 import { sendToCouncilButton } from './council-button.js';
-import type { BlockView, ButtonView, MessageView, SelectView } from '../core/ports/message-view.port.js';
+import type {
+  BlockView,
+  ButtonView,
+  MessageView,
+  SelectView,
+} from '../core/ports/message-view.port.js';
 import { peopleAffected, reporterLabel, stageLabel, STATUS_LABELS } from './pebble.view.js';
 
 const SOURCE_LABELS: Record<Pebble['source']['kind'], string> = {

@@ -1,6 +1,10 @@
 import type { Collection } from 'mongodb';
 import { BallotChoiceSchema, type BallotChoice } from '../../core/council/council.model.js';
-import type { BallotCounts, BallotRepository, StoredBallot } from '../../core/ports/council.port.js';
+import type {
+  BallotCounts,
+  BallotRepository,
+  StoredBallot,
+} from '../../core/ports/council.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export interface BallotDoc {

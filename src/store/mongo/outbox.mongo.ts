@@ -1,7 +1,11 @@
 import type { Collection, Filter } from 'mongodb';
 import type { MessageRef } from '../../core/shared/chat-gateway.port.js';
 import { OutboxMessageSchema, type OutboxMessage } from '../../core/shared/outbox.port.js';
-import type { NewOutboxMessage, OutboxFilter, OutboxRepository } from '../../core/ports/improvements.port.js';
+import type {
+  NewOutboxMessage,
+  OutboxFilter,
+  OutboxRepository,
+} from '../../core/ports/improvements.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };

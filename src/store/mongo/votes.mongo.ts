@@ -3,7 +3,12 @@ import { setTimeout } from 'node:timers/promises';
 import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import { VoteSchema, type Vote } from '../../core/council/council.model.js';
 import { PebbleError } from '../../core/shared/errors.js';
-import type { NewVote, VoteChange, VoteFilter, VoteRepository } from '../../core/ports/council.port.js';
+import type {
+  NewVote,
+  VoteChange,
+  VoteFilter,
+  VoteRepository,
+} from '../../core/ports/council.port.js';
 import { attentionQuery, defined, voteConditions, voteQuery } from '../council-queries.js';
 import type { ListOptions, Page } from '../../core/ports/store.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';

@@ -1,5 +1,9 @@
 import { BallotChoiceSchema, type BallotChoice } from '../../core/council/council.model.js';
-import type { BallotCounts, BallotRepository, StoredBallot } from '../../core/ports/council.port.js';
+import type {
+  BallotCounts,
+  BallotRepository,
+  StoredBallot,
+} from '../../core/ports/council.port.js';
 import { isUniqueViolation, type Datastore } from './datastore.js';
 
 interface BallotDoc {

@@ -1,6 +1,10 @@
 import type { MessageRef } from '../../core/shared/chat-gateway.port.js';
 import { OutboxMessageSchema, type OutboxMessage } from '../../core/shared/outbox.port.js';
-import type { NewOutboxMessage, OutboxFilter, OutboxRepository } from '../../core/ports/improvements.port.js';
+import type {
+  NewOutboxMessage,
+  OutboxFilter,
+  OutboxRepository,
+} from '../../core/ports/improvements.port.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 
 type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { VoteSchema, type Vote } from '../../core/council/council.model.js';
 import { PebbleError } from '../../core/shared/errors.js';
-import type { NewVote, VoteChange, VoteFilter, VoteRepository } from '../../core/ports/council.port.js';
+import type {
+  NewVote,
+  VoteChange,
+  VoteFilter,
+  VoteRepository,
+} from '../../core/ports/council.port.js';
 import { attentionQuery, defined, voteConditions, voteQuery } from '../council-queries.js';
 import type { ListOptions, Page } from '../../core/ports/store.port.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
