@@ -137,6 +137,24 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: url('an OpenAI-compatible API'),
   OPENAI_MODEL: optional.default('gpt-4o-mini'),
   OPENAI_EMBEDDING_MODEL: optional.default('text-embedding-3-small'),
+  OPENAI_API_STYLE: blankAsUnset(
+    z.enum(['responses', 'chat'], { error: 'must be responses or chat' }),
+  ),
+  OPENAI_EMBEDDING_ENCODING: blankAsUnset(
+    z.enum(['base64', 'float'], { error: 'must be base64 or float' }),
+  ),
+  OPENAI_TIMEOUT_MS: blankAsUnset(
+    z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).max(120_000),
+  ),
+  OPENAI_MAX_RETRIES: blankAsUnset(
+    z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(5),
+  ),
+  AI_DAILY_CALLS: blankAsUnset(
+    z.coerce.number({ error: 'must be a whole number' }).int().positive(),
+  ),
+  AI_DAILY_TOKENS: blankAsUnset(
+    z.coerce.number({ error: 'must be a whole number' }).int().positive(),
+  ),
   BALLOT_SECRET: optional.refine((v) => v === undefined || v.length >= BALLOT_SECRET_MIN, {
     message: `must be at least ${BALLOT_SECRET_MIN} characters of random data (generate one with \`openssl rand -hex 32\`)`,
   }),
@@ -331,7 +349,18 @@ export interface Config {
     /** TEAMS_ADMIN_IDS: Entra object ids of people who administer Pebblebot in their tenant. */
     adminObjectIds?: string[];
   };
-  openai?: { apiKey: string; baseUrl?: string; model: string; embeddingModel: string };
+  openai?: {
+    apiKey: string;
+    baseUrl?: string;
+    model: string;
+    embeddingModel: string;
+    apiStyle?: 'responses' | 'chat';
+    embeddingEncoding?: 'base64' | 'float';
+    timeoutMs?: number;
+    maxRetries?: number;
+    maxCallsPerDay?: number;
+    maxTokensPerDay?: number;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
   /** BALLOT_SECRET: keys secret council ballots with a secret that is not in the store. */
   ballotSecret?: string;
@@ -427,6 +456,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
             baseUrl: e.OPENAI_BASE_URL,
             model: e.OPENAI_MODEL,
             embeddingModel: e.OPENAI_EMBEDDING_MODEL,
+            apiStyle: e.OPENAI_API_STYLE,
+            embeddingEncoding: e.OPENAI_EMBEDDING_ENCODING,
+            timeoutMs: e.OPENAI_TIMEOUT_MS,
+            maxRetries: e.OPENAI_MAX_RETRIES,
+            maxCallsPerDay: e.AI_DAILY_CALLS,
+            maxTokensPerDay: e.AI_DAILY_TOKENS,
           }),
         }
       : {}),

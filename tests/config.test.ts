@@ -286,4 +286,37 @@ describe('loadConfig', () => {
       'short-secret-value',
     );
   });
+
+  it('maps the AI settings, and names each malformed one', () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_API_STYLE: 'chat',
+      OPENAI_EMBEDDING_ENCODING: 'float',
+      OPENAI_TIMEOUT_MS: '5000',
+      OPENAI_MAX_RETRIES: '1',
+      AI_DAILY_CALLS: '10',
+      AI_DAILY_TOKENS: '5000',
+    });
+    expect(config.openai).toMatchObject({
+      apiStyle: 'chat',
+      embeddingEncoding: 'float',
+      timeoutMs: 5000,
+      maxRetries: 1,
+      maxCallsPerDay: 10,
+      maxTokensPerDay: 5000,
+    });
+    const error = (() => {
+      try {
+        loadConfig({
+          OPENAI_API_KEY: 'sk-test',
+          OPENAI_API_STYLE: 'graphql',
+          AI_DAILY_CALLS: 'many',
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error?.message).toContain('OPENAI_API_STYLE must be responses or chat');
+    expect(error?.message).toContain('AI_DAILY_CALLS must be a whole number');
+  });
 });
