@@ -47,7 +47,7 @@ interface LoadResult {
   statuses: Record<string, number>;
 }
 
-/** A signed slash command, shaped like the recorded one in ../shared/fixtures. */
+/** A signed slash command, shaped like Slack's (see tests/fixtures/slack/payloads). */
 function commandRequest(
   i: number,
   responseUrl: string,

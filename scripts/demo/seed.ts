@@ -8,7 +8,11 @@ import type { CheckInStatus } from '../../src/core/improvements/improvement.mode
 import type { PebbleSource, SourceKind } from '../../src/core/pebbles/pebble.model.js';
 import type { ChatGateway, ChatTarget } from '../../src/core/shared/chat-gateway.port.js';
 import { isPebbleError, type PebbleErrorCode } from '../../src/core/shared/errors.js';
-import type { Journey, Workspace } from '../../src/core/workspaces/workspace.model.js';
+import {
+  DEFAULT_JOURNEYS,
+  type Journey,
+  type Workspace,
+} from '../../src/core/workspaces/workspace.model.js';
 import { OutboxDispatcher } from '../../src/scheduler/outbox.js';
 import type { Services } from '../../src/services.js';
 import { digestViews } from '../../src/views/digest.view.js';
@@ -48,18 +52,8 @@ export const DIGEST_CHANNEL = 'cx-leadership';
 
 /** The journeys of Harbor Goods: customers, employees and reseller partners (CX/EX/PX). */
 export const DEMO_JOURNEYS: Journey[] = [
-  {
-    key: 'customer',
-    name: 'Customer journey',
-    stages: [
-      { key: 'discover', name: 'Discover' },
-      { key: 'buy', name: 'Buy' },
-      { key: 'onboard', name: 'Onboard' },
-      { key: 'use', name: 'Use' },
-      { key: 'get-help', name: 'Get help' },
-      { key: 'renew-or-leave', name: 'Renew or leave' },
-    ],
-  },
+  // The default customer journey, then the employee and partner journeys of the shop.
+  ...DEFAULT_JOURNEYS,
   {
     key: 'employee',
     name: 'Employee journey',
