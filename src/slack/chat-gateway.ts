@@ -162,14 +162,39 @@ export class SlackChatGateway implements ChatGateway {
     target: ChatTarget,
     image: { data: Buffer; filename: string; title: string; altText: string },
   ): Promise<void> {
+    // File titles and alt text are shown as plain text: view tokens read as names.
+    await this.upload(target, image.data, image.filename, image.title, {
+      alt_text: slackPlain(image.altText, ALT_TEXT_MAX),
+    });
+  }
+
+  /** Uploads a file (an export's CSV) with Slack's external upload, shared into the target. */
+  async uploadFile(
+    _workspaceId: string,
+    target: ChatTarget,
+    file: { data: Buffer; filename: string; title: string; mimeType: string },
+  ): Promise<void> {
+    await this.upload(target, file.data, file.filename, file.title);
+  }
+
+  /**
+   * files.getUploadURLExternal, the bytes, then files.completeUploadExternal into the target's
+   * conversation (a DM is opened first).
+   */
+  private async upload(
+    target: ChatTarget,
+    data: Buffer,
+    filename: string,
+    title: string,
+    extra: { alt_text?: string } = {},
+  ): Promise<void> {
     const channel = await this.channelOf(target);
     const file = {
       channel_id: channel,
-      file: image.data,
-      filename: image.filename,
-      // File titles and alt text are shown as plain text: view tokens read as names.
-      title: slackPlain(image.title, FILE_TITLE_MAX),
-      alt_text: slackPlain(image.altText, ALT_TEXT_MAX),
+      file: data,
+      filename,
+      title: slackPlain(title, FILE_TITLE_MAX),
+      ...extra,
     };
     // In a thread (the digest's chart under its message) rather than as a post of its own.
     const thread = target.kind === 'channel' ? target.threadId : undefined;

@@ -46,6 +46,14 @@ export class InstallationChatGateway implements ChatGateway {
     await (await this.gatewayOf(workspaceId)).uploadImage(workspaceId, target, image);
   }
 
+  async uploadFile(
+    workspaceId: string,
+    target: ChatTarget,
+    file: { data: Buffer; filename: string; title: string; mimeType: string },
+  ): Promise<void> {
+    await (await this.gatewayOf(workspaceId)).uploadFile(workspaceId, target, file);
+  }
+
   async findSent(
     workspaceId: string,
     target: ChatTarget,
