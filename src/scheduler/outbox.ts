@@ -48,6 +48,17 @@ export class StoreOutbox implements OutboxPort {
     return () => this.listeners.delete(listener);
   }
 
+  async reopenChannel(workspaceId: string, channelId: string, kinds: string[]): Promise<number> {
+    const reopened = await this.store.outbox.reopenChannel(
+      workspaceId,
+      channelId,
+      kinds,
+      this.clock.now(),
+    );
+    if (reopened) this.wake();
+    return reopened;
+  }
+
   /** Asks for a delivery round now, as a new message does (after Slack is back, in tests). */
   wake(): void {
     for (const listener of this.listeners) listener();

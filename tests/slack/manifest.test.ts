@@ -89,6 +89,7 @@ describe('Slack app manifest', () => {
     const needs: Record<string, string[]> = {
       app_mention: ['app_mentions:read'],
       reaction_added: ['reactions:read', 'channels:history', 'groups:history'],
+      member_joined_channel: ['channels:read', 'groups:read'],
     };
     for (const event of ids.events)
       for (const scope of needs[event] ?? []) expect(scopes).toContain(scope);

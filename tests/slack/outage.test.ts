@@ -43,7 +43,7 @@ async function until<T>(
 }
 
 /** The real app with the Slack channel over HTTP, a loopback Slack, and a clock we move. */
-async function start(reply: (method: string) => FakeReply) {
+async function start(reply: (method: string, body: Record<string, unknown>) => FakeReply) {
   fake = new FakeSlackApi({ reply });
   const api = await fake.start();
   let offset = 0;
@@ -72,23 +72,13 @@ async function start(reply: (method: string) => FakeReply) {
     { triageChannel: TRIAGE },
   );
   const url = `http://127.0.0.1:${app.http!.port}/slack/events`;
-  const report = async (text: string, responsePath: string) => {
-    const body = new URLSearchParams({
-      team_id: TEAM,
-      channel_id: 'C0GENERAL1',
-      user_id: 'U0ALICE',
-      user_name: 'alice',
-      command: '/pebble',
-      text,
-      response_url: `${fake!.url}/${responsePath}`,
-      trigger_id: `trigger-${responsePath}`,
-    }).toString();
+  const post = async (body: string, contentType: string) => {
     const ts = Math.floor(Date.now() / 1000);
     const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
     const response = await fetch(url, {
       method: 'POST',
       headers: {
-        'content-type': 'application/x-www-form-urlencoded',
+        'content-type': contentType,
         'x-slack-request-timestamp': String(ts),
         'x-slack-signature': signature,
       },
@@ -96,10 +86,39 @@ async function start(reply: (method: string) => FakeReply) {
     });
     return response.status;
   };
+  const report = (text: string, responsePath: string, userId = 'U0ALICE') =>
+    post(
+      new URLSearchParams({
+        team_id: TEAM,
+        channel_id: 'C0GENERAL1',
+        user_id: userId,
+        user_name: userId.toLowerCase(),
+        command: '/pebble',
+        text,
+        response_url: `${fake!.url}/${responsePath}`,
+        trigger_id: `trigger-${responsePath}`,
+      }).toString(),
+      'application/x-www-form-urlencoded',
+    );
+  /** An Events API callback; the same `eventId` again is Slack's retry of it. */
+  const event = (payload: Record<string, unknown>, eventId: string) =>
+    post(
+      JSON.stringify({
+        token: 'legacy',
+        team_id: TEAM,
+        api_app_id: 'A0PEBBLE',
+        event: payload,
+        type: 'event_callback',
+        event_id: eventId,
+        event_time: Math.floor(Date.now() / 1000),
+      }),
+      'application/json',
+    );
   return {
     services,
     workspace,
     report,
+    event,
     advance: (ms: number) => (offset += ms),
     now: () => clock.now().getTime(),
   };
@@ -237,6 +256,107 @@ describe('Slack outage: nothing owed is dropped, nobody is misled', () => {
     expect((await bot.services.council.sweep(new Date(bot.now()))).posted).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake!.messages.filter((m) => m.channel === COUNCIL)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('a vote post Slack refuses for good', () => {
+  /** Slack refuses the council channel until the bot is invited; the vote is proposed then. */
+  async function refusedVote() {
+    const state = { invited: false };
+    const bot = await start((method, body) =>
+      method === 'chat.postMessage' && body.channel === COUNCIL && !state.invited
+        ? { error: 'not_in_channel' }
+        : 'ok',
+    );
+    const admin = { userId: 'U0ADMIN', platformAdmin: true };
+    await bot.services.workspaces.updateSettings(bot.workspace, admin, { admins: ['U0ADMIN'] });
+    await bot.services.council.configure(bot.workspace, admin, {
+      members: [
+        { userId: 'U0ALICE', name: 'Alice' },
+        { userId: 'U0BOB', name: 'Bob' },
+      ],
+      channel: COUNCIL,
+      secret: false,
+    });
+    expect(await bot.report('Expenses lose the receipts', 'response/1')).toBe(200);
+    await until('P-1', async () =>
+      (await bot.services.store.pebbles.get(bot.workspace.id, 1)) ? true : undefined,
+    );
+    const workspace = await bot.services.workspaces.get(bot.workspace.id);
+    await bot.services.pebbles.transition(workspace, admin, 1, 'triaged');
+    expect(await bot.report('council propose P-1', 'response/2')).toBe(200);
+    const key = councilVoteKey(workspace.id, 1);
+    await until('given up', async () => {
+      const m = await bot.services.store.outbox.get(key);
+      return m?.status === 'failed' ? m : undefined;
+    });
+    // Given up for good: neither the outbox nor the sweep tries again by itself.
+    bot.advance(10 * 60_000);
+    bot.services.outbox.wake();
+    expect((await bot.services.council.sweep(new Date(bot.now()))).posted).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await bot.services.store.outbox.get(key))?.status).toBe('failed');
+    const tries = () =>
+      fake!.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === COUNCIL);
+    expect(tries()).toHaveLength(1);
+    return { bot, state, workspace, key, tries };
+  }
+
+  const posts = () => fake!.messages.filter((m) => m.channel === COUNCIL);
+
+  it('is posted once when the bot is invited to the channel (member_joined_channel)', async () => {
+    const { bot, state, workspace, key, tries } = await refusedVote();
+    state.invited = true;
+    // Someone else joining the channel changes nothing.
+    const joined = (user: string) => ({
+      type: 'member_joined_channel',
+      user,
+      channel: COUNCIL,
+      channel_type: 'G',
+      team: TEAM,
+      inviter: 'U0ADMIN',
+      event_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+    });
+    expect(await bot.event(joined('U0CAROL'), 'Ev0CAROL')).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await bot.services.store.outbox.get(key))?.status).toBe('failed');
+
+    expect(await bot.event(joined('UBOT'), 'Ev0BOT1')).toBe(200);
+    const recorded = await until(
+      'the vote message',
+      async () => (await bot.services.council.getVote(workspace, 1)).message,
+    );
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]!.metadata?.event_payload.key).toBe(key);
+    expect(recorded).toEqual({ channelId: COUNCIL, messageId: posts()[0]!.ts });
+    expect((await bot.services.store.outbox.get(key))?.status).toBe('sent');
+
+    // Slack's retry of the event, a second invitation, a sweep: still one post.
+    expect(await bot.event(joined('UBOT'), 'Ev0BOT1')).toBe(200);
+    expect(await bot.event(joined('UBOT'), 'Ev0BOT2')).toBe(200);
+    bot.advance(10 * 60_000);
+    bot.services.outbox.wake();
+    expect((await bot.services.council.sweep(new Date(bot.now()))).posted).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(posts()).toHaveLength(1);
+    expect(tries()).toHaveLength(2);
+  }, 60_000);
+
+  it('is posted once after the next council configuration by an admin', async () => {
+    const { bot, state, workspace, key } = await refusedVote();
+    state.invited = true;
+    expect(
+      await bot.report(`config council channel <#${COUNCIL}|council>`, 'response/3', 'U0ADMIN'),
+    ).toBe(200);
+    const recorded = await until(
+      'the vote message',
+      async () => (await bot.services.council.getVote(workspace, 1)).message,
+    );
+    expect(recorded).toEqual({ channelId: COUNCIL, messageId: posts()[0]!.ts });
+    expect(await bot.report('config council quorum 1', 'response/4', 'U0ADMIN')).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(posts()).toHaveLength(1);
+    expect((await bot.services.store.outbox.get(key))?.status).toBe('sent');
   }, 60_000);
 });
 

@@ -470,6 +470,69 @@ export function describeImprovementStoreContract(
       expect(new Set(all).size).toBe(40);
     });
 
+    it("reopens a channel's given-up messages of the kinds asked, once, and nothing else", async () => {
+      const store = getStore();
+      const ws = `test:${randomUUID()}`;
+      const p = prefix();
+      const channel = (channelId: string) => ({ kind: 'channel' as const, channelId });
+      const messages: [string, Partial<NewOutboxMessage>][] = [
+        ['refused', { target: channel('C-1') }],
+        ['other-kind', { target: channel('C-1'), kind: 'digest' }],
+        ['other-channel', { target: channel('C-2') }],
+        ['dm', { target: { kind: 'dm', userId: 'C-1' } }],
+        ['other-workspace', { target: channel('C-1'), workspaceId: `${ws}-x` }],
+      ];
+      for (const [name, overrides] of messages)
+        await store.outbox.enqueue(
+          newMessage(`${p}-${name}`, { workspaceId: ws, kind: 'vote', ...overrides }),
+        );
+      await store.outbox.enqueue(
+        newMessage(`${p}-pending`, {
+          workspaceId: ws,
+          kind: 'vote',
+          target: channel('C-1'),
+          nextAttemptAt: minutes(30),
+        }),
+      );
+      const claimed = await store.outbox.claimDue('w1', minutes(1), minutes(3), 100);
+      expect(claimed.map((m) => m.key).sort()).toEqual(
+        messages.map(([name]) => `${p}-${name}`).sort(),
+      );
+      for (const m of claimed)
+        await store.outbox.release(m.key, 'w1', {
+          nextAttemptAt: minutes(2),
+          error: 'not_in_channel',
+          failed: true,
+        });
+
+      // Two replicas seeing the same invitation: the message is back in line once.
+      const counts = await Promise.all([
+        store.outbox.reopenChannel(ws, 'C-1', ['vote', 'triage'], minutes(10)),
+        store.outbox.reopenChannel(ws, 'C-1', ['vote', 'triage'], minutes(10)),
+      ]);
+      expect(Math.max(...counts)).toBe(1);
+      expect(await store.outbox.get(`${p}-refused`)).toMatchObject({
+        status: 'pending',
+        nextAttemptAt: minutes(10),
+        attempts: 1,
+      });
+      for (const name of ['other-kind', 'other-channel', 'dm', 'other-workspace'])
+        expect((await store.outbox.get(`${p}-${name}`))!.status, name).toBe('failed');
+      expect((await store.outbox.get(`${p}-pending`))!.nextAttemptAt).toEqual(minutes(30));
+
+      // Claimed by one worker and delivered; a later invitation changes nothing.
+      const again = (
+        await Promise.all([
+          store.outbox.claimDue('w2', minutes(10), minutes(12), 100),
+          store.outbox.claimDue('w3', minutes(10), minutes(12), 100),
+        ])
+      ).flat();
+      expect(again.map((m) => `${m.key} ${m.lockedBy}`)).toEqual([`${p}-refused w2`]);
+      expect(await store.outbox.markSent(`${p}-refused`, 'w2', { at: minutes(11) })).toBe(true);
+      expect(await store.outbox.reopenChannel(ws, 'C-1', ['vote'], minutes(20))).toBe(0);
+      expect((await store.outbox.get(`${p}-refused`))!.status).toBe('sent');
+    });
+
     it('lists and counts by status, workspace and kind, oldest first', async () => {
       const store = getStore();
       const ws = `test:${randomUUID()}`;

@@ -300,6 +300,9 @@ export class CouncilService {
       changes.push(`sponsor: ${sponsorBefore ?? 'none'} → ${sponsor ?? 'none'}`);
     const problem = this.ballotSecretProblem(checked.data);
     const warning = problem ? { warning: problem } : {};
+    // An admin touching the council (setting its channel again, say) after inviting the bot:
+    // what was refused there is tried once more; still refused, it is given up again.
+    if (checked.data.channel) await this.channelReachable(fresh, checked.data.channel);
     if (changes.length === 0) return { workspace: fresh, changes, ...warning };
     const updated = await updateSettingsAudited(
       this.store,
@@ -567,6 +570,18 @@ export class CouncilService {
       history: { at: this.clock.now(), actor: SYSTEM.userId, action: 'posted' },
     });
     if (vote) this.refresher.request(address(vote));
+  }
+
+  /**
+   * The bot can now post in a channel (it was invited, or the council was configured again):
+   * vote messages the platform refused there for good (the bot not in the channel) are put
+   * back in the outbox, which posts each once. Returns how many.
+   */
+  async channelReachable(workspace: Workspace, channelId: string): Promise<number> {
+    const reopened = await this.outbox.reopenChannel(workspace.id, channelId, [COUNCIL_VOTE_KIND]);
+    if (reopened)
+      this.log?.info({ channelId, reopened }, 'vote messages refused in this channel queued again');
+    return reopened;
   }
 
   // ---------------------------------------------------------------- ballots

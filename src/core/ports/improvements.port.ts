@@ -148,6 +148,20 @@ export interface OutboxRepository {
     worker: string,
     result: { nextAttemptAt: Date; error: string; failed?: boolean },
   ): Promise<boolean>;
+  /**
+   * Puts the given-up (`failed`) messages of these kinds posted to one channel back in line,
+   * due at `now`: the reason they were refused (the bot not in the channel) went away. Each is
+   * a conditional update of one message from `failed`, so a repeat or a concurrent call only
+   * puts it back in line once (the claim still decides who sends it), and a message sent or
+   * pending meanwhile is left alone. Returns how many it reopened, for the log (two concurrent
+   * calls may both count one message on servers that do not isolate updates of one document).
+   */
+  reopenChannel(
+    workspaceId: string,
+    channelId: string,
+    kinds: string[],
+    now: Date,
+  ): Promise<number>;
   /** Messages by creation time, oldest first. */
   list(filter?: OutboxFilter, options?: { limit?: number }): Promise<OutboxMessage[]>;
   count(filter?: OutboxFilter): Promise<number>;

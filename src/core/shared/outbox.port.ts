@@ -105,6 +105,11 @@ export interface OutboxPort {
    * as sent, so it may run again for a message found already delivered: make it idempotent.
    */
   onDelivered(kind: string, handler: DeliveredHandler): void;
+  /**
+   * Puts the given-up messages of these kinds to one channel back in line, to be delivered
+   * now, once each (see OutboxRepository.reopenChannel). Returns how many.
+   */
+  reopenChannel(workspaceId: string, channelId: string, kinds: string[]): Promise<number>;
 }
 
 /**

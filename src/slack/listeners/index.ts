@@ -1,5 +1,6 @@
 import { registerActions } from './actions.js';
 import { registerAppHome } from './app-home.js';
+import { registerChannelJoin } from './channel-join.js';
 import { registerCommands } from './commands.js';
 import { registerCouncil } from './council.js';
 import { registerDigest } from './digest.js';
@@ -24,6 +25,7 @@ export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerImprovements(r, deps);
   registerCouncil(r, deps);
   registerDigest(r, deps);
+  registerChannelJoin(r, deps);
 }
 
 /**

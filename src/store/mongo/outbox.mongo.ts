@@ -6,6 +6,7 @@ import type {
   OutboxFilter,
   OutboxRepository,
 } from '../../core/ports/improvements.port.js';
+import { outboxQuery, reopenQuery } from '../outbox-queries.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 
 export type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };
@@ -20,14 +21,6 @@ export interface OutboxClaimDoc {
 
 function toMessage({ _id, ...rest }: OutboxDoc): OutboxMessage {
   return OutboxMessageSchema.parse({ ...rest, key: _id });
-}
-
-function toQuery(filter: OutboxFilter = {}): Filter<OutboxDoc> {
-  const query: Record<string, unknown> = {};
-  if (filter.status?.length) query.status = { $in: filter.status };
-  if (filter.workspaceId) query.workspaceId = filter.workspaceId;
-  if (filter.kind) query.kind = filter.kind;
-  return query;
 }
 
 /**
@@ -167,15 +160,29 @@ export class MongoOutboxRepository implements OutboxRepository {
     });
   }
 
+  reopenChannel(
+    workspaceId: string,
+    channelId: string,
+    kinds: string[],
+    now: Date,
+  ): Promise<number> {
+    return guard(async () => {
+      const done = await this.db.updateMany(reopenQuery(workspaceId, channelId, kinds), {
+        $set: { status: 'pending', nextAttemptAt: now },
+      });
+      return done.modifiedCount;
+    });
+  }
+
   list(filter?: OutboxFilter, options: { limit?: number } = {}): Promise<OutboxMessage[]> {
     return guard(async () => {
-      let cursor = this.db.find(toQuery(filter)).sort({ createdAt: 1, _id: 1 });
+      let cursor = this.db.find(outboxQuery(filter)).sort({ createdAt: 1, _id: 1 });
       if (options.limit !== undefined) cursor = cursor.limit(options.limit);
       return (await cursor.toArray()).map(toMessage);
     });
   }
 
   count(filter?: OutboxFilter): Promise<number> {
-    return guard(() => this.db.countDocuments(toQuery(filter)));
+    return guard(() => this.db.countDocuments(outboxQuery(filter)));
   }
 }

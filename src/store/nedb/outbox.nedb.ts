@@ -5,20 +5,13 @@ import type {
   OutboxFilter,
   OutboxRepository,
 } from '../../core/ports/improvements.port.js';
+import { outboxQuery, reopenQuery } from '../outbox-queries.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 
 type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };
 
 function toMessage({ _id, ...rest }: OutboxDoc): OutboxMessage {
   return OutboxMessageSchema.parse({ ...rest, key: _id });
-}
-
-function toQuery(filter: OutboxFilter = {}): Record<string, unknown> {
-  const query: Record<string, unknown> = {};
-  if (filter.status?.length) query.status = { $in: filter.status };
-  if (filter.workspaceId) query.workspaceId = filter.workspaceId;
-  if (filter.kind) query.kind = filter.kind;
-  return query;
 }
 
 /** The outbox on nedb: the key is the document's `_id`, so it is unique by construction. */
@@ -126,13 +119,28 @@ export class NedbOutboxRepository implements OutboxRepository {
     return done.numAffected > 0;
   }
 
+  async reopenChannel(
+    workspaceId: string,
+    channelId: string,
+    kinds: string[],
+    now: Date,
+  ): Promise<number> {
+    const done = await update<OutboxDoc>(
+      this.db,
+      reopenQuery(workspaceId, channelId, kinds),
+      { $set: { status: 'pending', nextAttemptAt: now } },
+      { multi: true },
+    );
+    return done.numAffected;
+  }
+
   async list(filter?: OutboxFilter, options: { limit?: number } = {}): Promise<OutboxMessage[]> {
-    let cursor = this.db.findAsync(toQuery(filter)).sort({ createdAt: 1 });
+    let cursor = this.db.findAsync(outboxQuery(filter)).sort({ createdAt: 1 });
     if (options.limit !== undefined) cursor = cursor.limit(options.limit);
     return ((await cursor) as unknown as OutboxDoc[]).map(toMessage);
   }
 
   async count(filter?: OutboxFilter): Promise<number> {
-    return this.db.countAsync(toQuery(filter));
+    return this.db.countAsync(outboxQuery(filter));
   }
 }
