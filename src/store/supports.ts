@@ -1,4 +1,4 @@
-import type { Supporter } from '../core/pebbles/pebble.model.js';
+import { PebbleSchema, type Pebble, type Supporter } from '../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../core/shared/actor.js';
 
 /**
@@ -145,4 +145,77 @@ export function orderByDerived(
     .map((r) => ({ number: r.number, key: key(r) }))
     .sort((a, b) => dir * (a.key - b.key || a.number - b.number))
     .map((r) => r.number);
+}
+
+/** A stored pebble: what it shows of its supports is derived from the support documents. */
+export type PebbleDoc = Omit<Pebble, 'id' | 'supporters' | 'supporterCount'> & {
+  _id: string;
+} & LegacySupportFields;
+
+/** A stored pebble as the domain sees it, with its supports read back. */
+export function toPebble(doc: PebbleDoc, supports: SupportDoc[]): Pebble {
+  const { _id, supporters: _s, supporterIds: _i, supporterCount: _c, ...rest } = doc;
+  return PebbleSchema.parse({ ...rest, ...supportFields(doc, supports), id: _id });
+}
+
+/**
+ * Reads the support documents of these pebbles (one query, through the adapter's `find`) and
+ * returns them grouped by number.
+ */
+export async function supportsOf(
+  find: (query: Record<string, unknown>) => Promise<SupportDoc[]>,
+  workspaceId: string,
+  numbers: number[],
+): Promise<Map<number, SupportDoc[]>> {
+  if (numbers.length === 0) return new Map();
+  return groupByNumber(
+    await find(
+      numbers.length === 1
+        ? { workspaceId, number: numbers[0]! }
+        : { workspaceId, number: { $in: numbers } },
+    ),
+  );
+}
+
+/** The pebbles of these documents with their supports read back (see supportsOf). */
+export async function withSupports(
+  find: (query: Record<string, unknown>) => Promise<SupportDoc[]>,
+  docs: PebbleDoc[],
+): Promise<Pebble[]> {
+  const [first] = docs;
+  if (!first) return [];
+  const supports = await supportsOf(
+    find,
+    first.workspaceId,
+    docs.map((d) => d.number),
+  );
+  return docs.map((d) => toPebble(d, supports.get(d.number) ?? []));
+}
+
+/**
+ * Adds a +1 as one insert under its unique key (see PebbleRepository.addSupporter), through
+ * the adapter's operations: `insert` resolves false on a duplicate key.
+ */
+export async function addSupport(
+  ops: {
+    exists(): Promise<boolean>;
+    insert(doc: SupportDoc): Promise<boolean>;
+    remove(id: string): Promise<void>;
+    get(): Promise<Pebble | null>;
+  },
+  workspaceId: string,
+  number: number,
+  supporter: Supporter,
+  history: HistoryEntry,
+): Promise<{ added: boolean; pebble: Pebble | null }> {
+  if (!(await ops.exists())) return { added: false, pebble: null };
+  const support = newSupportDoc(workspaceId, number, supporter, history);
+  const added = await ops.insert(support);
+  const pebble = await ops.get();
+  if (!pebble && added) {
+    // Deleted (merged away) meanwhile: take the +1 back rather than leave it behind.
+    await ops.remove(support._id);
+    return { added: false, pebble: null };
+  }
+  return { added, pebble };
 }

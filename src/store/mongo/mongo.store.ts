@@ -30,9 +30,9 @@ import { MongoDigestRepository, type DigestDoc } from './digests.mongo.js';
 import { MongoMetricsRepository, type MetricsCollections } from './metrics.mongo.js';
 import { MongoOutboxRepository, type OutboxClaimDoc, type OutboxDoc } from './outbox.mongo.js';
 import { redactUri, toStoreError } from './mongo.errors.js';
-import { MongoPebbleRepository, type PebbleDoc } from './pebbles.mongo.js';
+import { MongoPebbleRepository } from './pebbles.mongo.js';
 import type { SequenceDoc } from './sequences.mongo.js';
-import type { SupportDoc } from '../supports.js';
+import type { PebbleDoc, SupportDoc } from '../supports.js';
 import { MongoWorkspaceRepository, type WorkspaceDoc } from './workspaces.mongo.js';
 
 export interface MongoStoreOptions {

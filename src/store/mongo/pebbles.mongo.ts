@@ -7,7 +7,7 @@ import {
   type Sort,
   type UpdateFilter,
 } from 'mongodb';
-import { PebbleSchema, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
+import type { Pebble, Supporter } from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import { PebbleError } from '../../core/shared/errors.js';
 import type {
@@ -21,46 +21,18 @@ import type {
 } from '../../core/ports/store.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
 import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
+import { pebbleQuery } from '../pebble-queries.js';
 import {
-  groupByNumber,
+  addSupport,
   legacySupportDocs,
   LEGACY_SUPPORT_FIELDS,
-  newSupportDoc,
   orderByDerived,
-  supportFields,
-  type LegacySupportFields,
+  supportsOf,
+  toPebble,
+  withSupports,
+  type PebbleDoc,
   type SupportDoc,
 } from '../supports.js';
-
-/** A stored pebble: what it shows of its supports is derived from the supports collection. */
-export type PebbleDoc = Omit<Pebble, 'id' | 'supporters' | 'supporterCount'> & {
-  _id: string;
-} & LegacySupportFields;
-
-function toPebble(doc: PebbleDoc, supports: SupportDoc[]): Pebble {
-  const { _id, supporters: _s, supporterIds: _i, supporterCount: _c, ...rest } = doc;
-  return PebbleSchema.parse({ ...rest, ...supportFields(doc, supports), id: _id });
-}
-
-function toQuery(workspaceId: string, filter: PebbleFilter = {}): Filter<PebbleDoc> {
-  const query: Record<string, unknown> = { workspaceId };
-  if (filter.status?.length) query.status = { $in: filter.status };
-  if (filter.journey) query.journey = filter.journey;
-  if (filter.stage) query.stage = filter.stage;
-  if (filter.stakeholder) query.stakeholder = filter.stakeholder;
-  if (filter.reporterId) query['reporter.userId'] = filter.reporterId;
-  if (filter.sourceMessage) {
-    query['source.channelId'] = filter.sourceMessage.channelId;
-    query['source.messageTs'] = filter.sourceMessage.messageTs;
-  }
-  if (filter.createdFrom || filter.createdTo) {
-    query.createdAt = {
-      ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}),
-      ...(filter.createdTo ? { $lt: filter.createdTo } : {}),
-    };
-  }
-  return query;
-}
 
 /** Attempts to store one new pebble before giving up; each failed attempt means a number was taken. */
 const MAX_CREATE_ATTEMPTS = 50;
@@ -125,24 +97,13 @@ export class MongoPebbleRepository implements PebbleRepository {
   }
 
   /** The support documents of these pebbles, by number. */
-  private async supportsOf(
-    workspaceId: string,
-    numbers: number[],
-  ): Promise<Map<number, SupportDoc[]>> {
-    if (numbers.length === 0) return new Map();
-    const docs = await this.supports
-      .find(
-        numbers.length === 1
-          ? { workspaceId, number: numbers[0]! }
-          : { workspaceId, number: { $in: numbers } },
-      )
-      .toArray();
-    return groupByNumber(docs);
+  private supportsOf(workspaceId: string, numbers: number[]): Promise<Map<number, SupportDoc[]>> {
+    return supportsOf((query) => this.supports.find(query).toArray(), workspaceId, numbers);
   }
 
   private async withSupports(doc: PebbleDoc): Promise<Pebble> {
-    const supports = await this.supportsOf(doc.workspaceId, [doc.number]);
-    return toPebble(doc, supports.get(doc.number) ?? []);
+    const [pebble] = await withSupports((query) => this.supports.find(query).toArray(), [doc]);
+    return pebble!;
   }
 
   /**
@@ -224,7 +185,7 @@ export class MongoPebbleRepository implements PebbleRepository {
     options: ListOptions<PebbleSortField> = {},
   ): Promise<Page<Pebble>> {
     return guard(async () => {
-      const query = toQuery(workspaceId, filter);
+      const query: Filter<PebbleDoc> = pebbleQuery(workspaceId, filter);
       if (filter?.supporterId) {
         const supported = await this.supports
           .find({ workspaceId, userId: filter.supporterId }, { projection: { number: 1 } })
@@ -242,11 +203,10 @@ export class MongoPebbleRepository implements PebbleRepository {
       if (options.offset) cursor = cursor.skip(options.offset);
       if (options.limit !== undefined) cursor = cursor.limit(options.limit);
       const [docs, total] = await Promise.all([cursor.toArray(), this.db.countDocuments(query)]);
-      const supports = await this.supportsOf(
-        workspaceId,
-        docs.map((d) => d.number),
-      );
-      return { items: docs.map((d) => toPebble(d, supports.get(d.number) ?? [])), total };
+      return {
+        items: await withSupports((q) => this.supports.find(q).toArray(), docs),
+        total,
+      };
     });
   }
 
@@ -323,25 +283,31 @@ export class MongoPebbleRepository implements PebbleRepository {
     supporter: Supporter,
     history: HistoryEntry,
   ): Promise<{ added: boolean; pebble: Pebble | null }> {
-    return guard(async () => {
-      if (!(await this.db.findOne({ workspaceId, number }, { projection: { _id: 1 } })))
-        return { added: false, pebble: null };
-      const support = newSupportDoc(workspaceId, number, supporter, history);
-      let added = true;
-      try {
-        await this.supports.insertOne(support);
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        added = false;
-      }
-      const pebble = await this.get(workspaceId, number);
-      if (!pebble && added) {
-        // Deleted (merged away) meanwhile: take the +1 back rather than leave it behind.
-        await this.supports.deleteOne({ _id: support._id });
-        return { added: false, pebble: null };
-      }
-      return { added, pebble };
-    });
+    return guard(() =>
+      addSupport(
+        {
+          exists: async () =>
+            (await this.db.findOne({ workspaceId, number }, { projection: { _id: 1 } })) !== null,
+          insert: async (support) => {
+            try {
+              await this.supports.insertOne(support);
+              return true;
+            } catch (error) {
+              if (!isDuplicateKey(error)) throw error;
+              return false;
+            }
+          },
+          remove: async (id) => {
+            await this.supports.deleteOne({ _id: id });
+          },
+          get: () => this.get(workspaceId, number),
+        },
+        workspaceId,
+        number,
+        supporter,
+        history,
+      ),
+    );
   }
 
   /** Removes the pebble, then its supports (left over only if a crash falls in between). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PebbleSchema, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
+import type { Pebble, Supporter } from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import type {
   ListOptions,
@@ -10,48 +10,20 @@ import type {
   PebbleRepository,
   PebbleSortField,
 } from '../../core/ports/store.port.js';
+import { pebbleQuery } from '../pebble-queries.js';
 import {
-  groupByNumber,
+  addSupport,
   legacySupportDocs,
   LEGACY_SUPPORT_FIELDS,
-  newSupportDoc,
   orderByDerived,
-  supportFields,
-  type LegacySupportFields,
+  supportsOf,
+  toPebble,
+  withSupports,
+  type PebbleDoc,
   type SupportDoc,
 } from '../supports.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 import { nextSequence } from './sequences.nedb.js';
-
-/** A stored pebble: what it shows of its supports is derived from the supports file. */
-type PebbleDoc = Omit<Pebble, 'id' | 'supporters' | 'supporterCount'> & {
-  _id: string;
-} & LegacySupportFields;
-
-function toPebble(doc: PebbleDoc, supports: SupportDoc[]): Pebble {
-  const { _id, supporters: _s, supporterIds: _i, supporterCount: _c, ...rest } = doc;
-  return PebbleSchema.parse({ ...rest, ...supportFields(doc, supports), id: _id });
-}
-
-function toQuery(workspaceId: string, filter: PebbleFilter = {}): Record<string, unknown> {
-  const query: Record<string, unknown> = { workspaceId };
-  if (filter.status?.length) query.status = { $in: filter.status };
-  if (filter.journey) query.journey = filter.journey;
-  if (filter.stage) query.stage = filter.stage;
-  if (filter.stakeholder) query.stakeholder = filter.stakeholder;
-  if (filter.reporterId) query['reporter.userId'] = filter.reporterId;
-  if (filter.sourceMessage) {
-    query['source.channelId'] = filter.sourceMessage.channelId;
-    query['source.messageTs'] = filter.sourceMessage.messageTs;
-  }
-  if (filter.createdFrom || filter.createdTo) {
-    query.createdAt = {
-      ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}),
-      ...(filter.createdTo ? { $lt: filter.createdTo } : {}),
-    };
-  }
-  return query;
-}
 
 /**
  * Pebbles in one file and their +1s in another, one document per +1 under its unique key
@@ -103,22 +75,16 @@ export class NedbPebbleRepository implements PebbleRepository {
     return moved;
   }
 
-  private async supportsOf(
-    workspaceId: string,
-    numbers: number[],
-  ): Promise<Map<number, SupportDoc[]>> {
-    if (numbers.length === 0) return new Map();
-    const docs = (await this.supports.findAsync(
-      numbers.length === 1
-        ? { workspaceId, number: numbers[0]! }
-        : { workspaceId, number: { $in: numbers } },
-    )) as unknown as SupportDoc[];
-    return groupByNumber(docs);
+  private readonly findSupports = async (query: Record<string, unknown>) =>
+    (await this.supports.findAsync(query)) as unknown as SupportDoc[];
+
+  private supportsOf(workspaceId: string, numbers: number[]): Promise<Map<number, SupportDoc[]>> {
+    return supportsOf(this.findSupports, workspaceId, numbers);
   }
 
   private async withSupports(doc: PebbleDoc): Promise<Pebble> {
-    const supports = await this.supportsOf(doc.workspaceId, [doc.number]);
-    return toPebble(doc, supports.get(doc.number) ?? []);
+    const [pebble] = await withSupports(this.findSupports, [doc]);
+    return pebble!;
   }
 
   async create(pebble: NewPebble): Promise<Pebble> {
@@ -137,7 +103,7 @@ export class NedbPebbleRepository implements PebbleRepository {
     filter?: PebbleFilter,
     options: ListOptions<PebbleSortField> = {},
   ): Promise<Page<Pebble>> {
-    const query = toQuery(workspaceId, filter);
+    const query = pebbleQuery(workspaceId, filter);
     if (filter?.supporterId) {
       const supported = (await this.supports.findAsync(
         { workspaceId, userId: filter.supporterId },
@@ -159,11 +125,7 @@ export class NedbPebbleRepository implements PebbleRepository {
       cursor as unknown as Promise<PebbleDoc[]>,
       this.db.countAsync(query) as unknown as Promise<number>,
     ]);
-    const supports = await this.supportsOf(
-      workspaceId,
-      docs.map((d) => d.number),
-    );
-    return { items: docs.map((d) => toPebble(d, supports.get(d.number) ?? [])), total };
+    return { items: await withSupports(this.findSupports, docs), total };
   }
 
   /** Sorts by a field +1s change, computed from the support documents (see supports.ts). */
@@ -210,23 +172,28 @@ export class NedbPebbleRepository implements PebbleRepository {
     supporter: Supporter,
     history: HistoryEntry,
   ): Promise<{ added: boolean; pebble: Pebble | null }> {
-    if ((await this.db.countAsync({ workspaceId, number })) === 0)
-      return { added: false, pebble: null };
-    const support = newSupportDoc(workspaceId, number, supporter, history);
-    let added = true;
-    try {
-      await this.supports.insertAsync(support);
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      added = false;
-    }
-    const pebble = await this.get(workspaceId, number);
-    if (!pebble && added) {
-      // Deleted (merged away) meanwhile: take the +1 back rather than leave it behind.
-      await this.supports.removeAsync({ _id: support._id }, {});
-      return { added: false, pebble: null };
-    }
-    return { added, pebble };
+    return addSupport(
+      {
+        exists: async () => (await this.db.countAsync({ workspaceId, number })) > 0,
+        insert: async (support) => {
+          try {
+            await this.supports.insertAsync(support);
+            return true;
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+            return false;
+          }
+        },
+        remove: async (id) => {
+          await this.supports.removeAsync({ _id: id }, {});
+        },
+        get: () => this.get(workspaceId, number),
+      },
+      workspaceId,
+      number,
+      supporter,
+      history,
+    );
   }
 
   /** Removes the pebble, then its supports (left over only if a crash falls in between). */
