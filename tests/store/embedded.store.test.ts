@@ -9,6 +9,7 @@ import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
+import { expectMigratedSupports, legacyPebble } from './legacy-supports.js';
 import { describeStoreContract } from './store.contract.js';
 
 const LOCK_FILE = 'pebblebot.lock';
@@ -183,32 +184,7 @@ describe('embedded store on a DATA_DIR folder', () => {
     const dir = await tempDir();
     const ws = 'slack:T-legacy';
     const at = (m: number) => ({ $$date: Date.parse('2026-01-05T10:00:00Z') + m * 60_000 });
-    // A pebble as versions before support documents stored it (nedb's file format).
-    const legacy = {
-      _id: 'legacy-1',
-      workspaceId: ws,
-      number: 1,
-      title: 'Printer jams',
-      description: '',
-      stakeholder: 'employee',
-      anonymous: false,
-      reporter: { userId: 'U-1' },
-      source: { kind: 'console' },
-      status: 'new',
-      createdAt: at(0),
-      updatedAt: at(2),
-      history: [
-        { at: at(0), actor: 'U-1', action: 'reported' },
-        { at: at(1), actor: 'U-2', action: 'supported' },
-        { at: at(2), actor: 'U-3', action: 'supported' },
-      ],
-      supporters: [
-        { userId: 'U-2', team: 'Ops', at: at(1) },
-        { userId: 'U-3', at: at(2) },
-      ],
-      supporterIds: ['U-2', 'U-3'],
-      supporterCount: 2,
-    };
+    const legacy = legacyPebble('legacy-1', ws, at);
     await writeFile(path.join(dir, 'pebbles.db'), `${JSON.stringify(legacy)}\n`);
     await writeFile(
       path.join(dir, 'sequences.db'),
@@ -218,24 +194,7 @@ describe('embedded store on a DATA_DIR folder', () => {
     for (let open = 0; open < 2; open++) {
       const store = await openEmbeddedStore({ dataDir: dir });
       try {
-        const pebble = await store.pebbles.get(ws, 1);
-        expect(pebble!.supporterCount).toBe(2);
-        expect(pebble!.supporters.map((s) => s.userId)).toEqual(['U-2', 'U-3']);
-        expect(pebble!.supporters[0]!.team).toBe('Ops');
-        // The +1s' history entries were in the pebble already: not doubled.
-        expect(pebble!.history.map((h) => h.action)).toEqual([
-          'reported',
-          'supported',
-          'supported',
-        ]);
-        expect((await store.pebbles.list(ws, { supporterId: 'U-3' })).total).toBe(1);
-        const again = await store.pebbles.addSupporter(
-          ws,
-          1,
-          { userId: 'U-2', at: new Date() },
-          { at: new Date(), actor: 'U-2', action: 'supported' },
-        );
-        expect(again.added).toBe(false);
+        await expectMigratedSupports(store, ws);
       } finally {
         await store.close();
       }

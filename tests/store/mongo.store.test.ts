@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import { redactUri } from '../../src/store/mongo/mongo.errors.js';
 import { openMongoStore, type MongoServerInfo } from '../../src/store/mongo/mongo.store.js';
+import { expectMigratedSupports, legacyPebble } from './legacy-supports.js';
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js';
 
 const uri = process.env.MONGODB_URI;
@@ -98,43 +99,11 @@ if (server?.product === 'ferretdb') {
       await client
         .db(dbName)
         .collection<{ _id: string }>('pebbles')
-        .insertOne({
-          _id: randomUUID(),
-          workspaceId,
-          number: 1,
-          title: 'Printer jams',
-          description: '',
-          stakeholder: 'employee',
-          anonymous: false,
-          reporter: { userId: 'U-1' },
-          source: { kind: 'console' },
-          status: 'new',
-          createdAt: at(0),
-          updatedAt: at(2),
-          history: [
-            { at: at(0), actor: 'U-1', action: 'reported' },
-            { at: at(1), actor: 'U-2', action: 'supported' },
-            { at: at(2), actor: 'U-3', action: 'supported' },
-          ],
-          supporters: [
-            { userId: 'U-2', team: 'Ops', at: at(1) },
-            { userId: 'U-3', at: at(2) },
-          ],
-          supporterIds: ['U-2', 'U-3'],
-          supporterCount: 2,
-        } as { _id: string });
+        .insertOne(legacyPebble(randomUUID(), workspaceId, at));
       for (let open = 0; open < 2; open++) {
         const store = await openMongoStore({ uri: uri!, dbName });
         try {
-          const pebble = await store.pebbles.get(workspaceId, 1);
-          expect(pebble!.supporterCount).toBe(2);
-          expect(pebble!.supporters.map((s) => s.userId)).toEqual(['U-2', 'U-3']);
-          expect(pebble!.history.map((h) => h.action)).toEqual([
-            'reported',
-            'supported',
-            'supported',
-          ]);
-          expect((await store.pebbles.list(workspaceId, { supporterId: 'U-3' })).total).toBe(1);
+          await expectMigratedSupports(store, workspaceId);
         } finally {
           await store.close();
         }
