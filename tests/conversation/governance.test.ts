@@ -8,6 +8,7 @@ import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { UserContext } from '../../src/core/workspaces/workspace.service.js';
 import { person } from '../../src/views/tokens.js';
 import { alice, bob, makeServices } from '../helpers/services.js';
+import { decidedSecretVote } from '../helpers/votes.js';
 
 /** A gateway that keeps the files it was asked to upload. */
 function filesGateway() {
@@ -114,36 +115,12 @@ describe('export', () => {
       title: '+fix the form',
       pebbleNumbers: [1],
     });
-    await store.votes.create({
-      workspaceId: workspace.id,
-      pebbleNumbers: [3],
-      proposedBy: 'U_ADMIN',
-      status: 'decided',
-      electorate: [{ userId: 'U_VOTER_1' }, { userId: 'U_VOTER_2' }],
-      rules: { threshold: 50, secret: true, wipLimit: 3 },
-      channelId: 'C_COUNCIL',
-      openedAt: clock.now(),
-      deadline: clock.now(),
-      result: {
-        tally: { 'fix-now': 2, 'next-cycle': 0, 'not-now': 0, 'need-info': 0 },
-        cast: 2,
-        recused: 0,
-        electorate: 2,
-        quorumRequired: 1,
-        quorumMet: true,
-        functionsVoted: 0,
-        balanceMet: true,
-        thresholdMet: true,
-        outcome: 'decided',
-        winner: 'fix-now',
-        leading: [],
-      },
-      decision: { option: 'fix-now', by: 'council', at: clock.now() },
-      applied: true,
-      createdAt: clock.now(),
-      updatedAt: clock.now(),
-      history: [{ at: clock.now(), actor: 'U_VOTER_1', action: 'ballot' }],
-    });
+    await store.votes.create(
+      decidedSecretVote(workspace.id, 3, clock.now(), {
+        proposedBy: 'U_ADMIN',
+        voters: ['U_VOTER_1', 'U_VOTER_2'],
+      }),
+    );
     // Same millisecond as the export: the log still lists the export last-in, first-out.
     await say(admin, 'config emoji pebble');
 

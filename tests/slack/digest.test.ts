@@ -21,6 +21,7 @@ import type { Store } from '../../src/core/ports/store.port.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import { digestViews } from '../../src/views/digest.view.js';
 import { blockKitProblems, type AnyBlock } from './block-kit-limits.js';
+import { expectUploads } from './uploads.js';
 import {
   alice,
   API,
@@ -36,7 +37,6 @@ import {
   type SlackTestApp,
 } from './harness.js';
 
-const FILES = 'https://files.slack.com';
 const LEADERS = 'C0LEADERS';
 const CEO = 'U0CEO';
 const WORKSPACE = `slack:${TEAM}`;
@@ -51,31 +51,6 @@ const posted = (body: Record<string, unknown>) => ({
     : body.channel,
   ts: `${Math.floor(Date.now() / 1000)}.${uid().slice(-6).replace(/\D/g, '1')}`,
 });
-
-/** Slack's file upload: the URL to upload to, the bytes, then the share into a conversation. */
-function expectUploads(t: SlackTestApp, times: number, refuse?: string) {
-  const uploads: Buffer[] = [];
-  t.slack.expect(
-    'files.getUploadURLExternal',
-    () => {
-      const id = `F${uid().replace(/\W/g, '').toUpperCase()}`;
-      return { upload_url: `${FILES}/upload/v1/${id}`, file_id: id };
-    },
-    times,
-  );
-  nock(FILES)
-    .post(/\/upload\/v1\/.*/)
-    .times(times)
-    .reply(200, (_uri, body) => {
-      // nock hands over a binary body as hex.
-      uploads.push(typeof body === 'string' ? Buffer.from(body, 'hex') : Buffer.alloc(0));
-      return 'OK - 1234';
-    });
-  if (refuse === undefined)
-    t.slack.expect('files.completeUploadExternal', { files: [{ id: 'F1' }] }, times);
-  else t.slack.fail('files.completeUploadExternal', refuse, times);
-  return uploads;
-}
 
 /** A workspace that existed before the week reported, with its digest due an hour ago. */
 async function seedWorkspace(store: Store, digest: Record<string, unknown>): Promise<Workspace> {

@@ -12,8 +12,9 @@ import {
   uid,
   type SlackTestApp,
 } from './harness.js';
+import { expectUploads } from './uploads.js';
+import { decidedSecretVote } from '../helpers/votes.js';
 
-const FILES = 'https://files.slack.com';
 const WORKSPACE = `slack:${TEAM}`;
 
 let t: SlackTestApp;
@@ -45,34 +46,6 @@ async function command(who: { id: string; name: string }, text: string): Promise
   return JSON.stringify(answer.body);
 }
 
-/** Slack's external upload: the upload URL, the bytes (kept by file id), the share. */
-function expectUploads(times: number): Map<string, Buffer> {
-  const bytes = new Map<string, Buffer>();
-  t.slack.expect(
-    'files.getUploadURLExternal',
-    () => {
-      const id = `F${uid().replace(/\W/g, '').toUpperCase()}`;
-      return { upload_url: `${FILES}/upload/v1/${id}`, file_id: id };
-    },
-    times,
-  );
-  nock(FILES)
-    .post(/\/upload\/v1\/.*/)
-    .times(times)
-    .reply(200, (uri, body) => {
-      // The Web API client posts the bytes as the one part of a multipart form.
-      const form = typeof body === 'string' ? body : JSON.stringify(body);
-      const start = form.indexOf('\r\n\r\n') + 4;
-      bytes.set(
-        uri.split('/').at(-1)!,
-        Buffer.from(form.slice(start, form.lastIndexOf('\r\n--')), 'utf8'),
-      );
-      return 'OK - 1234';
-    });
-  t.slack.expect('files.completeUploadExternal', { files: [{ id: 'F1' }] }, times);
-  return bytes;
-}
-
 describe('/pebble export on Slack', () => {
   it('uploads the CSV files to the admin in a DM: anonymous reporters and voters left out, formulas neutralised', async () => {
     t = await startSlackApp();
@@ -88,43 +61,19 @@ describe('/pebble export on Slack', () => {
     await command(bob, 'anon @SUM(A1) shows on the payroll page');
     const { store } = t.app.services;
     const now = new Date();
-    await store.votes.create({
-      workspaceId: WORKSPACE,
-      pebbleNumbers: [1],
-      proposedBy: carol.id,
-      status: 'decided',
-      electorate: [{ userId: 'U0VOTER1' }, { userId: 'U0VOTER2' }],
-      rules: { threshold: 50, secret: true, wipLimit: 3 },
-      channelId: 'C0COUNCIL',
-      openedAt: now,
-      deadline: now,
-      result: {
-        tally: { 'fix-now': 2, 'next-cycle': 0, 'not-now': 0, 'need-info': 0 },
-        cast: 2,
-        recused: 0,
-        electorate: 2,
-        quorumRequired: 1,
-        quorumMet: true,
-        functionsVoted: 0,
-        balanceMet: true,
-        thresholdMet: true,
-        outcome: 'decided',
-        winner: 'fix-now',
-        leading: [],
-      },
-      decision: { option: 'fix-now', by: 'council', at: now },
-      applied: true,
-      createdAt: now,
-      updatedAt: now,
-      history: [{ at: now, actor: 'U0VOTER1', action: 'ballot' }],
-    });
+    await store.votes.create(
+      decidedSecretVote(WORKSPACE, 1, now, {
+        proposedBy: carol.id,
+        voters: ['U0VOTER1', 'U0VOTER2'],
+      }),
+    );
 
     // A member is refused before anything is read, uploaded or recorded.
     expect(await command(bob, 'export')).toMatch(/admin/i);
     expect(t.slack.of('files.getUploadURLExternal')).toHaveLength(0);
 
     t.slack.expect('conversations.open', { channel: { id: 'D0CAROL' } });
-    const bytes = expectUploads(4);
+    const files = expectUploads(t, 4);
     const answer = await command(carol, 'export');
     expect(answer).toContain('Your export is in your direct messages');
     expect(answer).toContain('Pebbles: 2 rows');
@@ -142,8 +91,8 @@ describe('/pebble export on Slack', () => {
       `pebblebot-decisions-start_${day}.csv`,
       `pebblebot-audit-start_${day}.csv`,
     ]);
-    const [pebbles, , decisions, audit] = [...bytes.values()].map((b) => b.toString('utf8'));
-    expect([...bytes.values()].map((b) => b.length)).toEqual(names.map((n) => n.length));
+    const [pebbles, , decisions, audit] = files.map((b) => b.toString('utf8'));
+    expect(files.map((b) => b.length)).toEqual(names.map((n) => n.length));
     expect(pebbles!.split('\r\n')[0]).toMatch(/^id,title,description,status/);
     expect(pebbles).toContain('"\'=HYPERLINK(""http://evil.example"",""click"") in the invoice"');
     expect(pebbles).toContain("'@SUM(A1) shows on the payroll page");

@@ -124,6 +124,31 @@ async function start(reply: (method: string, body: Record<string, unknown>) => F
   };
 }
 
+const ADMIN = { userId: 'U0ADMIN', platformAdmin: true };
+
+/**
+ * The council set up in COUNCIL with these members, then P-1 reported through Slack, triaged
+ * and proposed to the council through Slack. Returns the workspace as it is then.
+ */
+async function proposeP1(
+  bot: Awaited<ReturnType<typeof start>>,
+  members: { userId: string; name: string }[],
+) {
+  await bot.services.council.configure(bot.workspace, ADMIN, {
+    members,
+    channel: COUNCIL,
+    secret: false,
+  });
+  expect(await bot.report('Expenses lose the receipts', 'response/1')).toBe(200);
+  await until('P-1', async () =>
+    (await bot.services.store.pebbles.get(bot.workspace.id, 1)) ? true : undefined,
+  );
+  const workspace = await bot.services.workspaces.get(bot.workspace.id);
+  await bot.services.pebbles.transition(workspace, ADMIN, 1, 'triaged');
+  expect(await bot.report('council propose P-1', 'response/2')).toBe(200);
+  return workspace;
+}
+
 describe('Slack outage: nothing owed is dropped, nobody is misled', () => {
   it('posts the triage card once, within the capped back-off after Slack recovers', async () => {
     let down = true;
@@ -196,23 +221,11 @@ describe('Slack outage: nothing owed is dropped, nobody is misled', () => {
     const bot = await start((method) =>
       down && method === 'chat.postMessage' ? { status: 503 } : 'ok',
     );
-    const admin = { userId: 'U0ADMIN', platformAdmin: true };
-    await bot.services.council.configure(bot.workspace, admin, {
-      members: [
-        { userId: 'U0ALICE', name: 'Alice' },
-        { userId: 'U0BOB', name: 'Bob' },
-        { userId: 'U0CAROL', name: 'Carol' },
-      ],
-      channel: COUNCIL,
-      secret: false,
-    });
-    expect(await bot.report('Expenses lose the receipts', 'response/1')).toBe(200);
-    await until('P-1', async () =>
-      (await bot.services.store.pebbles.get(bot.workspace.id, 1)) ? true : undefined,
-    );
-    const workspace = await bot.services.workspaces.get(bot.workspace.id);
-    await bot.services.pebbles.transition(workspace, admin, 1, 'triaged');
-    expect(await bot.report('council propose P-1', 'response/2')).toBe(200);
+    const workspace = await proposeP1(bot, [
+      { userId: 'U0ALICE', name: 'Alice' },
+      { userId: 'U0BOB', name: 'Bob' },
+      { userId: 'U0CAROL', name: 'Carol' },
+    ]);
 
     const key = councilVoteKey(workspace.id, 1);
     for (let attempt = 1; attempt <= 5; attempt++) {
@@ -268,23 +281,11 @@ describe('a vote post Slack refuses for good', () => {
         ? { error: 'not_in_channel' }
         : 'ok',
     );
-    const admin = { userId: 'U0ADMIN', platformAdmin: true };
-    await bot.services.workspaces.updateSettings(bot.workspace, admin, { admins: ['U0ADMIN'] });
-    await bot.services.council.configure(bot.workspace, admin, {
-      members: [
-        { userId: 'U0ALICE', name: 'Alice' },
-        { userId: 'U0BOB', name: 'Bob' },
-      ],
-      channel: COUNCIL,
-      secret: false,
-    });
-    expect(await bot.report('Expenses lose the receipts', 'response/1')).toBe(200);
-    await until('P-1', async () =>
-      (await bot.services.store.pebbles.get(bot.workspace.id, 1)) ? true : undefined,
-    );
-    const workspace = await bot.services.workspaces.get(bot.workspace.id);
-    await bot.services.pebbles.transition(workspace, admin, 1, 'triaged');
-    expect(await bot.report('council propose P-1', 'response/2')).toBe(200);
+    await bot.services.workspaces.updateSettings(bot.workspace, ADMIN, { admins: [ADMIN.userId] });
+    const workspace = await proposeP1(bot, [
+      { userId: 'U0ALICE', name: 'Alice' },
+      { userId: 'U0BOB', name: 'Bob' },
+    ]);
     const key = councilVoteKey(workspace.id, 1);
     await until('given up', async () => {
       const m = await bot.services.store.outbox.get(key);
