@@ -16,6 +16,23 @@ export interface HttpServerOptions {
   routes: Route[];
   /** Rejects when the store does not answer. */
   ready: () => Promise<void>;
+  /** How long /readyz waits for `ready` before answering unhealthy (default 1000 ms). */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * A store that stops answering (rather than refusing) would hold /readyz open until the
+ * orchestrator's own probe timeout: past this, the store counts as unreachable at once.
+ */
+const READY_TIMEOUT_MS = 1_000;
+
+/** `ready()`, or a rejection once `ms` have passed without an answer. */
+function readyWithin(ready: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([ready(), timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface RunningHttpServer {
@@ -57,7 +74,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (pathname === '/healthz') return json(res, 200, { status: 'ok' });
     if (pathname === '/readyz') {
       if (closing) return json(res, 503, { status: 'shutting down' });
-      ready().then(
+      readyWithin(ready, options.readyTimeoutMs ?? READY_TIMEOUT_MS).then(
         () => json(res, 200, { status: 'ready' }),
         (error: unknown) => {
           logger.warn({ err: error }, 'readiness check failed: store unreachable');

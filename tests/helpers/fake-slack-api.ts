@@ -14,7 +14,13 @@ export interface FakeMessage {
 
 /** What to do with one call: answer normally, fail, ask to slow down, or never answer. */
 export type FakeReply =
-  'ok' | { error: string } | { status: 429; retryAfter: number } | { status: number } | 'hang';
+  | 'ok'
+  | { error: string }
+  | { status: 429; retryAfter: number }
+  | { status: number }
+  | 'hang'
+  /** Post the message, then never answer (the answer was lost: the message is there). */
+  | 'post-then-hang';
 
 export interface FakeSlackApiOptions {
   /** Decides each call's fate (default: answer normally). Called before anything is recorded. */
@@ -146,6 +152,10 @@ export class FakeSlackApi {
         };
         this.messages.push(message);
         this.options.onPosted?.(message);
+        if (reply === 'post-then-hang') {
+          this.hanging.add(res);
+          return;
+        }
         return send({ ok: true, channel, ts: message.ts, message: { text: message.text } });
       }
       case 'chat.update':

@@ -83,6 +83,38 @@ describe('Teams ChatGateway (proactive sends with stored conversation references
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
+  it.each([412, 502, 503, 504])(
+    'retries %i with growing backoff, then delivers once',
+    async (status) => {
+      bf.connectorAnswers.push({ status, body: {} }, { status, body: {} });
+      await gateway().send(
+        workspaceId,
+        { kind: 'dm', userId: USER },
+        noticeView(`after ${status}`),
+      );
+      // Two refusals, one delivery: no retry storm, and no second copy once it went through.
+      expect(bf.connectorCalls).toHaveLength(3);
+      const [first, second, third] = bf.connectorCalls.map((c) => c.at);
+      // Backoff of 20 ms, then 40 ms, each with up to half taken off by jitter.
+      expect(second! - first!).toBeGreaterThanOrEqual(9);
+      expect(third! - second!).toBeGreaterThanOrEqual(19);
+      expect(JSON.stringify(bf.connectorCalls[2]!.body)).toContain(`after ${status}`);
+    },
+  );
+
+  it('gives a send that keeps failing back to the outbox after its tries, to retry later', async () => {
+    for (let i = 0; i < 4; i++) bf.connectorAnswers.push({ status: 502, body: {} });
+    const error = await gateway()
+      .send(workspaceId, { kind: 'dm', userId: USER }, noticeView('still down'))
+      .catch((e: unknown) => e);
+    expect(bf.connectorCalls).toHaveLength(4);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error).toMatchObject({ permanent: false });
+    expect((error as DeliveryError).retryAfterMs).toBeGreaterThanOrEqual(1_000);
+    // The conversation is not marked blocked by a server error.
+    expect((await app.store.conversations.byUser(workspaceId, USER))?.blockedAt).toBeUndefined();
+  });
+
   it('hands a long Retry-After back to the outbox instead of waiting', async () => {
     bf.connectorAnswers.push({ status: 429, headers: { 'retry-after': '120' }, body: {} });
     const error = await gateway()

@@ -226,6 +226,11 @@ export class FakeBotFramework {
     this.servers.push(openId, login, connector);
   }
 
+  /** The login authority's certificate, for child processes (NODE_EXTRA_CA_CERTS). */
+  get certFile(): string {
+    return path.join(this.tlsDir, 'cert.pem');
+  }
+
   config(overrides: Partial<TeamsConfig> = {}): TeamsConfig {
     return {
       appId: APP_ID,

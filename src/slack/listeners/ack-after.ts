@@ -13,9 +13,15 @@
  * Everything slow (Web API calls, the triage card, answers) runs after this returns.
  */
 export async function ackAfter<T>(ack: () => Promise<void>, write: () => Promise<T>): Promise<T> {
+  let result: T;
   try {
-    return await write();
-  } finally {
-    await ack();
+    result = await write();
+  } catch (error) {
+    // A write stuck past Bolt's deadline (an unresponsive store) finds the request already
+    // answered: the failed late ack must not hide the write's own error from the person.
+    await ack().catch(() => undefined);
+    throw error;
   }
+  await ack();
+  return result;
 }

@@ -53,7 +53,11 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
     const acknowledge = async () => {
       if (acked) return;
       acked = true;
-      await ack();
+      // A write stuck on an unresponsive store outlives Bolt's deadline, which then answers
+      // for us: the late ack fails, and must not hide what the person is told about the write.
+      await ack().catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'acknowledgement too late; Bolt answered first'),
+      );
     };
     if (!writes) await acknowledge();
     // A report or +1 is stored before the ack (see ack-after.ts); the rest runs after it.
