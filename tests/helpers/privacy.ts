@@ -81,7 +81,7 @@ function addressesOf(body: unknown, address?: string): string[] {
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     for (const key of ['channel', 'user', 'users'])
-      if (typeof b[key] === 'string') found.push(...(b[key]).split(','));
+      if (typeof b[key] === 'string') found.push(...b[key].split(','));
   }
   return found;
 }
