@@ -74,4 +74,4 @@ export const hostileValue: fc.Arbitrary<string> = fc.oneof(
 
 /** Text that made it into a message for a person, read as a person would: no internals. */
 export const INTERNALS =
-  /\bundefined\b|\[object Object\]|\bNaN\b|TypeError|ReferenceError|ZodError|SyntaxError|at [\w.<>]+ \(|\.ts:\d+|"issues"\s*:/;
+  /\bundefined\b|\[object Object\]|\bNaN\b|TypeError|ReferenceError|ZodError|SyntaxError|at [\w.<>$]+ \((?:file:|node:|\/)|\.ts:\d+|"issues"\s*:/;
