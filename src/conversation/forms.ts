@@ -112,6 +112,19 @@ const MAIN_FIELD: Record<FormId, string> = {
  * service's refusals (a date in the past, not the owner) come back keyed by field; nothing is
  * written then. Unknown failures are thrown for the channel's error handler.
  */
+/**
+ * The sentence a person sees for a field. Zod's own wording ("Invalid input: expected string,
+ * received undefined") reaches them when a crafted or truncated submission misses a field or
+ * sends another type than the form can: it is replaced by what to do about it.
+ */
+function readableIssue(issue: { code: string; message: string }): string {
+  if (!/^(Invalid|Too (big|small))\b/.test(issue.message)) return issue.message;
+  if (/received undefined$/.test(issue.message)) return 'Fill this in.';
+  if (issue.code === 'too_big') return 'Too long or too large for this field.';
+  if (issue.code === 'too_small') return 'Too short or too small for this field.';
+  return 'This is not a value this field takes.';
+}
+
 export async function submitForm(
   deps: ConversationDeps,
   ctx: ConversationContext,
@@ -127,7 +140,7 @@ export async function submitForm(
     const errors: Record<string, string> = {};
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? MAIN_FIELD[formId]);
-      errors[field] ??= issue.message;
+      errors[field] ??= readableIssue(issue);
     }
     return { ok: false, errors };
   }

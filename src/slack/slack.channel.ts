@@ -36,6 +36,7 @@ import { Installations } from './oauth/installations.js';
 import { TokenCipher } from './oauth/token-cipher.js';
 import { createScopedAnsweringClient, TokenScope } from './oauth/token-scope.js';
 import { registerUninstall } from './oauth/uninstall.js';
+import { ReplayGuard } from './replay-guard.js';
 
 export const EVENTS_PATH = '/slack/events';
 /** Slack's largest payloads (a message shortcut on a long message) are far below this. */
@@ -355,6 +356,7 @@ export function createSlackChannel(
     processEvent: (event: ReceiverEvent) => processHoldingAck(app, event),
   } as unknown as App);
 
+  const replays = new ReplayGuard(MAX_CLOCK_SKEW_SEC);
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (installRoutes && (pathname === INSTALL_PATH || pathname === REDIRECT_PATH)) {
@@ -397,6 +399,21 @@ export function createSlackChannel(
       if (!check.ok) {
         log.warn({ problem: check.problem }, 'malformed Slack request rejected');
         return send(res, 400, 'malformed Slack payload');
+      }
+      // A retried event may come with the signature of its first delivery: it goes on to the
+      // event-id deduplication, which is durable; anything else seen before is a replay.
+      const eventRetry =
+        req.headers['x-slack-retry-num'] !== undefined &&
+        (body as { type?: string }).type === 'event_callback';
+      if (
+        !replays.admit(
+          String(req.headers['x-slack-signature']),
+          Number(req.headers['x-slack-request-timestamp']),
+        ) &&
+        !eventRetry
+      ) {
+        log.warn('replayed Slack request rejected');
+        return send(res, 401);
       }
       if ((body as { type?: string }).type === 'app_rate_limited') {
         log.warn('Slack says events are being rate limited for this app');

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { recordOutgoing } from './privacy.js';
 
 /** One request the fake received, body parsed. */
 export interface RecordedRequest {
@@ -88,6 +89,7 @@ export class FakeOpenAi {
       // recorded as sent
     }
     this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, raw, body });
+    recordOutgoing('openai', path, raw);
     const route = routeOf(path);
     const at = this.scripted.findIndex((s) => !s.route || s.route === route);
     const scripted = at === -1 ? this.always : this.scripted.splice(at, 1)[0]!.reply;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { recordOutgoing } from './privacy.js';
 
 /** A message the fake Slack holds, as chat.postMessage gave it. */
 export interface FakeMessage {
@@ -118,6 +119,7 @@ export class FakeSlackApi {
     if (typeof reply === 'object' && 'status' in reply) {
       if (reply.status === 429) {
         this.calls.push({ method, body, at: this.elapsed() });
+        recordOutgoing('slack', method, body);
         res.writeHead(429, {
           'retry-after': String((reply as { retryAfter: number }).retryAfter),
           'content-type': 'application/json',
@@ -130,6 +132,7 @@ export class FakeSlackApi {
       return;
     }
     this.calls.push({ method, body, at: this.elapsed() });
+    recordOutgoing('slack', method, body);
     const send = (payload: Record<string, unknown>) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));

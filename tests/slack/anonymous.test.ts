@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/views/actions.js';
+import { registerSensitive } from '../helpers/privacy.js';
 import {
   blockAction,
   bob,
@@ -152,6 +153,13 @@ describe('Slack: anonymous reporters', () => {
       );
       await t.slack.done();
 
+      // The suite-wide privacy scan looks for Sam everywhere else too (tests/privacy-scan.global.ts).
+      registerSensitive({
+        kind: 'anonymous-reporter',
+        id: sam.id,
+        names: [sam.name],
+        ownAddresses: [sam.id, ...samUrls],
+      });
       const toSam = (call: Call) =>
         (call.method === 'chat.postEphemeral' && call.body.user === sam.id) ||
         (call.method === 'chat.postMessage' && call.body.channel === sam.id) ||

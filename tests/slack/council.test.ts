@@ -17,6 +17,7 @@ import {
   type Call,
   type SlackTestApp,
 } from './harness.js';
+import { recordOutgoing } from '../helpers/privacy.js';
 
 let t: SlackTestApp;
 afterEach(async () => {
@@ -61,6 +62,7 @@ function recordUpdates(): (Call & { at: number })[] {
     .post('/api/chat.update')
     .reply(200, (_uri, body) => {
       calls.push({ method: 'chat.update', ...decode(body), at: Date.now() });
+      recordOutgoing('slack', 'chat.update', decode(body).body);
       return { ok: true, channel: COUNCIL, ts: '1.1' };
     })
     .persist();

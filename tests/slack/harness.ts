@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/core/shared/clock.port.js';
 import { ROOT, tempDir } from '../helpers/run-cli.js';
 import { TEST_BALLOT_SECRET } from '../helpers/services.js';
+import { recordLog, recordOutgoing } from '../helpers/privacy.js';
 
 export const SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -98,6 +99,7 @@ export class FakeSlack {
       .reply(200, (_uri, requestBody) => {
         const { raw, body } = decode(requestBody);
         this.calls.push({ method, body, raw });
+        recordOutgoing('slack', method, body);
         return { ok: true, ...(typeof reply === 'function' ? reply(body) : reply) };
       });
     return this;
@@ -112,6 +114,7 @@ export class FakeSlack {
       .reply(200, (_uri, requestBody) => {
         const { raw, body } = decode(requestBody);
         this.calls.push({ method, body, raw });
+        recordOutgoing('slack', method, body);
         return { ok: false, error };
       });
     return this;
@@ -126,6 +129,7 @@ export class FakeSlack {
       .reply(200, (_uri, requestBody) => {
         const { raw, body } = decode(requestBody);
         this.calls.push({ method: `respond ${urlPath}`, body, raw });
+        recordOutgoing('slack', 'response_url', body, urlPath);
         return 'ok';
       });
     return this;
@@ -248,6 +252,7 @@ export async function startSlackApp(
     new Writable({
       write(chunk: Buffer, _enc, cb) {
         logs.push(chunk.toString());
+        recordLog(chunk.toString());
         cb();
       },
     }),

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { tempDir } from '../helpers/run-cli.js';
 import { TEST_BALLOT_SECRET } from '../helpers/services.js';
 import { API, commandBody, HOOKS, SECRET, sign, uid } from './harness.js';
+import { recordLog, recordOutgoing } from '../helpers/privacy.js';
 
 export const CLIENT_ID = '1111.2222';
 export const CLIENT_SECRET = 'oauth-client-secret-value';
@@ -72,6 +73,7 @@ export class MultiSlack {
         const token = (Array.isArray(auth) ? auth[0] : auth)?.replace(/^Bearer /, '');
         const body = decode(requestBody);
         calls.push({ method, ...(token ? { token } : {}), body });
+        recordOutgoing('slack', method, body);
         return [200, answer(method, body, token)];
       });
     nock(HOOKS)
@@ -79,6 +81,7 @@ export class MultiSlack {
       .post(/.*/)
       .reply(function (uri, requestBody) {
         calls.push({ method: `respond ${uri}`, body: decode(requestBody) });
+        recordOutgoing('slack', 'response_url', decode(requestBody), uri);
         return [200, 'ok'];
       });
   }
@@ -169,6 +172,7 @@ export async function startOAuthApp(
     new Writable({
       write(chunk: Buffer, _enc, cb) {
         logs.push(chunk.toString());
+        recordLog(chunk.toString());
         cb();
       },
     }),

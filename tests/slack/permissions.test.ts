@@ -15,6 +15,7 @@ import {
   viewSubmission,
   type SlackTestApp,
 } from './harness.js';
+import { recordOutgoing } from '../helpers/privacy.js';
 
 /**
  * A plain member (no admin, not on the council, not the sponsor, owner, reporter or supporter)
@@ -143,6 +144,7 @@ function recordSlack(): Recorded[] {
       const method = uri.replace(/^\/api\//, '');
       const decoded = decode(body);
       calls.push({ method, body: decoded });
+      recordOutgoing('slack', method, decoded);
       if (method === 'users.info')
         return {
           ok: true,
@@ -155,6 +157,7 @@ function recordSlack(): Recorded[] {
     .post(/.*/)
     .reply(200, (uri, body) => {
       calls.push({ method: `respond ${uri}`, body: decode(body) });
+      recordOutgoing('slack', 'response_url', decode(body), uri);
       return 'ok';
     })
     .persist();

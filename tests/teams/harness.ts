@@ -17,6 +17,7 @@ import {
   type TeamsChannelDeps,
 } from '../../src/teams/teams.channel.js';
 import type { TeamsConfig } from '../../src/teams/teams-auth.js';
+import { recordOutgoing } from '../helpers/privacy.js';
 
 export const APP_ID = '11111111-2222-3333-4444-555555555555';
 export const APP_PASSWORD = 'test-client-secret';
@@ -217,6 +218,7 @@ export class FakeBotFramework {
           ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
           body: (body ?? {}) as Record<string, unknown>,
         });
+        recordOutgoing('teams', `${req.method ?? ''} connector`, body, req.url ?? '');
         const answer = this.connectorAnswers.shift();
         if (answer) return json(res, answer.status, answer.body ?? {}, answer.headers);
         json(res, 200, { id: `activity-${this.connectorCalls.length}` });

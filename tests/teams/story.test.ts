@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTION_LABELS } from '../../src/core/council/council.model.js';
+import { registerSensitive } from '../helpers/privacy.js';
 import {
   CHANNELS,
   PEOPLE,
@@ -11,6 +12,23 @@ import {
 let t: TeamsDriver;
 
 beforeAll(async () => {
+  // Mia reports anonymously and Ben, Cy and Dee vote by secret ballot: the suite-wide privacy
+  // scan (tests/privacy-scan.global.ts) looks for them in everything the run sent or logged.
+  const own = (key: 'mia' | 'ben' | 'cy' | 'dee') => [personalConversation(PEOPLE[key])];
+  registerSensitive({
+    kind: 'anonymous-reporter',
+    id: PEOPLE.mia.id,
+    names: [PEOPLE.mia.aad, PEOPLE.mia.name],
+    ownAddresses: own('mia'),
+  });
+  for (const key of ['ben', 'cy', 'dee'] as const)
+    registerSensitive({
+      kind: 'secret-voter',
+      id: PEOPLE[key].id,
+      names: [PEOPLE[key].aad, PEOPLE[key].name],
+      ownAddresses: own(key),
+      choices: Object.values(OPTION_LABELS),
+    });
   t = await TeamsDriver.start();
   await t.install();
   await t.configure();

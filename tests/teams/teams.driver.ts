@@ -12,6 +12,7 @@ import { createTeamsChannel, type TeamsChannel } from '../../src/teams/teams.cha
 import { ACTIONS } from '../../src/views/actions.js';
 import { TEST_BALLOT_SECRET } from '../helpers/services.js';
 import { APP_ID, FakeBotFramework, TENANT, type ConnectorCall } from './harness.js';
+import { recordLog } from '../helpers/privacy.js';
 
 /** A person of the story, as Teams knows them. */
 export interface TeamsPerson {
@@ -114,6 +115,7 @@ export class TeamsDriver {
       new Writable({
         write(chunk: Buffer, _encoding, done) {
           logs.push(chunk.toString());
+          recordLog(chunk.toString());
           done();
         },
       }),

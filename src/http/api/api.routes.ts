@@ -29,7 +29,14 @@ export interface ApiOptions {
   rateLimit?: { requests: number; windowMs: number };
 }
 
-const Limit = z.coerce.number().int().min(1).max(200).default(50);
+const LIMIT_RULE = 'a whole number from 1 to 200.';
+// The rule in words: zod's own ("expected number, received NaN") tells a BI developer nothing.
+const Limit = z.coerce
+  .number({ message: LIMIT_RULE })
+  .int(LIMIT_RULE)
+  .min(1, LIMIT_RULE)
+  .max(200, LIMIT_RULE)
+  .default(50);
 const Cursor = z
   .string()
   .max(200)
