@@ -19,6 +19,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { TurnContext } from 'botbuilder';
 import pino from 'pino';
+import type { Workspace } from '../../src/core/workspaces/workspace.model.js';
 import type { Services } from '../../src/services.js';
 
 export const SECRET = 'bench-signing-secret';
@@ -187,6 +188,24 @@ function activity(i: number, s: Scenario, extra: Record<string, unknown>) {
     channelData: { tenant: { id: TENANT } },
     locale: 'en-GB',
     ...extra,
+  };
+}
+
+/** A ballot click of council member `member` on `vote`, freshly signed. */
+export function ballotClick(i: number, s: Scenario, member: number, vote: number): Prepared {
+  const body = blockAction(
+    i,
+    s,
+    memberId(member),
+    'council.ballot',
+    `${vote}:${OPTIONS[member % OPTIONS.length]}`,
+    COUNCIL,
+  );
+  return {
+    kind: 'ballot',
+    url: s.slackUrl,
+    body,
+    headers: signedSlack(body, 'application/x-www-form-urlencoded'),
   };
 }
 
@@ -617,7 +636,7 @@ function teamsConfig(fakes: Fakes) {
 
 export interface Pebblebot extends System {
   services: Services;
-  slackWorkspace: string;
+  slackWorkspace: Workspace;
   vote: number;
   pebbles: number;
   /** Pebbles stored in both workspaces. */
@@ -632,7 +651,7 @@ export interface Pebblebot extends System {
  */
 export async function startPebblebot(
   fakes: Fakes,
-  options: { pebbles?: number; mongoUri?: string } = {},
+  options: { pebbles?: number; councilSize?: number; mongoUri?: string } = {},
 ): Promise<Pebblebot> {
   const [{ startApp }, { createChannels }, { loadConfig }] = await Promise.all([
     import('../../src/app.js'),
@@ -668,7 +687,7 @@ export async function startPebblebot(
   let slack = await services.workspaces.ensure('slack', TEAM);
   slack = await services.workspaces.updateSettings(slack, admin, { triageChannel: 'C0TRIAGE' });
   ({ workspace: slack } = await services.council.configure(slack, admin, {
-    members: Array.from({ length: COUNCIL_SIZE }, (_, i) => ({
+    members: Array.from({ length: options.councilSize ?? COUNCIL_SIZE }, (_, i) => ({
       userId: memberId(i),
       name: `member ${i}`,
       function: ['Product', 'Support', 'Sales', 'Engineering'][i % 4]!,
@@ -689,7 +708,7 @@ export async function startPebblebot(
   const { vote } = await services.council.propose(slack, admin, [1]);
   return {
     services,
-    slackWorkspace: slack.id,
+    slackWorkspace: slack,
     vote: vote.number,
     pebbles,
     slackUrl: `http://127.0.0.1:${app.http!.port}/slack/events`,
@@ -704,7 +723,11 @@ export async function startPebblebot(
   };
 }
 
-export function scenarioOf(system: System, fakes: Fakes, bot: Pebblebot): Scenario {
+export function scenarioOf(
+  system: Pick<System, 'slackUrl' | 'teamsUrl'>,
+  fakes: Fakes,
+  bot: Pebblebot,
+): Scenario {
   return {
     slackUrl: system.slackUrl,
     teamsUrl: system.teamsUrl,
