@@ -338,7 +338,7 @@ export function kindAt(i: number): Kind {
 // ------------------------------------------------------------------ workers
 
 type Job =
-  | { role: 'fakes' }
+  | { role: 'fakes'; socketUrl?: string }
   | { role: 'steady'; scenario: Scenario; rate: number; seconds: number; offset: number }
   | { role: 'burst'; requests: Prepared[] };
 
@@ -365,7 +365,7 @@ export interface Fakes {
  * (replies, card updates), which keep no record (a soak runs for many minutes), plus the Bot
  * Framework's OpenID keys and login (tests/teams/harness.ts).
  */
-async function fakes(): Promise<void> {
+async function fakes(job: Extract<Job, { role: 'fakes' }>): Promise<void> {
   const { FakeBotFramework, signToken } = await import('../../tests/teams/harness.js');
   let calls = 0;
   const server = http.createServer((req, res) => {
@@ -384,7 +384,9 @@ async function fakes(): Promise<void> {
               ? { ok: true, user: { id: 'U0', name: 'bench user', is_admin: false, tz: 'UTC' } }
               : method === 'conversations.open'
                 ? { ok: true, channel: { id: 'D0BENCH' } }
-                : { ok: true };
+                : method === 'apps.connections.open'
+                  ? { ok: true, url: job.socketUrl }
+                  : { ok: true };
       const payload = JSON.stringify(body);
       res.writeHead(200, {
         'content-type': 'application/json',
@@ -491,7 +493,7 @@ async function burst(job: Extract<Job, { role: 'burst' }>): Promise<void> {
 export function runWorkerRole(): boolean {
   if (isMainThread) return false;
   const job = workerData as Job;
-  if (job.role === 'fakes') void fakes();
+  if (job.role === 'fakes') void fakes(job);
   else if (job.role === 'steady') void steady(job);
   else void burst(job);
   return true;
@@ -509,8 +511,11 @@ function worker<T>(script: string, job: Job): { worker: Worker; first: Promise<T
 }
 
 /** Starts the fakes; Pebblebot's outgoing https calls (the Bot Framework login) trust them. */
-export async function startFakes(script: string) {
-  const { worker: w, first } = worker<Fakes>(script, { role: 'fakes' });
+export async function startFakes(script: string, socketUrl?: string) {
+  const { worker: w, first } = worker<Fakes>(script, {
+    role: 'fakes',
+    ...(socketUrl ? { socketUrl } : {}),
+  });
   const fakesReady = await first;
   // Only the fake is ever called over https here: trusting its certificate alone keeps each
   // new TLS context from parsing every root certificate again.
@@ -651,7 +656,7 @@ export interface Pebblebot extends System {
  */
 export async function startPebblebot(
   fakes: Fakes,
-  options: { pebbles?: number; councilSize?: number; mongoUri?: string } = {},
+  options: { pebbles?: number; councilSize?: number; socketMode?: boolean; mongoUri?: string } = {},
 ): Promise<Pebblebot> {
   const [{ startApp }, { createChannels }, { loadConfig }] = await Promise.all([
     import('../../src/app.js'),
@@ -665,6 +670,7 @@ export async function startPebblebot(
     DATA_DIR: dataDir,
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-bench',
+    ...(options.socketMode ? { SLACK_APP_TOKEN: 'xapp-1-bench' } : {}),
     SLACK_API_URL: fakes.apiUrl,
     MICROSOFT_APP_ID: APP_ID,
     MICROSOFT_APP_PASSWORD: 'bench-client-secret',
@@ -705,11 +711,12 @@ export async function startPebblebot(
         { kind: 'slash' },
       );
   }
-  const { vote } = await services.council.propose(slack, admin, [1]);
+  // With no pebble there is nothing to vote on (the Socket Mode benchmark needs none).
+  const vote = pebbles > 0 ? (await services.council.propose(slack, admin, [1])).vote : undefined;
   return {
     services,
     slackWorkspace: slack,
-    vote: vote.number,
+    vote: vote?.number ?? 0,
     pebbles,
     slackUrl: `http://127.0.0.1:${app.http!.port}/slack/events`,
     teamsUrl: `http://127.0.0.1:${app.http!.port}/api/messages`,
