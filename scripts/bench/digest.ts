@@ -13,6 +13,9 @@
  * Goal (DESIGN.md): under 1 s and under 300 MB RSS on 2 cores.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +33,8 @@ import { newSupportDoc } from '../../src/store/supports.js';
 const { values: args } = parseArgs({
   options: {
     store: { type: 'string' },
+    phase: { type: 'string' },
+    dir: { type: 'string' },
     pebbles: { type: 'string', default: '100000' },
     improvements: { type: 'string', default: '10000' },
     votes: { type: 'string', default: '1000' },
@@ -298,14 +303,26 @@ async function seed(insert: Insert, workspaceId: string): Promise<void> {
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
-async function runOne(kind: 'embedded' | 'mongodb'): Promise<void> {
-  const workspaceId = `slack:T-bench-${randomUUID().slice(0, 8)}`;
+/** The workspace of a data folder seeded by the `seed` phase. */
+const FILES_WORKSPACE = 'slack:T-bench-files';
+
+async function runOne(kind: 'embedded' | 'embedded-files' | 'mongodb'): Promise<void> {
+  // embedded-files runs twice: `seed` writes the data folder and exits, `measure` opens it
+  // the way the bot does when it starts, and computes the digest.
+  const measureFiles = kind === 'embedded-files' && args.phase === 'measure';
+  const workspaceId =
+    kind === 'embedded-files' ? FILES_WORKSPACE : `slack:T-bench-${randomUUID().slice(0, 8)}`;
   let store: Store;
   let insert: Insert;
   let cleanup: () => Promise<unknown> = () => Promise.resolve();
   let server = 'embedded nedb, in memory';
-  if (kind === 'embedded') {
-    store = await openEmbeddedStore();
+  const opened = performance.now();
+  if (measureFiles) {
+    store = await openEmbeddedStore({ dataDir: args.dir! });
+    server = 'embedded nedb, reopened from its files';
+    insert = () => Promise.reject(new Error('the measure phase writes nothing'));
+  } else if (kind === 'embedded' || kind === 'embedded-files') {
+    store = await openEmbeddedStore(kind === 'embedded-files' ? { dataDir: args.dir! } : {});
     // The adapters' own datastores (private fields), for a bulk load in the stored shape.
     const dbOf = (repo: unknown) => (repo as { db: Datastore }).db;
     const dbs = {
@@ -336,17 +353,24 @@ async function runOne(kind: 'embedded' | 'mongodb'): Promise<void> {
   }
 
   const seedStarted = performance.now();
-  await store.workspaces.ensure({
-    id: workspaceId,
-    platform: 'slack',
-    externalId: workspaceId.slice(6),
-    name: 'Bench',
-    settings: { ...defaultSettings(), timezone: 'Europe/Berlin' },
-    createdAt: new Date('2024-01-01T00:00:00Z'),
-    updatedAt: new Date('2024-01-01T00:00:00Z'),
-  });
-  await seed(insert, workspaceId);
-  const seedMs = performance.now() - seedStarted;
+  if (!measureFiles) {
+    await store.workspaces.ensure({
+      id: workspaceId,
+      platform: 'slack',
+      externalId: workspaceId.slice(6),
+      name: 'Bench',
+      settings: { ...defaultSettings(), timezone: 'Europe/Berlin' },
+      createdAt: new Date('2024-01-01T00:00:00Z'),
+      updatedAt: new Date('2024-01-01T00:00:00Z'),
+    });
+    await seed(insert, workspaceId);
+  }
+  const seedMs = performance.now() - (measureFiles ? opened : seedStarted);
+  if (kind === 'embedded-files' && !measureFiles) {
+    await store.close();
+    process.stdout.write(`${JSON.stringify({ seedOnly: true })}\n`);
+    return;
+  }
   const workspace = (await store.workspaces.get(workspaceId))!;
   // The seeding's garbage is not the digest's: collect it (the child runs with --expose-gc).
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -393,13 +417,19 @@ async function runOne(kind: 'embedded' | 'mongodb'): Promise<void> {
 
 /** Runs each store in its own process and prints one line per store. */
 async function main(): Promise<void> {
-  if (args.store === 'embedded' || args.store === 'mongodb') return runOne(args.store);
-  const stores = ['embedded', ...(process.env.MONGODB_URI ? ['mongodb'] : [])];
+  if (args.store === 'embedded' || args.store === 'mongodb' || args.store === 'embedded-files')
+    return runOne(args.store);
+  const stores = ['embedded', 'embedded-files', ...(process.env.MONGODB_URI ? ['mongodb'] : [])];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pebblebot-bench-digest-'));
   if (!process.env.MONGODB_URI) console.log('(MONGODB_URI unset: MongoDB skipped)');
   console.log(
     `Digest benchmark: ${COUNTS.pebbles} pebbles, ${COUNTS.improvements} improvements, ${COUNTS.votes} votes, ${COUNTS.notices} notices in one workspace; ${RUNS} runs; goal < 1000 ms, < 300 MB`,
   );
-  for (const store of stores) {
+  const phases = stores.flatMap((store) =>
+    store === 'embedded-files' ? [`${store}:seed`, `${store}:measure`] : [store],
+  );
+  for (const phased of phases) {
+    const [store, phase] = phased.split(':') as [string, string | undefined];
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(
         process.execPath,
@@ -410,6 +440,7 @@ async function main(): Promise<void> {
           ...process.argv.slice(2),
           '--store',
           store,
+          ...(phase ? ['--phase', phase, '--dir', dir] : []),
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
@@ -421,11 +452,19 @@ async function main(): Promise<void> {
       );
     });
     const r = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    if (r.seedOnly) continue;
     console.log(
       `${String(r.store).padEnd(9)} ${String(r.server)}: digest ${String(r.period)} (${String(r.newPebbles)} new pebbles) first ${String(r.firstMs)} ms, median ${String(r.medianMs)} ms, max ${String(r.maxMs)} ms; ` +
-        `peak RSS ${String(r.peakRssDuringDigestMb)} MB while computing (data loaded: ${String(r.rssAfterSeedMb)} MB RSS, ${String(r.heapAfterSeedMb)} MB heap; process peak incl. seeding ${String(r.peakRssOfProcessMb)} MB, seeding ${String(r.seedSeconds)} s)`,
+        `peak RSS ${String(r.peakRssDuringDigestMb)} MB while computing (data loaded: ${String(r.rssAfterSeedMb)} MB RSS, ${String(r.heapAfterSeedMb)} MB heap; process peak incl. ${phase ? 'opening' : 'seeding'} ${String(r.peakRssOfProcessMb)} MB, ${phase ? 'opening' : 'seeding'} ${String(r.seedSeconds)} s)`,
     );
   }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(
+    `load average (1/5/15 min): ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -113,6 +113,13 @@ export function slackErrorCode(error: unknown): string | undefined {
  * and the few reads it needs. Views arrive platform-neutral and leave as Block Kit.
  */
 export class SlackGateway {
+  /**
+   * Answers through response_urls, a few at a time: after a burst (a council voting at once)
+   * a thousand answers opened a thousand connections at once, and their CPU delayed the
+   * acknowledgements of the requests still arriving. Queued answers wait for a slot, not CPU.
+   */
+  private readonly responses = new Bottleneck({ maxConcurrent: 8 });
+
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
@@ -190,17 +197,19 @@ export class SlackGateway {
     view: MessageView,
     options: { replaceOriginal?: boolean; deleteOriginal?: boolean } = {},
   ): Promise<void> {
-    const response = await fetch(responseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        response_type: 'ephemeral',
-        ...(options.replaceOriginal ? { replace_original: true } : { replace_original: false }),
-        ...(options.deleteOriginal ? { delete_original: true } : {}),
-        ...renderMessage(view),
+    const response = await this.responses.schedule(() =>
+      fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          response_type: 'ephemeral',
+          ...(options.replaceOriginal ? { replace_original: true } : { replace_original: false }),
+          ...(options.deleteOriginal ? { delete_original: true } : {}),
+          ...renderMessage(view),
+        }),
+        signal: AbortSignal.timeout(10_000),
       }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    );
     if (!response.ok) {
       // NOTE: a response_url takes 5 answers within 30 minutes; past that Slack says 404.
       throw new Error(`response_url answered ${response.status}`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
-import { Datastore } from './datastore.js';
+import { appendThroughOpenFile, Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import {
   NedbApiTokenRepository,
@@ -75,6 +75,7 @@ function refuseWrites(db: Datastore, error: PebbleError): void {
 /** The zero-setup store: nedb files in DATA_DIR, one process per folder. */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<Store> {
   const dbs = {} as Record<CollectionName, Datastore>;
+  const descriptors: (() => void)[] = [];
   let lost: PebbleError | undefined;
   const onCompromised = (error: PebbleError) => {
     if (lost) return;
@@ -85,12 +86,16 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
   const lock: DataLock = options.dataDir
     ? await lockDataDir(options.dataDir, { ...options.lock, onCompromised })
     : { release: () => Promise.resolve() };
-  const unlock = () => lock.release();
+  const unlock = () => {
+    for (const release of descriptors.splice(0)) release();
+    return lock.release();
+  };
   try {
     for (const name of COLLECTIONS) {
       dbs[name] = options.dataDir
         ? new Datastore({ filename: path.join(options.dataDir, `${name}.db`) })
         : new Datastore({ inMemoryOnly: true });
+      descriptors.push(appendThroughOpenFile(dbs[name]));
       if (lost) refuseWrites(dbs[name], lost);
       await dbs[name].loadDatabaseAsync();
       if (options.dataDir)
