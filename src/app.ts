@@ -115,6 +115,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     // line at once (refreshes close a vote every member voted on), then delivers the outbox.
     const settle = async () => {
       for (let round = 0; round < 2; round++) {
+        // Suggestions and "it came back?" flags follow a report in the background.
+        await services.assist.idle();
         await services.council.refresher.flush();
         jobs.kick(OUTBOX_JOB);
         await jobs.idle();

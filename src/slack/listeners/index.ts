@@ -1,4 +1,5 @@
 import { registerActions } from './actions.js';
+import { registerAi } from './ai.js';
 import { registerAppHome } from './app-home.js';
 import { registerCommands } from './commands.js';
 import { registerCouncil } from './council.js';
@@ -18,6 +19,7 @@ export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerReportForm(r, deps);
   registerActions(r, deps);
   registerTriage(r, deps);
+  registerAi(r, deps);
   registerMentions(r, deps);
   registerReactions(r, deps);
   registerAppHome(r, deps);
