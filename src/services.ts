@@ -93,7 +93,11 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     store,
     workspaces,
     governance: new GovernanceService(store, clock, workspaces),
-    digest: new DigestService({ store, clock, ...(ai ? { narrator: ai.narrator } : {}) }),
+    digest: new DigestService({
+      store,
+      clock,
+      ...(ai ? { narrator: ai.narrator, themes: ai.themes } : {}),
+    }),
     ...(ai ? { ai: ai.service } : {}),
     pebbles,
     improvements,
