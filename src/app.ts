@@ -153,6 +153,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
       await scheduler
         ?.stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'scheduler stop failed'));
+      // Suggestions under way finish (bounded by the AI timeout) while their card can be updated.
+      await services.assist.idle();
       for (const channel of channels.reverse()) {
         await channel
           .stop()
