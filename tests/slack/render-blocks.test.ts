@@ -340,7 +340,8 @@ describe('Block Kit snapshots (one per view)', () => {
     triageCardWithAi: {
       view: triageCardView(
         {
-          ...other,
+          ...base,
+          status: 'new',
           suggestion: {
             title: 'Mobile checkout spins, then drops the cart',
             stakeholder: 'customer',
