@@ -115,6 +115,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
     // line at once (refreshes close a vote every member voted on), then delivers the outbox.
     const settle = async () => {
       for (let round = 0; round < 2; round++) {
+        // Suggestions and "it came back?" flags follow a report in the background.
+        await services.assist.idle();
         await services.council.refresher.flush();
         jobs.kick(OUTBOX_JOB);
         await jobs.idle();
@@ -151,6 +153,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions): P
       await scheduler
         ?.stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'scheduler stop failed'));
+      // Suggestions under way finish (bounded by the AI timeout) while their card can be updated.
+      await services.assist.idle();
       for (const channel of channels.reverse()) {
         await channel
           .stop()

@@ -2,6 +2,7 @@ import type { AiConfigInput } from './ai/ai.config.js';
 import { createAi } from './ai/create-ai.js';
 import type { AiService } from './core/ai/ai.service.js';
 import type { AiPort } from './core/ai/ai.port.js';
+import { TriageAssist } from './core/ai/triage-assist.js';
 import { CouncilService } from './core/council/council.service.js';
 import { DigestService } from './core/digest/digest.service.js';
 import { GovernanceService } from './core/governance/governance.service.js';
@@ -37,6 +38,8 @@ export interface Services {
   ai?: AiService;
   /** Audit log, exports, read-API tokens, forgetting a member, retention. */
   governance: GovernanceService;
+  /** After a report is acknowledged: the AI triage suggestion and the "it came back?" flag. */
+  assist: TriageAssist;
 }
 
 /** Options of the services that come from the configuration. */
@@ -72,12 +75,29 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     notices: improvementNotices,
   });
   const workspaces = new WorkspaceService(store, clock);
+  const assist = new TriageAssist({
+    store,
+    clock,
+    pebbles,
+    similarity: ai?.similarity ?? lexical,
+    ...(ai ? { ai: ai.service } : {}),
+    onError: (error, pebble) =>
+      options.logger?.warn(
+        { err: error, pebble: pebble.number },
+        'triage suggestion or recurrence check failed; the pebble is stored',
+      ),
+  });
   return {
+    assist,
     clock,
     store,
     workspaces,
     governance: new GovernanceService(store, clock, workspaces),
-    digest: new DigestService({ store, clock, ...(ai ? { narrator: ai.narrator } : {}) }),
+    digest: new DigestService({
+      store,
+      clock,
+      ...(ai ? { narrator: ai.narrator, themes: ai.themes } : {}),
+    }),
     ...(ai ? { ai: ai.service } : {}),
     pebbles,
     improvements,

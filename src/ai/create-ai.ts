@@ -1,4 +1,4 @@
-import { AiNarrator } from '../core/ai/ai.narrator.js';
+import { AiNarrator, AiThemeFinder } from '../core/ai/ai.narrator.js';
 import { AiService, type AiFailure } from '../core/ai/ai.service.js';
 import type { AiPort } from '../core/ai/ai.port.js';
 import { EmbeddingSimilarity } from '../core/ai/embedding-similarity.js';
@@ -14,6 +14,7 @@ export interface AiParts {
   service: AiService;
   similarity: EmbeddingSimilarity;
   narrator: AiNarrator;
+  themes: AiThemeFinder;
 }
 
 /** One warning per operation that fell back; never the text it was about. */
@@ -59,5 +60,6 @@ export function createAi(
     service,
     similarity: new EmbeddingSimilarity(service, deps.store, deps.fallback),
     narrator: new AiNarrator(service, deps.store),
+    themes: new AiThemeFinder(service, deps.store),
   };
 }

@@ -68,6 +68,16 @@ export function actionCommand(actionId: string, value = ''): Command | undefined
       const [number, stage] = numberAndChoice(value, 'a pebble');
       return { kind: 'triage', number, change: { kind: 'stage', stage } };
     }
+    case ACTIONS.acceptSuggestion:
+      return { kind: 'triage', number: num(value, 'a pebble'), change: { kind: 'accept' } };
+    case ACTIONS.confirmRecurrence: {
+      const [number, of] = numberAndChoice(value, 'two pebbles');
+      return {
+        kind: 'triage',
+        number,
+        change: { kind: 'duplicate', of: num(of, 'two pebbles') },
+      };
+    }
     case ACTIONS.councilBallot: {
       const [vote, raw] = numberAndChoice(value, 'a council vote');
       const choice = BallotChoiceSchema.safeParse(raw);
@@ -159,6 +169,8 @@ export function commandText(command: Command): string | undefined {
       if (c.kind === 'severity') return `triage ${p(command.number)} severity ${c.severity}`;
       if (c.kind === 'stage') return `triage ${p(command.number)} stage ${c.stage}`;
       if (c.kind === 'stakeholder') return `triage ${p(command.number)} who ${c.stakeholder}`;
+      if (c.kind === 'accept') return `triage ${p(command.number)} accept`;
+      if (c.kind === 'duplicate') return `triage ${p(command.number)} duplicate ${p(c.of)}`;
       return undefined;
     }
     case 'council': {

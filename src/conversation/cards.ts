@@ -43,6 +43,17 @@ export class Cards {
     }
   }
 
+  /**
+   * Call once the report is acknowledged and confirmed: looks for an AI triage suggestion and a
+   * resolved pebble this one repeats, in the background, then updates the card in place. A
+   * card still waiting in the outbox is brought up to date on delivery instead (`delivered`).
+   */
+  assist(workspace: Workspace, pebble: Pebble): void {
+    this.deps.services.assist.later(workspace, pebble, (updated) =>
+      this.refresh(workspace, updated),
+    );
+  }
+
   /** Updates the pebble's triage card in place, or replaces it with another view. */
   async refresh(workspace: Workspace, pebble: Pebble, view?: MessageView): Promise<void> {
     const chat = this.deps.chat;

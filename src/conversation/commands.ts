@@ -527,7 +527,9 @@ export type TriageChange =
   | { kind: 'stage'; stage: string }
   | { kind: 'stakeholder'; stakeholder: Stakeholder }
   | { kind: 'decline'; reason: string }
-  | { kind: 'duplicate'; of: number };
+  | { kind: 'duplicate'; of: number }
+  /** Accept the AI triage suggestion shown on the card. */
+  | { kind: 'accept' };
 
 // ------------------------------------------------------------------------- the top level
 
@@ -546,6 +548,8 @@ export type Command =
   | { kind: 'config-triage'; channel: { id: string; name?: string } | null }
   | { kind: 'config-emoji'; value: string }
   | { kind: 'config-admins'; ids: string[] }
+  /** `config ai` shows the AI switch and today's usage; `on` / `off` switch it. */
+  | { kind: 'config-ai'; on?: boolean }
   | { kind: 'council'; command: CouncilCommand }
   | { kind: 'council-config'; command: CouncilConfigCommand }
   | { kind: 'improvement'; command: ImprovementCommand }
@@ -654,7 +658,7 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       const value = after(text, 3);
       const example =
         q('triage P-3 severity 3') +
-        ', `stage onboard`, `who employee`, `decline <why>` or `duplicate P-1`';
+        ', `stage onboard`, `who employee`, `accept` (the suggestion), `decline <why>` or `duplicate P-1`';
       switch (what) {
         case 'severity': {
           const severity = Number(value);
@@ -677,6 +681,9 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
           if (!reason) throw usage(`Say why: ${example}.`);
           return { kind: 'triage', number, change: { kind: 'decline', reason } };
         }
+        case 'accept':
+          if (!value.trim()) return { kind: 'triage', number, change: { kind: 'accept' } };
+          break;
         case 'duplicate': {
           const of = parsePebbleRef(value);
           if (of === undefined) throw usage(`Say which pebble it repeats: ${example}.`);
@@ -704,6 +711,12 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       const governance = parseGovernanceConfig(key, value, q);
       if (governance) return { kind: 'governance', command: governance };
       if (key === 'emoji') return { kind: 'config-emoji', value: plainText(value) };
+      if (key === 'ai') {
+        const v = plainText(value).trim().toLowerCase();
+        if (!v) return { kind: 'config-ai' };
+        if (v === 'on' || v === 'off') return { kind: 'config-ai', on: v === 'on' };
+        throw usage(`Usage: ${q('config ai on')}, ${q('config ai off')} or ${q('config ai')}.`);
+      }
       if (key === 'admins' || key === 'admin') {
         const ids = peopleIn(value).map((p) => p.userId);
         if (!ids.length && !/^none$/i.test(value.trim()))
@@ -712,7 +725,7 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       }
       void values;
       throw usage(
-        `I can set \`triage #channel\`, \`emoji name\`, \`admins @person …\`, \`council …\`, \`digest …\`, \`retention 2y\`, show the \`audit\` log or \`delete-workspace-data\`, not "${plainText(setting)}".`,
+        `I can set \`triage #channel\`, \`emoji name\`, \`admins @person …\`, \`ai on|off\`, \`council …\`, \`digest …\`, \`retention 2y\`, show the \`audit\` log or \`delete-workspace-data\`, not "${plainText(setting)}".`,
       );
     }
   }

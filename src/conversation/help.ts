@@ -35,6 +35,7 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
     entries: [
       { usage: 'triage P-3 severity 1-4', does: 'sets how much it hurts' },
       { usage: 'triage P-3 stage <stage>', does: 'places it on the journey' },
+      { usage: 'triage P-3 accept', does: 'applies the AI suggestion shown on its card' },
       { usage: 'triage P-3 decline <why>', does: 'declines it; reporters are told why' },
       { usage: 'triage P-3 duplicate P-1', does: 'folds it into the pebble it repeats' },
     ],
@@ -97,6 +98,10 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
         does: 'where the weekly digest goes (also leaders, day, time, timezone, on, off)',
       },
       { usage: 'config audit [page N]', does: 'who changed which setting, when, before and after' },
+      {
+        usage: 'config ai on|off',
+        does: 'AI suggestions for this workspace (`config ai`: today’s usage vs the caps)',
+      },
       { usage: 'config retention 2y', does: 'how long resolved pebbles keep their text (`off`)' },
       {
         usage: 'config delete-workspace-data confirm <workspace name>',

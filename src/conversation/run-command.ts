@@ -16,6 +16,7 @@ import {
   COUNCIL_CONFIG_USAGE,
   formatWhen,
 } from '../views/council.view.js';
+import { aiSettingsView } from '../views/ai.view.js';
 import { digestScheduleText, digestSettingsView, digestView } from '../views/digest.view.js';
 import {
   improvementListView,
@@ -79,7 +80,9 @@ export async function afterReport(
   result: ReportResult,
 ): Promise<Output[]> {
   const similar = await deps.services.pebbles.findSimilar(workspace, result.pebble);
-  await new Cards(deps).post(workspace, result.pebble);
+  const cards = new Cards(deps);
+  await cards.post(workspace, result.pebble);
+  cards.assist(workspace, result.pebble);
   return [reply(confirmationView(result.pebble, similar, { truncated: result.truncated }))];
 }
 
@@ -256,6 +259,8 @@ export async function runCommand(
     case 'config-emoji':
     case 'config-admins':
       return say(await configure(deps, ctx, command));
+    case 'config-ai':
+      return say(await configureAi(deps, ctx, command.on));
     case 'triage':
       return triage(deps, ctx, command);
     case 'governance':
@@ -408,6 +413,33 @@ async function configure(
   }
 }
 
+/**
+ * `config ai [on|off]`: switches AI for the workspace (core checks the admin and audits it),
+ * and shows admins the switch, the models and today's usage against the daily caps.
+ */
+async function configureAi(
+  deps: ConversationDeps,
+  ctx: ConversationContext,
+  on: boolean | undefined,
+): Promise<MessageView> {
+  const { workspaces, ai } = deps.services;
+  const user = await withRole(ctx);
+  let workspace = ctx.workspace;
+  if (on !== undefined) {
+    workspace = await workspaces.setAiEnabled(workspace, user, on);
+    ctx.resolve?.forgetWorkspace?.();
+  } else {
+    await workspaces.requireAdmin(workspace, user, 'see the AI settings and usage');
+  }
+  const usage = ai ? await ai.usage(workspace, user) : undefined;
+  return aiSettingsView({
+    enabled: workspace.settings.aiEnabled,
+    ...(on !== undefined ? { changed: on } : {}),
+    ...(ai && usage ? { configured: { ...ai.models, usage } } : {}),
+    prefix: ctx.prefix ?? '',
+  });
+}
+
 /** A stage as typed: `journey/stage` keys, a stage key, or its name. */
 function stageOf(
   settings: WorkspaceSettings,
@@ -432,6 +464,11 @@ async function triage(
   const user = await withRole(ctx);
   const change = command.change;
   switch (change.kind) {
+    case 'accept': {
+      const pebble = await pebbles.acceptSuggestion(workspace, user, command.number);
+      await cards.refresh(workspace, pebble);
+      return [reply(triageCardView(pebble, workspace.settings))];
+    }
     case 'severity':
     case 'stakeholder':
     case 'stage': {

@@ -78,6 +78,8 @@ export class FollowUp {
         ),
       );
     }
+    // After the ack and the confirmation: the model never holds up either.
+    this.cards.assist(workspace, pebble);
   }
 
   /** Queues a new pebble's card for the triage channel (when one is set). */

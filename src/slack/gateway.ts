@@ -217,8 +217,23 @@ export class SlackGateway {
   }
 
   /** Opens a modal; call it right after the acknowledgement (a trigger_id lives 3 s). */
-  async openView(triggerId: string, view: types.ModalView): Promise<void> {
-    await this.client.views.open({ trigger_id: triggerId, view });
+  async openView(
+    triggerId: string,
+    view: types.ModalView,
+  ): Promise<{ id?: string; hash?: string }> {
+    const opened = await this.client.views.open({ trigger_id: triggerId, view });
+    return {
+      ...(opened.view?.id ? { id: opened.view.id } : {}),
+      ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
+    };
+  }
+
+  /**
+   * Replaces an open modal; with `hash`, only if nothing changed it meanwhile (Slack answers
+   * `hash_conflict` then, and the person's form stays as it is).
+   */
+  async updateView(viewId: string, view: types.ModalView, hash?: string): Promise<void> {
+    await this.client.views.update({ view_id: viewId, view, ...(hash ? { hash } : {}) });
   }
 
   /** Publishes the user's Home tab. */

@@ -13,7 +13,7 @@ import {
   type PebbleSource,
 } from '../core/pebbles/pebble.model.js';
 import { catalogStages, type WorkspaceSettings } from '../core/workspaces/workspace.model.js';
-import { plain, SELECT_OPTIONS_MAX, slackPlain } from './render-blocks.js';
+import { mrkdwn, plain, SELECT_OPTIONS_MAX, slackPlain } from './render-blocks.js';
 
 export const REPORT_CALLBACK_ID = 'pebble_report';
 
@@ -52,6 +52,21 @@ const B = {
   minutes: 'minutes',
   anonymous: 'anonymous',
 } as const;
+
+/**
+ * Block id suffix of the fields an AI suggestion prefilled after the form opened.
+ *
+ * NOTE: Slack keeps what an input holds across views.update while its block_id stays the same,
+ * initial values included: a new block_id is what makes a suggested default show.
+ */
+export const SUGGESTED_SUFFIX = '~ai';
+
+/** An AI suggestion shown in the form: its defaults are in the fields, these words on top. */
+export interface FormSuggestion {
+  title: string;
+  summary: string;
+  model: string;
+}
 
 // Every plain_text goes through the renderer: view tokens read as names.
 const text = (t: string, max = 75): types.PlainTextElement => plain(t, max);
@@ -111,7 +126,9 @@ export function reportModal(
   settings: WorkspaceSettings,
   meta: ReportMeta,
   prefill: Partial<PebbleDetails> = {},
+  suggested?: FormSuggestion,
 ): types.ModalView {
+  const suffix = suggested ? SUGGESTED_SUFFIX : '';
   const stageRef =
     prefill.journey && prefill.stage ? `${prefill.journey}/${prefill.stage}` : undefined;
   const severityOption = (n: number): types.PlainTextOption => ({
@@ -141,7 +158,10 @@ export function reportModal(
         placeholder: text('Checkout asks for the address twice'),
         ...(prefill.title ? { initial_value: slackPlain(prefill.title, TITLE_MAX) } : {}),
       },
-      { optional: false },
+      {
+        optional: false,
+        ...(suggested?.title ? { hint: `Suggested title: ${suggested.title}` } : {}),
+      },
     ),
     input(B.description, 'Details', {
       type: 'plain_text_input',
@@ -154,7 +174,7 @@ export function reportModal(
         : {}),
     }),
     input(
-      B.stakeholder,
+      B.stakeholder + suffix,
       'Who feels it?',
       {
         type: 'radio_buttons',
@@ -164,8 +184,8 @@ export function reportModal(
       },
       { optional: false },
     ),
-    input(B.stage, 'Journey stage', stageElement(settings, stageRef)),
-    input(B.severity, 'Severity', {
+    input(B.stage + suffix, 'Journey stage', stageElement(settings, stageRef)),
+    input(B.severity + suffix, 'Severity', {
       type: 'static_select',
       action_id: B.severity,
       placeholder: text('How bad is it?'),
@@ -208,6 +228,17 @@ export function reportModal(
       ...(prefill.anonymous ? { initial_options: [anonymousOption] } : {}),
     }),
   ];
+  if (suggested) {
+    blocks.unshift({
+      type: 'context',
+      elements: [
+        mrkdwn(
+          `💡 Suggested by AI (${suggested.model}) from the message${suggested.summary ? `: ${suggested.summary}` : ''}. Who feels it, stage and severity are its defaults: change anything before you report.`,
+          2_000,
+        ),
+      ],
+    });
+  }
   // NOTE: a modal title holds at most 24 characters, its private_metadata 3,000.
   return {
     type: 'modal',
@@ -256,9 +287,12 @@ export function parseReportSubmission(view: {
   const state = StateSchema.safeParse(view.state);
   const values = state.success ? state.data.values : {};
   const field = <T extends z.ZodType>(block: string, schema: T): z.infer<T> | undefined => {
-    const parsed = schema.safeParse(values[block]?.[block]);
+    const parsed = schema.safeParse((values[block] ?? values[block + SUGGESTED_SUFFIX])?.[block]);
     return parsed.success ? parsed.data : undefined;
   };
+  // Errors go to the block as the form has it (suggested fields carry the suffix).
+  const blockOf = (block: string) =>
+    !values[block] && values[block + SUGGESTED_SUFFIX] ? block + SUGGESTED_SUFFIX : block;
   const value = (block: string) => field(block, Value)?.value?.trim() || undefined;
   const selected = (block: string) => field(block, Selected)?.selected_option?.value;
 
@@ -266,13 +300,13 @@ export function parseReportSubmission(view: {
   const title = value(B.title);
   if (!title) errors[B.title] = 'Say in a few words what got in the way.';
   const stakeholder = StakeholderSchema.safeParse(selected(B.stakeholder) ?? 'customer');
-  if (!stakeholder.success) errors[B.stakeholder] = 'Pick customer, employee or partner.';
+  if (!stakeholder.success) errors[blockOf(B.stakeholder)] = 'Pick customer, employee or partner.';
   const stageRef = selected(B.stage);
   const [journey, stage] = stageRef?.split('/') ?? [];
   const severityRaw = selected(B.severity);
   const severity = severityRaw ? Number(severityRaw) : undefined;
   if (severity !== undefined && !(Number.isInteger(severity) && severity >= 1 && severity <= 4))
-    errors[B.severity] = 'Pick a severity from the list.';
+    errors[blockOf(B.severity)] = 'Pick a severity from the list.';
   const frequency = FrequencySchema.safeParse(selected(B.frequency));
   const minutesRaw = value(B.minutes);
   const minutes = minutesRaw !== undefined ? Number(minutesRaw) : undefined;

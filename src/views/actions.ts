@@ -20,6 +20,10 @@ export const ACTIONS = {
   markDuplicate: 'pebble.mark_duplicate',
   /** Triage card: decline with a reason (opens a form). */
   decline: 'pebble.decline',
+  /** Triage card: accept the AI triage suggestion (value: pebble number). */
+  acceptSuggestion: 'pebble.accept_suggestion',
+  /** Triage card: "it came back", the pebble repeats a resolved one (value `number:resolved`). */
+  confirmRecurrence: 'pebble.confirm_recurrence',
   /** Improvement owner's DM: accept the asked date (value: improvement number). */
   improvementAccept: 'improvement.accept',
   /** Improvement owner's DM: accept with another date (opens a form). */

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type {
+  DigestTheme,
   DigestImprovement,
   DigestMetrics,
   DigestPebble,
@@ -282,6 +283,19 @@ export function chartTable(history: DigestMetrics['history']): string {
   return [head, ...history.series.map((s) => `${s.name}: ${s.counts.join(' · ')}`)].join('\n');
 }
 
+/**
+ * The week's themes, so a leader sees "checkout loops on mobile (7)" rather than seven lines;
+ * nothing when AI is off or found none.
+ */
+function themeBlocks(themes: DigestTheme[] | undefined): BlockView[] {
+  if (!themes?.length) return [];
+  const lines = themes.slice(0, 5).map((t) => `• ${t.name} (${t.count})`);
+  return [
+    section(`*Themes this week*\n${lines.join('\n')}`),
+    { type: 'context', text: 'Themes are grouped and named by AI from the pebbles’ text.' },
+  ];
+}
+
 /** A digest as its two messages: what a leader reads first, and the details under it. */
 export interface DigestMessages {
   main: MessageView;
@@ -303,7 +317,7 @@ function header(m: DigestMetrics, preview: boolean | undefined) {
  * Sections with nothing to say are left out. Reporters are never named; owners are.
  */
 export function digestMessages(
-  digest: { metrics: DigestMetrics; narrative: string },
+  digest: { metrics: DigestMetrics; narrative: string; themes?: DigestTheme[] | undefined },
   options: { chart: ChartMode; preview?: boolean; together?: boolean },
 ): DigestMessages {
   const m = digest.metrics;
@@ -324,6 +338,7 @@ export function digestMessages(
       },
       section(digest.narrative),
       { type: 'section', text: '*This week in four numbers*', fields: keyNumbers(m) },
+      ...themeBlocks(digest.themes),
       ...(options.preview || options.together ? [] : [{ type: 'context' as const, text: where }]),
     ],
   };
@@ -356,7 +371,7 @@ export function digestMessages(
  * shows, where there is no thread to put the details in.
  */
 export function digestView(
-  digest: { metrics: DigestMetrics; narrative: string },
+  digest: { metrics: DigestMetrics; narrative: string; themes?: DigestTheme[] | undefined },
   options: { chart: ChartMode; preview?: boolean },
 ): MessageView {
   const { main, details } = digestMessages(digest, { ...options, together: true });

@@ -15,6 +15,7 @@ import type {
   MessageView,
   SelectView,
 } from '../core/ports/message-view.port.js';
+import { dayOf } from './dates.js';
 import { peopleAffected, reporterLabel, stageLabel, STATUS_LABELS } from './pebble.view.js';
 
 const SOURCE_LABELS: Record<Pebble['source']['kind'], string> = {
@@ -117,6 +118,8 @@ export function triageCardView(pebble: Pebble, settings: WorkspaceSettings): Mes
   if (pebble.source.permalink) context.push(`original message: ${pebble.source.permalink}`);
   blocks.push({ type: 'context', text: context.join(' · ') });
 
+  if (isOpen(pebble.status)) blocks.push(...aiBlocks(pebble, settings));
+
   if (pebble.status === 'declined') {
     blocks.push({
       type: 'context',
@@ -149,6 +152,49 @@ export function triageCardView(pebble: Pebble, settings: WorkspaceSettings): Mes
     text: `${id} ${pebble.title} (${STATUS_LABELS[pebble.status]}, ${peopleAffected(pebble)})`,
     blocks,
   };
+}
+
+/**
+ * The "it came back?" flag and the AI suggestion of an open pebble: each a line for triage to
+ * confirm with one click, or ignore (the menus below stay the way to set anything else).
+ */
+function aiBlocks(pebble: Pebble, settings: WorkspaceSettings): BlockView[] {
+  const blocks: BlockView[] = [];
+  const flag = pebble.recurrence;
+  if (flag && pebble.status === 'new') {
+    const of = shortId(flag.of);
+    blocks.push({
+      type: 'section',
+      text: `:repeat: Looks like ${of}, resolved ${dayOf(flag.resolvedAt, settings.timezone)}: it came back?`,
+      button: {
+        label: `Yes, duplicate of ${of}`,
+        actionId: ACTIONS.confirmRecurrence,
+        value: `${pebble.number}:${flag.of}`,
+      },
+    });
+  }
+  const s = pebble.suggestion;
+  if (s) {
+    const stage = s.stage
+      ? stageLabel({ ...pebble, journey: s.journey, stage: s.stage }, settings)
+      : undefined;
+    const parts = [
+      `Severity ${s.severity}`,
+      ...(stage ? [stage] : []),
+      STAKEHOLDER_LABELS[s.stakeholder],
+    ];
+    const title = s.title && s.title !== pebble.title ? `\nTitle: ${s.title}` : '';
+    blocks.push({
+      type: 'section',
+      text: `:bulb: Suggested: ${parts.join(' · ')}${title}${s.summary ? `\n_${s.summary}_` : ''}`,
+      button: { label: 'Accept', actionId: ACTIONS.acceptSuggestion, value: String(pebble.number) },
+    });
+    blocks.push({
+      type: 'context',
+      text: `Suggested by AI (${s.model}) from the pebble's text; nothing changes until someone accepts it.`,
+    });
+  }
+  return blocks;
 }
 
 /** What a triage card becomes when its reporter folds the report into another pebble. */

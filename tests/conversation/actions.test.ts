@@ -197,6 +197,7 @@ describe('buttons on a channel without buttons', () => {
       [ACTIONS.councilBallot]: '3:fix-now',
       [ACTIONS.councilDecide]: '3:fix-now',
       [ACTIONS.councilWipDisplace]: '3:2',
+      [ACTIONS.confirmRecurrence]: '3:1',
       [ACTIONS.listPage]: JSON.stringify({ s: 'list', f: '', o: 10 }),
     };
     // Forms with no one-line command yet: filled on Slack (and later Teams dialogs).

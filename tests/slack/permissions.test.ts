@@ -53,6 +53,8 @@ const ACTION_CASES: Record<ActionId, ActionCase> = {
   [ACTIONS.setStakeholder]: { selected: '2:employee' },
   [ACTIONS.decline]: { value: '2' },
   [ACTIONS.markDuplicate]: { value: '2' },
+  [ACTIONS.acceptSuggestion]: { value: '2' },
+  [ACTIONS.confirmRecurrence]: { value: '2:1' },
   // The owner's buttons on I-1 (offered to dave) and the sponsor's.
   [ACTIONS.improvementAccept]: { value: '1' },
   [ACTIONS.improvementProposeDate]: { value: '1' },

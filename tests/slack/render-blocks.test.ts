@@ -26,6 +26,7 @@ import {
   pebbleView,
 } from '../../src/views/pebble.view.js';
 import { recordedInThreadView } from '../../src/views/report.view.js';
+import { aiSettingsView } from '../../src/views/ai.view.js';
 import {
   declinedNoticeView,
   duplicateNoticeView,
@@ -168,6 +169,28 @@ function rendered(scenario: Scenario): { view: MessageView; surface: Surface }[]
     },
     { view: confirmationView(pebble, similar, { truncated: true }), surface: 'message' },
     { view: triageCardView(pebble, settings), surface: 'message' },
+    {
+      // Model output is text like any other: hostile titles and summaries stay escaped.
+      view: triageCardView(
+        {
+          ...pebble,
+          status: 'new',
+          suggestion: {
+            title: title.slice(0, 150),
+            stakeholder: 'partner',
+            journey: pebble.journey,
+            stage: pebble.stage,
+            severity: 4,
+            summary: notice.slice(0, 300),
+            model: title.slice(0, 200),
+            at: new Date('2026-03-02T10:00:00Z'),
+          },
+          recurrence: { of: 1, resolvedAt: new Date('2026-02-02T10:00:00Z') },
+        },
+        settings,
+      ),
+      surface: 'message',
+    },
     { view: mergedCardView(pebble, others[0] ?? pebble), surface: 'message' },
     { view: declinedNoticeView(pebble, true), surface: 'message' },
     { view: duplicateNoticeView(pebble, others[0] ?? pebble, false), surface: 'message' },
@@ -314,6 +337,37 @@ describe('Block Kit snapshots (one per view)', () => {
     },
     notice: { view: noticeView('+1 recorded on *P-7*.') },
     triageCard: { view: triageCardView(base, settings) },
+    triageCardWithAi: {
+      view: triageCardView(
+        {
+          ...base,
+          status: 'new',
+          suggestion: {
+            title: 'Mobile checkout spins, then drops the cart',
+            stakeholder: 'customer',
+            journey: 'customer',
+            stage: 'buy',
+            severity: 3,
+            summary: 'Payment on mobile times out and the basket is lost.',
+            model: 'gpt-4o-mini-2024-07-18',
+            at: new Date('2026-03-02T10:00:05Z'),
+          },
+          recurrence: { of: 4, resolvedAt: new Date('2026-02-12T10:00:00Z') },
+        },
+        settings,
+      ),
+    },
+    aiSettings: {
+      view: aiSettingsView({
+        enabled: true,
+        configured: {
+          model: 'openai:gpt-4o-mini',
+          embeddingModel: 'text-embedding-3-small',
+          usage: { day: '2026-03-02', calls: 12, tokens: 3_400, maxCalls: 500, maxTokens: 200_000 },
+        },
+        prefix: '/pebble',
+      }),
+    },
     mergedCard: { view: mergedCardView(other, base) },
     declined: {
       view: declinedNoticeView(

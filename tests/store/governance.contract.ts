@@ -44,6 +44,14 @@ export function describeGovernanceContract(name: string, makeStore: () => Promis
         anonymous: false,
         reporter: { userId: 'U-ANA', name: 'Ana', team: 'Support' },
         status: 'resolved',
+        suggestion: {
+          title: 'Address asked twice at checkout',
+          stakeholder: 'customer',
+          severity: 2,
+          summary: 'Customers type their address twice.',
+          model: 'gpt-test',
+          at: T0,
+        },
         history: [{ at: T0, actor: 'U-ANA', action: 'reported' }],
       });
       const p2 = await store.pebbles.create({
@@ -192,6 +200,7 @@ export function describeGovernanceContract(name: string, makeStore: () => Promis
       const redacted = (await store.pebbles.get(a, p1.number))!;
       expect(redacted.title).toBe(RETAINED_TITLE);
       expect(redacted.description).toBe('');
+      expect(redacted.suggestion).toBeUndefined();
       expect(redacted.history.at(-1)?.action).toBe('retention');
       expect((await store.pebbles.get(a, p2.number))!.title).toBe('VAT number wrong');
     });

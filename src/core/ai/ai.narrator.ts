@@ -1,5 +1,7 @@
 import type { Store } from '../ports/store.port.js';
-import type { DigestMetrics } from '../digest/digest.model.js';
+import type { DigestMetrics, DigestTheme, Period } from '../digest/digest.model.js';
+import type { DigestThemeFinder } from '../digest/digest.service.js';
+import type { Workspace } from '../workspaces/workspace.model.js';
 import type { DigestNarrator, NarrativeContext } from '../digest/narrative.port.js';
 import type { NarrativeFacts } from './ai.model.js';
 import type { AiService } from './ai.service.js';
@@ -101,6 +103,37 @@ export function checkNarrative(text: string, facts: NarrativeFacts): string | un
   return undefined;
 }
 
+/** The themes of a digest's period: its pebbles grouped and named (none when AI is off). */
+export async function periodThemes(
+  ai: AiService,
+  store: Store,
+  workspace: Workspace,
+  period: Pick<Period, 'start' | 'asOf'>,
+): Promise<DigestTheme[]> {
+  const week = await store.pebbles
+    .list(
+      workspace.id,
+      { createdFrom: period.start, createdTo: period.asOf },
+      { sort: { field: 'number', direction: 'asc' }, limit: 500 },
+    )
+    .catch(() => undefined);
+  const themes = week ? await findThemes(ai, workspace, week.items) : [];
+  return themes.map((t) => ({ name: t.name, count: t.pebbles.length }));
+}
+
+/** The digest's themes from AI (src/core/digest asks for them through DigestThemeFinder). */
+export class AiThemeFinder implements DigestThemeFinder {
+  constructor(
+    private readonly ai: AiService,
+    private readonly store: Store,
+  ) {}
+
+  themes(workspace: Workspace, period: Period): Promise<DigestTheme[]> {
+    if (!this.ai.enabled(workspace)) return Promise.resolve([]);
+    return periodThemes(this.ai, this.store, workspace, period);
+  }
+}
+
 /**
  * The AI narrator: 4–6 sentences for leaders from the digest's numbers and theme names,
  * checked number by number. It rejects whenever AI is off, fails, or writes anything the
@@ -123,19 +156,9 @@ export class AiNarrator implements DigestNarrator {
       ? await this.store.workspaces.get(context.workspaceId).catch(() => null)
       : null;
     if (!workspace || !this.ai.enabled(workspace)) return fallback();
-    const week = await this.store.pebbles
-      .list(
-        workspace.id,
-        { createdFrom: metrics.period.start, createdTo: metrics.period.asOf },
-        { sort: { field: 'number', direction: 'asc' }, limit: 500 },
-      )
-      .catch(() => undefined);
-    const themes = week ? await findThemes(this.ai, workspace, week.items) : [];
-    const facts = narrativeFacts(
-      metrics,
-      context.preview,
-      themes.map((t) => ({ name: t.name, count: t.pebbles.length })),
-    );
+    const themes =
+      context.themes ?? (await periodThemes(this.ai, this.store, workspace, metrics.period));
+    const facts = narrativeFacts(metrics, context.preview, themes);
     const text = (await this.ai.narrate(workspace, facts))?.trim();
     if (!text) return fallback();
     const problem = checkNarrative(text, facts);

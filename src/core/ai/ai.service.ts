@@ -105,6 +105,11 @@ export class AiService {
     return this.deps.port.name;
   }
 
+  /** The models in use, for the admin view: suggestions and names, and embeddings. */
+  get models(): { model: string; embeddingModel: string } {
+    return { model: this.deps.port.name, embeddingModel: this.deps.embeddingModel };
+  }
+
   /** Whether AI may run for this workspace (admins switch it with `config ai on|off`). */
   enabled(workspace: Workspace): boolean {
     return workspace.settings.aiEnabled;

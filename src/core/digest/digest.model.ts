@@ -210,6 +210,13 @@ export const DigestRecipientSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dm'), userId: z.string().min(1) }),
 ]);
 
+/** A named group of the period's pebbles ("checkout loops on mobile", 7). */
+export const DigestThemeSchema = z.object({
+  name: z.string().min(1).max(80),
+  count: z.number().int().min(0),
+});
+export type DigestTheme = z.infer<typeof DigestThemeSchema>;
+
 /**
  * One digest per workspace per period: the numbers, the narrative, and where it was queued.
  * Written once (insert-if-absent on `workspaceId:period`), so every replica sends the same one.
@@ -221,6 +228,8 @@ export const DigestSnapshotSchema = z.object({
   narrative: z.string(),
   /** `ai` or `numbers`: who wrote the narrative. */
   narrator: z.string(),
+  /** At most five themes, named by AI; empty when AI is off or failed (and in older snapshots). */
+  themes: z.array(DigestThemeSchema).max(5).optional(),
   computedAt: z.coerce.date(),
   computeMs: z.number().min(0),
   recipients: z.array(DigestRecipientSchema).default([]),

@@ -5,7 +5,13 @@ import type { Clock } from '../shared/clock.port.js';
 import type { OutboxPort } from '../shared/outbox.port.js';
 import type { Workspace } from '../workspaces/workspace.model.js';
 import type { MessageView } from '../ports/message-view.port.js';
-import { digestKey, type DigestMetrics, type DigestSnapshot, type Period } from './digest.model.js';
+import {
+  digestKey,
+  type DigestMetrics,
+  type DigestSnapshot,
+  type DigestTheme,
+  type Period,
+} from './digest.model.js';
 import type { DigestSettings } from './digest-settings.js';
 import type { DigestNarrator, NarrativeContext } from './narrative.port.js';
 import { NumbersNarrator } from './numbers.narrator.js';
@@ -21,7 +27,7 @@ export type ChartMode = 'attached' | 'fallback' | 'none';
  */
 export interface DigestViews {
   digest(
-    digest: Pick<DigestSnapshot, 'metrics' | 'narrative'>,
+    digest: Pick<DigestSnapshot, 'metrics' | 'narrative'> & Partial<Pick<DigestSnapshot, 'themes'>>,
     options: { chart: ChartMode; preview?: boolean },
   ): { main: MessageView; details: MessageView };
 }
@@ -29,8 +35,16 @@ export interface DigestViews {
 /** A computed digest, saved (scheduled) or not (a preview). */
 export type ComputedDigest = Pick<
   DigestSnapshot,
-  'metrics' | 'narrative' | 'narrator' | 'computeMs'
+  'metrics' | 'narrative' | 'narrator' | 'computeMs' | 'themes'
 >;
+
+/**
+ * Groups a period's pebbles into at most five named themes (the AI does; without it there are
+ * none). Rejects or answers empty on any failure: the digest then goes without themes.
+ */
+export interface DigestThemeFinder {
+  themes(workspace: Workspace, period: Period): Promise<DigestTheme[]>;
+}
 
 export interface DigestServiceDeps {
   store: Store;
@@ -39,6 +53,8 @@ export interface DigestServiceDeps {
   narrator?: DigestNarrator;
   /** How long the narrator may take before the deterministic text is used (default 20 s). */
   narratorTimeoutMs?: number;
+  /** Themes of the period, when AI is configured. */
+  themes?: DigestThemeFinder;
 }
 
 /** A digest older than this is not sent any more (after a long outage the next one is). */
@@ -94,13 +110,15 @@ export class DigestService {
     const started = performance.now();
     const metrics = await this.metrics(workspace, period);
     const computeMs = Math.round(performance.now() - started);
+    const themes = await this.themes(workspace, period);
     const context: NarrativeContext = {
       workspaceId: workspace.id,
       preview,
       ...(workspace.name ? { workspaceName: workspace.name } : {}),
+      ...(this.deps.themes ? { themes } : {}),
     };
     const { narrative, narrator } = await this.narrate(metrics, context);
-    return { metrics, narrative, narrator, computeMs };
+    return { metrics, narrative, narrator, computeMs, themes };
   }
 
   /** The running week so far, for `/pebble digest`: computed now, posted nowhere. */
@@ -167,6 +185,20 @@ export class DigestService {
     }
     await this.deps.store.digests.markQueued(workspace.id, period.key, now);
     return queued > 0 ? 'queued' : 'already-queued';
+  }
+
+  /** The period's themes, or none when there is no finder, it fails or it is too slow. */
+  private async themes(workspace: Workspace, period: Period): Promise<DigestTheme[]> {
+    if (!this.deps.themes) return [];
+    try {
+      const found = await withTimeout(
+        this.deps.themes.themes(workspace, period),
+        this.narratorTimeoutMs,
+      );
+      return found.slice(0, 5);
+    } catch {
+      return [];
+    }
   }
 
   private async narrate(

@@ -1,4 +1,4 @@
-import type { DigestMetrics } from './digest.model.js';
+import type { DigestMetrics, DigestTheme } from './digest.model.js';
 
 /** What a narrator may know besides the numbers. */
 export interface NarrativeContext {
@@ -7,6 +7,8 @@ export interface NarrativeContext {
   workspaceName?: string;
   /** A preview of the running period (counted so far), not a finished week. */
   preview: boolean;
+  /** The period's themes when they were already found (the narrator need not look again). */
+  themes?: DigestTheme[];
 }
 
 /**

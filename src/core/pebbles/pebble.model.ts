@@ -87,6 +87,30 @@ export const PebbleDetailsSchema = z.object({
 });
 export type PebbleDetails = z.infer<typeof PebbleDetailsSchema>;
 
+/**
+ * An AI triage suggestion waiting on a person: shown on the triage card, applied only when a
+ * triager accepts it (the model is then named in history). Journey and stage were checked
+ * against the catalog when it was made.
+ */
+export const PebbleSuggestionSchema = z.object({
+  title: z.string().max(TITLE_MAX),
+  stakeholder: StakeholderSchema,
+  journey: z.string().max(64).optional(),
+  stage: z.string().max(64).optional(),
+  severity: SeveritySchema,
+  summary: z.string().max(300),
+  model: z.string().max(200),
+  at: z.coerce.date(),
+});
+export type PebbleSuggestion = z.infer<typeof PebbleSuggestionSchema>;
+
+/** A resolved pebble a new one looks like ("it came back?"); triage confirms it as a duplicate. */
+export const RecurrenceFlagSchema = z.object({
+  of: z.number().int().positive(),
+  resolvedAt: z.coerce.date(),
+});
+export type RecurrenceFlag = z.infer<typeof RecurrenceFlagSchema>;
+
 export const PebbleSchema = PebbleDetailsSchema.extend({
   id: z.string().min(1),
   workspaceId: z.string().min(1),
@@ -101,6 +125,8 @@ export const PebbleSchema = PebbleDetailsSchema.extend({
   declineReason: z.string().optional(),
   /** Where the pebble's triage card was posted, so it can be updated in place. */
   triageCard: z.object({ channelId: z.string().min(1), ts: z.string().min(1) }).optional(),
+  suggestion: PebbleSuggestionSchema.optional(),
+  recurrence: RecurrenceFlagSchema.optional(),
   createdAt: z.coerce.date(),
   updatedAt: z.coerce.date(),
   history: z.array(HistoryEntrySchema).default([]),

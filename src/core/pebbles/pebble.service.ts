@@ -26,6 +26,8 @@ import {
   type PebbleDetails,
   type PebbleSource,
   type PebbleStatus,
+  type PebbleSuggestion,
+  type RecurrenceFlag,
 } from './pebble.model.js';
 import { assertTransition } from './pebble.status.js';
 import { inferStakeholder } from './stakeholder.js';
@@ -574,6 +576,92 @@ export class PebbleService {
       this.candidateChanged(original);
     }
     return { pebble, original, moved, notify: stakeholdersOf(pebble, user.userId) };
+  }
+
+  /**
+   * Keeps an AI triage suggestion with an open pebble, for triage to accept or ignore; nothing
+   * of it is applied. Null when the pebble is gone or already closed.
+   */
+  async attachSuggestion(
+    workspace: Workspace,
+    number: number,
+    suggestion: PebbleSuggestion,
+  ): Promise<Pebble | null> {
+    return this.store.pebbles.update(workspace.id, number, {
+      set: { suggestion },
+      ifStatus: [...OPEN_STATUSES],
+      history: {
+        at: this.clock.now(),
+        actor: 'pebblebot',
+        action: 'ai-suggestion',
+        note: suggestion.model,
+      },
+    });
+  }
+
+  /** Flags a new pebble as looking like a resolved one ("it came back?"); triage confirms it. */
+  async flagRecurrence(
+    workspace: Workspace,
+    number: number,
+    flag: RecurrenceFlag,
+  ): Promise<Pebble | null> {
+    return this.store.pebbles.update(workspace.id, number, {
+      set: { recurrence: flag },
+      ifStatus: [...OPEN_STATUSES],
+      history: {
+        at: this.clock.now(),
+        actor: 'pebblebot',
+        action: 'recurrence-flag',
+        note: shortId(flag.of),
+      },
+    });
+  }
+
+  /**
+   * A triager accepts the pebble's AI suggestion: its title, who feels it, severity and (when
+   * the catalog still has it) journey stage become the pebble's, and history names the model.
+   */
+  async acceptSuggestion(workspace: Workspace, user: UserContext, number: number): Promise<Pebble> {
+    await this.requireTriager(workspace, user, 'accept a triage suggestion');
+    const pebble = await this.get(workspace, number);
+    const suggestion = pebble.suggestion;
+    if (!suggestion) {
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `${shortId(number)} has no suggestion to accept (it was accepted or replaced already).`,
+      );
+    }
+    const stages = catalogStages(workspace.settings);
+    const stageKnown = stages.some(
+      (s) => s.journey.key === suggestion.journey && s.stage.key === suggestion.stage,
+    );
+    const set: Partial<PebbleDetails> = {
+      stakeholder: suggestion.stakeholder,
+      severity: suggestion.severity,
+      ...(suggestion.title.trim() ? { title: suggestion.title.trim() } : {}),
+      ...(stageKnown ? { journey: suggestion.journey!, stage: suggestion.stage! } : {}),
+    };
+    const parsed = PebbleDetailsSchema.partial().safeParse(set);
+    if (!parsed.success) throw new PebbleError('PEBBLE.INVALID_INPUT', formatIssues(parsed.error));
+    const updated = await this.store.pebbles.update(workspace.id, number, {
+      set,
+      unset: ['suggestion'],
+      ifStatus: [...OPEN_STATUSES],
+      history: {
+        at: this.clock.now(),
+        actor: user.userId,
+        action: 'suggestion-accepted',
+        note: `${suggestion.model}: ${Object.keys(set).join(', ')}`,
+      },
+    });
+    if (!updated) {
+      throw new PebbleError(
+        'PEBBLE.CONFLICT',
+        `${shortId(number)} was closed meanwhile; its suggestion no longer applies.`,
+      );
+    }
+    this.candidateChanged(updated);
+    return updated;
   }
 
   /** Remembers where the pebble's triage card is, so later changes update it in place. */

@@ -73,6 +73,8 @@ export interface PebbleChange {
     | 'minutesLost'
     | 'duplicateOf'
     | 'declineReason'
+    | 'suggestion'
+    | 'recurrence'
   )[];
   ifStatus?: PebbleStatus[];
   history: HistoryEntry;

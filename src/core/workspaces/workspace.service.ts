@@ -74,6 +74,15 @@ export class WorkspaceService {
       );
   }
 
+  /**
+   * Switches AI on or off for the workspace (admins only, recorded in the audit log). Off, no
+   * request about it leaves for the AI provider; everything runs on the deterministic paths.
+   */
+  async setAiEnabled(workspace: Workspace, user: UserContext, on: boolean): Promise<Workspace> {
+    await this.requireAdmin(workspace, user, 'switch AI on or off');
+    return this.updateSettings(workspace, user, { aiEnabled: on });
+  }
+
   /** Changes settings (admins only), validating the result and recording who changed what. */
   async updateSettings(
     workspace: Workspace,

@@ -1,4 +1,5 @@
 import { registerActions } from './actions.js';
+import { registerAi } from './ai.js';
 import { registerAppHome } from './app-home.js';
 import { registerChannelJoin } from './channel-join.js';
 import { registerCommands } from './commands.js';
@@ -19,6 +20,7 @@ export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerReportForm(r, deps);
   registerActions(r, deps);
   registerTriage(r, deps);
+  registerAi(r, deps);
   registerMentions(r, deps);
   registerReactions(r, deps);
   registerAppHome(r, deps);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { splitReportText } from '../../core/pebbles/pebble.service.js';
 import { pebbleContext } from '../context.js';
-import { reportModal } from '../report-modal.js';
+import type { Workspace } from '../../core/workspaces/workspace.model.js';
+import { reportModal, type ReportMeta } from '../report-modal.js';
 import { slackToPlain } from '../slack-text.js';
 import type { Registrar, ShortcutArgs, SlackDeps } from './registry.js';
 
@@ -32,18 +33,51 @@ export function registerShortcuts(r: Registrar, deps: SlackDeps): void {
     const payload = MessageShortcut.parse(shortcut);
     // The link to the message is fetched when the form is submitted: the form opens first.
     const { title, description } = splitReportText(slackToPlain(payload.message.text ?? ''));
-    await deps.gateway.openView(
+    const meta = {
+      k: 'shortcut' as const,
+      c: payload.channel.id,
+      t: payload.message_ts,
+      ...(payload.message.user ? { a: payload.message.user } : {}),
+    };
+    const opened = await deps.gateway.openView(
       payload.trigger_id,
-      reportModal(
-        ctx.workspace.settings,
-        {
-          k: 'shortcut',
-          c: payload.channel.id,
-          t: payload.message_ts,
-          ...(payload.message.user ? { a: payload.message.user } : {}),
-        },
-        { title, description },
-      ),
+      reportModal(ctx.workspace.settings, meta, { title, description }),
     );
+    await suggestInForm(deps, ctx.workspace, opened, meta, { title, description });
   });
+}
+
+/**
+ * Once the form is open (the trigger_id cannot wait for a model), asks AI for triage defaults
+ * and puts them in the form: who feels it, stage and severity preselected, the suggested title
+ * and summary shown. Nothing happens without AI or when the person changed the form meanwhile.
+ */
+async function suggestInForm(
+  deps: SlackDeps,
+  workspace: Workspace,
+  opened: { id?: string; hash?: string },
+  meta: ReportMeta,
+  text: { title: string; description: string },
+): Promise<void> {
+  const ai = deps.services.ai;
+  if (!ai || !opened.id || !text.title) return;
+  const suggestion = await ai.suggestTriage(workspace, `${text.title}\n${text.description}`);
+  if (!suggestion) return;
+  const view = reportModal(
+    workspace.settings,
+    meta,
+    {
+      ...text,
+      stakeholder: suggestion.stakeholder,
+      severity: suggestion.severity,
+      ...(suggestion.journey && suggestion.stage
+        ? { journey: suggestion.journey, stage: suggestion.stage }
+        : {}),
+    },
+    { title: suggestion.title, summary: suggestion.summary, model: suggestion.model },
+  );
+  await deps.gateway.updateView(opened.id, view, opened.hash).catch((error: unknown) =>
+    // Submitted or closed before the suggestion came: it is simply not shown.
+    deps.logger.info({ err: error }, 'report form not updated with the AI suggestion'),
+  );
 }

@@ -177,7 +177,12 @@ export class MongoDataRightsRepository implements DataRightsRepository {
           updatedAt: { $lt: before },
           title: { $ne: RETAINED_TITLE },
         },
-        { $set: { title: RETAINED_TITLE, description: '' }, $push: { history } } as object,
+        // The AI suggestion's title and summary are words from the text too.
+        {
+          $set: { title: RETAINED_TITLE, description: '' },
+          $unset: { suggestion: '' },
+          $push: { history },
+        } as object,
       );
       return result.modifiedCount;
     });

@@ -167,7 +167,12 @@ export class NedbDataRightsRepository implements DataRightsRepository {
         updatedAt: { $lt: before },
         title: { $ne: RETAINED_TITLE },
       },
-      { $set: { title: RETAINED_TITLE, description: '' }, $push: { history } },
+      // The AI suggestion's title and summary are words from the text too.
+      {
+        $set: { title: RETAINED_TITLE, description: '' },
+        $unset: { suggestion: true },
+        $push: { history },
+      },
       { multi: true },
     );
     return result.numAffected;
