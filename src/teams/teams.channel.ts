@@ -9,6 +9,7 @@ import {
 } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Channel } from '../channel.js';
+import { Cards, TRIAGE_CARD_KIND } from '../conversation/cards.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
@@ -526,6 +527,14 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
     start: () => {
       // Vote messages are posted in the council's Teams channel and updated in place.
       deps.services?.council.connect('teams', { gateway: chat });
+      // Triage cards leave through the outbox; where each landed is recorded on its pebble, so
+      // a +1 or a triage change updates the card in place.
+      if (deps.services)
+        deps.services.outbox.onDelivered(
+          TRIAGE_CARD_KIND,
+          new Cards({ services: deps.services, chat, log }).delivered(),
+          'teams',
+        );
       return Promise.resolve();
     },
     stop: () => Promise.resolve(),

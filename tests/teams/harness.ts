@@ -96,6 +96,33 @@ export function signToken(key: SigningKey, claims: TokenClaims): string {
   return `${data}.${base64url(sign('sha256', Buffer.from(data), key.privateKey))}`;
 }
 
+const loopbackCerts: string[] = [];
+let tlsPatched = false;
+
+/**
+ * Trusts a self-signed certificate for TLS connections to 127.0.0.1 in this process.
+ * NOTE: setting `https.globalAgent.options.ca` is not enough once nock is loaded (the Slack
+ * driver of the parity test loads it): its interceptor gives MSAL's agentless requests an
+ * agent of its own, which ignores the global agent's options. `tls.connect` sees every one.
+ */
+function trustForLoopback(cert: string): void {
+  loopbackCerts.push(cert);
+  https.globalAgent.options.ca = [...tls.rootCertificates, ...loopbackCerts];
+  if (tlsPatched) return;
+  tlsPatched = true;
+  const connect = tls.connect.bind(tls) as (...args: unknown[]) => tls.TLSSocket;
+  (tls as { connect: unknown }).connect = (...args: unknown[]) => {
+    const options = args.find((a): a is tls.ConnectionOptions => !!a && typeof a === 'object');
+    if (
+      options &&
+      !options.ca &&
+      (options.host === '127.0.0.1' || options.servername === '127.0.0.1')
+    )
+      options.ca = [...tls.rootCertificates, ...loopbackCerts];
+    return connect(...args);
+  };
+}
+
 /** One request the bot made to the loopback Bot Connector (a reply or a proactive send). */
 export interface ConnectorCall {
   method: string;
@@ -154,8 +181,8 @@ export class FakeBotFramework {
     this.openIdUrl = `http://127.0.0.1:${await listen(openId)}/v1/.well-known/openidconfiguration`;
 
     // NOTE: MSAL only accepts an https authority; the certificate is made here for 127.0.0.1
-    // and trusted through the global agent MSAL uses (NODE_EXTRA_CA_CERTS does the same in
-    // a real deployment behind a private CA).
+    // and trusted for this process (NODE_EXTRA_CA_CERTS does the same in a real deployment
+    // behind a private CA).
     this.tlsDir = mkdtempSync(path.join(os.tmpdir(), 'pebblebot-teams-tls-'));
     const keyFile = path.join(this.tlsDir, 'key.pem');
     const certFile = path.join(this.tlsDir, 'cert.pem');
@@ -181,7 +208,7 @@ export class FakeBotFramework {
       { stdio: 'ignore' },
     );
     const cert = readFileSync(certFile);
-    https.globalAgent.options.ca = [...tls.rootCertificates, cert.toString()];
+    trustForLoopback(cert.toString());
     const login = https.createServer({ key: readFileSync(keyFile), cert }, (req, res) => {
       void readJson(req).then(({ raw }) => {
         const port = (login.address() as AddressInfo).port;

@@ -53,6 +53,14 @@ describe('the pebble story through Teams (signed activities at /api/messages)', 
     });
     await t.support('cy', 1);
     expect((await t.services.pebbles.get(ws, 1)).supporterCount).toBe(2);
+    // Where the card landed was recorded, so the +1s updated it in place for everyone.
+    const card = await t.services.pebbles.get(ws, 1);
+    expect(card.triageCard?.channelId).toBe(CHANNELS.triage);
+    expect(card.source.kind).toBe('mention');
+    const updates = t
+      .sentTo(CHANNELS.triage)
+      .filter((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${card.triageCard!.ts}`));
+    expect(JSON.stringify(updates.at(-1)?.body)).toContain('3 people');
 
     // A plain member cannot triage; the admin can.
     await t.triage('raj', 1, { severity: 3 });

@@ -80,6 +80,11 @@ function mention(p: { id: string; name: string }) {
   return { text, entity: { type: 'mention', text, mentioned: { id: p.id, name: p.name } } };
 }
 
+export interface TeamsDriverOptions {
+  /** The story's clock (the parity test gives every channel the same start). */
+  clock?: FakeClock;
+}
+
 /**
  * The pebble story driven through `POST /api/messages` with signed activities, as Teams would
  * send them: typed lines in personal chats and channels, Action.Execute invokes on the cards.
@@ -89,7 +94,7 @@ function mention(p: { id: string; name: string }) {
  */
 export class TeamsDriver {
   readonly bf = new FakeBotFramework();
-  readonly clock = new FakeClock('2026-03-02T10:00:00Z');
+  readonly clock: FakeClock;
   readonly logs: string[] = [];
   /** Every invoke's HTTP answer, with who asked. */
   readonly invokeAnswers: { person: PersonKey; body: unknown }[] = [];
@@ -100,8 +105,12 @@ export class TeamsDriver {
   private scheduler!: RunningScheduler;
   private seq = 1_771_290_000_000;
 
-  static async start(): Promise<TeamsDriver> {
-    const driver = new TeamsDriver();
+  private constructor(options: TeamsDriverOptions) {
+    this.clock = options.clock ?? new FakeClock('2026-03-02T10:00:00Z');
+  }
+
+  static async start(options: TeamsDriverOptions = {}): Promise<TeamsDriver> {
+    const driver = new TeamsDriver(options);
     await driver.open();
     return driver;
   }
@@ -184,7 +193,11 @@ export class TeamsDriver {
     });
     const text = await res.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
-    if (res.status !== 200) throw new Error(`/api/messages answered ${res.status}: ${text}`);
+    if (res.status !== 200) {
+      // The bot's own account of the failure says more than the status.
+      const errors = this.logs.filter((l) => /"level":(50|60)/.test(l)).slice(-2);
+      throw new Error(`/api/messages answered ${res.status}: ${text}\n${errors.join('\n')}`);
+    }
     return { status: res.status, body };
   }
 
@@ -223,7 +236,7 @@ export class TeamsDriver {
   async click(
     who: PersonKey,
     verb: string,
-    value: string,
+    value: string | undefined,
     where: Where = 'personal',
     inputs: Record<string, string> = {},
   ) {
@@ -232,7 +245,11 @@ export class TeamsDriver {
       type: 'invoke',
       name: 'adaptiveCard/action',
       value: {
-        action: { type: 'Action.Execute', verb, data: { ...inputs, action: verb, value } },
+        action: {
+          type: 'Action.Execute',
+          verb,
+          data: { ...inputs, action: verb, ...(value !== undefined ? { value } : {}) },
+        },
         trigger: 'manual',
       },
     });
