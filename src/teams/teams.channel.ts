@@ -32,6 +32,7 @@ import { TeamsChatGateway, type TeamsChatGatewayOptions } from './chat-gateway.j
 import { renderCard, selectInputId, type AdaptiveCard } from './render-card.js';
 import { renderFormCard } from './render-form.js';
 import { createTeamsConversation } from './teams-conversation.js';
+import { GraphTeamsRoles, type GraphConfig } from './teams-roles.js';
 import {
   authenticationEnabled,
   createBotFrameworkAuthentication,
@@ -60,6 +61,8 @@ export interface TeamsChannelDeps {
   services?: Services;
   /** TEAMS_ADMIN_IDS (see TeamsConversationDeps). */
   adminObjectIds?: readonly string[];
+  /** Where Teams admins and team owners are read (Microsoft Graph); without it, not read. */
+  graph?: GraphConfig;
   /** Replaces the conversation layer (tests of the transport alone); without services, help. */
   onActivity?: TeamsActivityHandler;
   bodyLimitBytes?: number;
@@ -222,6 +225,7 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
           chat,
           logger: log,
           ...(deps.adminObjectIds ? { adminObjectIds: deps.adminObjectIds } : {}),
+          ...(deps.graph ? { roles: new GraphTeamsRoles(deps.graph, log) } : {}),
         })
       : helpOnly);
 

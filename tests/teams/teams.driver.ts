@@ -57,6 +57,8 @@ export const CHANNELS = {
 export type ChannelKey = keyof typeof CHANNELS;
 
 const TEAM_ID = '19:team00000000000000000000000000000@thread.tacv2';
+/** The team's Microsoft 365 group id, as Teams sends it in a channel's activities. */
+export const TEAM_GROUP_ID = 'c0ffee00-0000-4000-8000-00000000c0de';
 const BOT = { id: `28:${APP_ID}`, name: 'Pebblebot' };
 export const WORKSPACE_ID = `teams:${TENANT}`;
 
@@ -83,6 +85,8 @@ function mention(p: { id: string; name: string }) {
 export interface TeamsDriverOptions {
   /** The story's clock (the parity test gives every channel the same start). */
   clock?: FakeClock;
+  /** Teams admins and team owners read from the loopback Microsoft Graph. */
+  graph?: boolean;
 }
 
 /**
@@ -105,7 +109,7 @@ export class TeamsDriver {
   private scheduler!: RunningScheduler;
   private seq = 1_771_290_000_000;
 
-  private constructor(options: TeamsDriverOptions) {
+  private constructor(private readonly options: TeamsDriverOptions) {
     this.clock = options.clock ?? new FakeClock('2026-03-02T10:00:00Z');
   }
 
@@ -134,6 +138,7 @@ export class TeamsDriver {
       logger,
       services: this.services,
       adminObjectIds: [PEOPLE.ana.aad],
+      ...(this.options.graph ? { graph: this.bf.graph() } : {}),
       gateway: { backoffMs: 1, maxInlineWaitMs: 50 },
     });
     this.server = await startHttpServer({
@@ -177,7 +182,9 @@ export class TeamsDriver {
         : { id: personalConversation(p), conversationType: 'personal', tenantId: TENANT },
       channelData: {
         tenant: { id: TENANT },
-        ...(channel ? { team: { id: TEAM_ID }, channel: { id: channel } } : {}),
+        ...(channel
+          ? { team: { id: TEAM_ID, aadGroupId: TEAM_GROUP_ID }, channel: { id: channel } }
+          : {}),
       },
     };
   }
