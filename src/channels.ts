@@ -30,6 +30,7 @@ export function createChannels(
         logger,
         services,
         ...(adminObjectIds ? { adminObjectIds } : {}),
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
         ...(graph && teams.appId && teams.appPassword
           ? { graph: { ...graph, appId: teams.appId, appPassword: teams.appPassword } }
           : {}),

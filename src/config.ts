@@ -68,6 +68,13 @@ const prefixed = (prefix: string, what: string) =>
 const EnvSchema = z.object({
   PORT: port,
   HOST: optional.default('0.0.0.0'),
+  PUBLIC_URL: url('where this server is reached from the internet').refine(
+    (v) =>
+      v === undefined ||
+      v.startsWith('https://') ||
+      /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v),
+    { message: 'must be an https:// URL (Teams fetches card images over https only)' },
+  ),
   DATA_DIR: optional.default('./data'),
   MONGODB_URI: optional.refine(
     (v) => {
@@ -334,6 +341,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** PUBLIC_URL: where this server is reached from the internet (Teams fetches chart images). */
+  publicUrl?: string;
   mongodb?: { uri: string; dbName: string };
   slack?: {
     mode: SlackMode;
@@ -426,6 +435,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     // probes only) stays on loopback whatever HOST says, so a trial never opens a port to the network.
     host: consoleMode ? '127.0.0.1' : e.HOST,
     dataDir: e.DATA_DIR,
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     ...(e.MONGODB_URI ? { mongodb: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB } } : {}),
     ...(slackMode
       ? {

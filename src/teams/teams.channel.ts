@@ -9,6 +9,8 @@ import {
 } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Channel } from '../channel.js';
+import type { DigestChartRenderer } from '../core/digest/chart.port.js';
+import { createChartRenderer } from '../digest/chart.js';
 import { Cards, TRIAGE_CARD_KIND } from '../conversation/cards.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +30,7 @@ import {
   tenantOf,
   type ParsedActivity,
 } from './activity.js';
+import { ChartImageHost } from './chart-images.js';
 import { TeamsChatGateway, type TeamsChatGatewayOptions } from './chat-gateway.js';
 import { renderCard, selectInputId, type AdaptiveCard } from './render-card.js';
 import { renderFormCard } from './render-form.js';
@@ -63,6 +66,10 @@ export interface TeamsChannelDeps {
   adminObjectIds?: readonly string[];
   /** Where Teams admins and team owners are read (Microsoft Graph); without it, not read. */
   graph?: GraphConfig;
+  /** PUBLIC_URL: where Teams fetches the digest chart shown in the digest card. */
+  publicUrl?: string;
+  /** Draws digest charts (the default loads ECharts on first use). */
+  chart?: DigestChartRenderer;
   /** Replaces the conversation layer (tests of the transport alone); without services, help. */
   onActivity?: TeamsActivityHandler;
   bodyLimitBytes?: number;
@@ -216,7 +223,28 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
     log.error({ err: error }, 'Teams turn failed');
     return Promise.resolve();
   };
-  const chat = new TeamsChatGateway(adapter, config.appId ?? '', store, log, deps.gateway);
+  // Digest charts are served from this server, under addresses signed with the bot's secret.
+  const images =
+    deps.publicUrl && config.appPassword
+      ? new ChartImageHost({
+          publicUrl: deps.publicUrl,
+          secret: config.appPassword,
+          store,
+          chart: deps.chart ?? createChartRenderer(),
+          logger: log,
+          ...(deps.now ? { now: () => deps.now!().getTime() } : {}),
+        })
+      : undefined;
+  if (!images)
+    log.info(
+      deps.publicUrl
+        ? 'Teams digests carry their chart as numbers: chart images need MICROSOFT_APP_PASSWORD to sign their addresses'
+        : 'Teams digests carry their chart as numbers: set PUBLIC_URL to show it as an image in the digest card',
+    );
+  const chat = new TeamsChatGateway(adapter, config.appId ?? '', store, log, {
+    ...deps.gateway,
+    ...(images ? { chartUrls: images } : {}),
+  });
   const handler =
     deps.onActivity ??
     (deps.services
@@ -525,7 +553,7 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
 
   return {
     name: 'teams',
-    routes: [route],
+    routes: images ? [route, images.route] : [route],
     chat,
     adapter,
     start: () => {

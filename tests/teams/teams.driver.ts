@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { COUNCIL_SWEEP_JOB } from '../../src/core/council/council.jobs.js';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
-import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
+import { startHttpServer, type Route, type RunningHttpServer } from '../../src/http/server.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { OUTBOX_JOB } from '../../src/scheduler/outbox.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -87,6 +87,8 @@ export interface TeamsDriverOptions {
   clock?: FakeClock;
   /** Teams admins and team owners read from the loopback Microsoft Graph. */
   graph?: boolean;
+  /** The bot's own server is its PUBLIC_URL: digest charts are images in the digest card. */
+  publicUrl?: boolean;
 }
 
 /**
@@ -133,21 +135,25 @@ export class TeamsDriver {
     );
     this.store = await openEmbeddedStore();
     this.services = createServices(this.store, this.clock, { ballotSecret: TEST_BALLOT_SECRET });
+    // The server listens first, so that its address can be the bot's public one (chart images).
+    const routes: Route[] = [];
+    this.server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      routes,
+      ready: () => this.store.ping(),
+    });
     this.channel = createTeamsChannel(this.bf.config(), {
       store: this.store,
       logger,
       services: this.services,
       adminObjectIds: [PEOPLE.ana.aad],
       ...(this.options.graph ? { graph: this.bf.graph() } : {}),
+      ...(this.options.publicUrl ? { publicUrl: `http://127.0.0.1:${this.server.port}` } : {}),
       gateway: { backoffMs: 1, maxInlineWaitMs: 50 },
     });
-    this.server = await startHttpServer({
-      port: 0,
-      host: '127.0.0.1',
-      logger,
-      routes: this.channel.routes,
-      ready: () => this.store.ping(),
-    });
+    routes.push(...this.channel.routes);
     await this.channel.start();
     this.scheduler = startScheduler({ services: this.services, channels: [this.channel], logger });
   }
