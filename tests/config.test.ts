@@ -116,6 +116,16 @@ describe('loadConfig', () => {
     ).toBeUndefined();
   });
 
+  it('reads PUBLIC_URL (https, or loopback for a local try) without its trailing slash', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://pebblebot.example.com/' }).publicUrl).toBe(
+      'https://pebblebot.example.com',
+    );
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ PUBLIC_URL: 'http://pebblebot.example.com' })).toThrow(
+      /PUBLIC_URL must be an https:\/\/ URL/,
+    );
+  });
+
   it('runs Teams without an app id only for the emulator, never by default', () => {
     expect(loadConfig({}).teams).toBeUndefined();
     expect(loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'false' }).teams).toBeUndefined();
