@@ -23,13 +23,17 @@ export function createChannels(
   if (config.slack)
     channels.push(createSlackChannel(config.slack, services, logger, options.slack));
   if (config.teams) {
-    const { adminObjectIds, ...teams } = config.teams;
+    const { adminObjectIds, graph, ...teams } = config.teams;
     channels.push(
       createTeamsChannel(teams, {
         store: services.store,
         logger,
         services,
         ...(adminObjectIds ? { adminObjectIds } : {}),
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+        ...(graph && teams.appId && teams.appPassword
+          ? { graph: { ...graph, appId: teams.appId, appPassword: teams.appPassword } }
+          : {}),
         ...(options.teams?.gateway ? { gateway: options.teams.gateway } : {}),
       }),
     );

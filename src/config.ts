@@ -68,6 +68,13 @@ const prefixed = (prefix: string, what: string) =>
 const EnvSchema = z.object({
   PORT: port,
   HOST: optional.default('0.0.0.0'),
+  PUBLIC_URL: url('where this server is reached from the internet').refine(
+    (v) =>
+      v === undefined ||
+      v.startsWith('https://') ||
+      /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v),
+    { message: 'must be an https:// URL (Teams fetches card images over https only)' },
+  ),
   DATA_DIR: optional.default('./data'),
   MONGODB_URI: optional.refine(
     (v) => {
@@ -133,6 +140,15 @@ const EnvSchema = z.object({
     { message: 'must be an https:// URL (MSAL only accepts an https authority)' },
   ),
   BOTFRAMEWORK_OAUTH_SCOPE: optional,
+  MICROSOFT_GRAPH_URL: url('Microsoft Graph (with its version, e.g. /v1.0)'),
+  MICROSOFT_GRAPH_LOGIN_URL: url('the Microsoft Entra login host').refine(
+    (v) => v === undefined || v.startsWith('https://'),
+    { message: 'must be an https:// URL (MSAL only accepts an https authority)' },
+  ),
+  TEAMS_GRAPH_ROLES: optional.refine(
+    (v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase()),
+    { message: 'must be true or false' },
+  ),
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: url('an OpenAI-compatible API'),
   OPENAI_MODEL: optional.default('gpt-4o-mini'),
@@ -295,6 +311,8 @@ function crossFieldProblems(raw: NodeJS.ProcessEnv): string[] {
     'BOTFRAMEWORK_LOGIN_URL',
     'BOTFRAMEWORK_OAUTH_SCOPE',
     'TEAMS_ADMIN_IDS',
+    'MICROSOFT_GRAPH_URL',
+    'MICROSOFT_GRAPH_LOGIN_URL',
   ].filter((name) => env[name]);
   const teamsAsked =
     env.MICROSOFT_APP_ID ||
@@ -323,6 +341,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** PUBLIC_URL: where this server is reached from the internet (Teams fetches chart images). */
+  publicUrl?: string;
   mongodb?: { uri: string; dbName: string };
   slack?: {
     mode: SlackMode;
@@ -348,6 +368,12 @@ export interface Config {
     oauthScope?: string;
     /** TEAMS_ADMIN_IDS: Entra object ids of people who administer Pebblebot in their tenant. */
     adminObjectIds?: string[];
+    /**
+     * Microsoft Graph, where Teams admins and team owners are read (MICROSOFT_GRAPH_URL,
+     * MICROSOFT_GRAPH_LOGIN_URL; public cloud by default). Absent without a client secret or
+     * with TEAMS_GRAPH_ROLES=false.
+     */
+    graph?: { baseUrl: string; loginUrl: string };
   };
   openai?: {
     apiKey: string;
@@ -409,6 +435,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     // probes only) stays on loopback whatever HOST says, so a trial never opens a port to the network.
     host: consoleMode ? '127.0.0.1' : e.HOST,
     dataDir: e.DATA_DIR,
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     ...(e.MONGODB_URI ? { mongodb: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB } } : {}),
     ...(slackMode
       ? {
@@ -446,6 +473,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
             loginUrl: e.BOTFRAMEWORK_LOGIN_URL,
             oauthScope: e.BOTFRAMEWORK_OAUTH_SCOPE,
             adminObjectIds: e.TEAMS_ADMIN_IDS?.length ? e.TEAMS_ADMIN_IDS : undefined,
+            // Graph needs the bot's own client secret (app-only token); a managed identity
+            // bot reads no roles and relies on TEAMS_ADMIN_IDS and the settings' admins.
+            graph:
+              e.MICROSOFT_APP_ID &&
+              e.MICROSOFT_APP_PASSWORD &&
+              !['false', '0', 'no'].includes(e.TEAMS_GRAPH_ROLES?.toLowerCase() ?? '')
+                ? {
+                    baseUrl: e.MICROSOFT_GRAPH_URL ?? 'https://graph.microsoft.com/v1.0',
+                    loginUrl: e.MICROSOFT_GRAPH_LOGIN_URL ?? 'https://login.microsoftonline.com',
+                  }
+                : undefined,
           }),
         }
       : {}),

@@ -62,6 +62,8 @@ describe('loadConfig', () => {
       BOTFRAMEWORK_LOGIN_URL: 'https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.com',
       BOTFRAMEWORK_OAUTH_SCOPE: 'https://api.botframework.us',
       TEAMS_ADMIN_IDS: '00000000-1111-2222-3333-444444444444, AAAAAAAA-1111-2222-3333-444444444444',
+      MICROSOFT_GRAPH_URL: 'https://graph.microsoft.us/v1.0',
+      MICROSOFT_GRAPH_LOGIN_URL: 'https://login.microsoftonline.us',
     });
     expect(config.console).toBe(false);
     expect(config.host).toBe('0.0.0.0');
@@ -79,6 +81,10 @@ describe('loadConfig', () => {
         '00000000-1111-2222-3333-444444444444',
         'AAAAAAAA-1111-2222-3333-444444444444',
       ],
+      graph: {
+        baseUrl: 'https://graph.microsoft.us/v1.0',
+        loginUrl: 'https://login.microsoftonline.us',
+      },
     });
     // Unset endpoints stay unset here: the channel fills the public cloud's for each of them.
     const multi = loadConfig({ MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw' }).teams;
@@ -87,7 +93,37 @@ describe('loadConfig', () => {
       appPassword: 'pw',
       appType: 'MultiTenant',
       allowUnauthenticated: false,
+      // Teams admins and team owners come from the public cloud's Graph by default.
+      graph: {
+        baseUrl: 'https://graph.microsoft.com/v1.0',
+        loginUrl: 'https://login.microsoftonline.com',
+      },
     });
+    // Switched off, or a managed identity (no client secret for an app-only Graph token): none.
+    expect(
+      loadConfig({
+        MICROSOFT_APP_ID: 'id',
+        MICROSOFT_APP_PASSWORD: 'pw',
+        TEAMS_GRAPH_ROLES: 'false',
+      }).teams?.graph,
+    ).toBeUndefined();
+    expect(
+      loadConfig({
+        MICROSOFT_APP_ID: 'id',
+        MICROSOFT_APP_TYPE: 'UserAssignedMSI',
+        MICROSOFT_APP_TENANT_ID: 'tenant-1',
+      }).teams?.graph,
+    ).toBeUndefined();
+  });
+
+  it('reads PUBLIC_URL (https, or loopback for a local try) without its trailing slash', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://pebblebot.example.com/' }).publicUrl).toBe(
+      'https://pebblebot.example.com',
+    );
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ PUBLIC_URL: 'http://pebblebot.example.com' })).toThrow(
+      /PUBLIC_URL must be an https:\/\/ URL/,
+    );
   });
 
   it('runs Teams without an app id only for the emulator, never by default', () => {

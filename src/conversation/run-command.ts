@@ -213,7 +213,9 @@ export async function runCommand(
         actor,
         { text: plainText(command.text), anonymous: command.anonymous },
         {
-          kind: ctx.channel === 'console' ? 'console' : 'slash',
+          // A line typed to the bot in Teams is a message to it (personal chat or @mention).
+          kind:
+            ctx.channel === 'console' ? 'console' : ctx.channel === 'teams' ? 'mention' : 'slash',
           ...(ctx.where ? { channelId: ctx.where } : {}),
         },
       );

@@ -68,13 +68,17 @@ export class StoreOutbox implements OutboxPort {
    * Registers what follows the delivery of one kind of message (a triage card records where
    * it was posted, to be updated in place later). One handler per kind.
    */
-  onDelivered(kind: string, handler: DeliveredHandler): void {
-    this.deliveredHandlers.set(kind, handler);
+  onDelivered(kind: string, handler: DeliveredHandler, platform?: string): void {
+    this.deliveredHandlers.set(platform ? `${platform}|${kind}` : kind, handler);
   }
 
   /** Runs the handler of the message's kind; the dispatcher calls it before marking it sent. */
   async delivered(message: OutboxMessage, ref: MessageRef): Promise<void> {
-    await this.deliveredHandlers.get(message.kind)?.(message, ref);
+    const platform = message.workspaceId.split(':')[0] ?? '';
+    const handler =
+      this.deliveredHandlers.get(`${platform}|${message.kind}`) ??
+      this.deliveredHandlers.get(message.kind);
+    await handler?.(message, ref);
   }
 }
 

@@ -34,7 +34,15 @@ export const ActivitySchema = z.looseObject({
   membersAdded: z.array(z.looseObject({ id: z.string() })).optional(),
   membersRemoved: z.array(z.looseObject({ id: z.string() })).optional(),
   channelData: z
-    .looseObject({ tenant: z.looseObject({ id: z.string().max(128) }).optional() })
+    .looseObject({
+      tenant: z.looseObject({ id: z.string().max(128) }).optional(),
+      team: z
+        .looseObject({
+          id: z.string().max(1_024).optional(),
+          aadGroupId: z.string().max(128).optional(),
+        })
+        .optional(),
+    })
     .optional(),
 });
 export type ParsedActivity = z.infer<typeof ActivitySchema>;
@@ -110,6 +118,9 @@ export function conversationOf(activity: ParsedActivity, tenantId: string): Team
     conversationId: baseConversationId(activity.conversation.id),
     threadId: activity.conversation.id,
     kind: conversationKind(activity),
+    ...(activity.channelData?.team?.aadGroupId
+      ? { teamGroupId: activity.channelData.team.aadGroupId }
+      : {}),
   };
 }
 

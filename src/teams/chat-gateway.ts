@@ -14,6 +14,7 @@ import type { ConversationAddress } from '../core/ports/conversations.port.js';
 import type { Store } from '../core/ports/store.port.js';
 import { ACTIONS } from '../views/actions.js';
 import type { MessageView } from '../core/ports/message-view.port.js';
+import type { ChartUrls } from './chart-images.js';
 import { renderCard, type RenderCardOptions } from './render-card.js';
 
 /** A send window: at most `max` messages in any `ms` milliseconds. */
@@ -44,6 +45,8 @@ export interface TeamsChatGatewayOptions {
   backoffMs?: number;
   /** A longer wait (Retry-After, a full window) goes back to the outbox instead of sleeping. */
   maxInlineWaitMs?: number;
+  /** Where digest charts are served (PUBLIC_URL); without it, digests carry the chart as text. */
+  chartUrls?: ChartUrls;
 }
 
 /** A person or conversation the bot has no address for: they never installed it there. */
@@ -170,6 +173,7 @@ export class TeamsChatGateway implements ChatGateway {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly maxInlineWaitMs: number;
+  private readonly chartUrls: ChartUrls | undefined;
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -187,6 +191,7 @@ export class TeamsChatGateway implements ChatGateway {
     this.maxAttempts = options.maxAttempts ?? 4;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxInlineWaitMs = options.maxInlineWaitMs ?? 10_000;
+    this.chartUrls = options.chartUrls;
   }
 
   async send(workspaceId: string, target: ChatTarget, view: MessageView): Promise<MessageRef> {
@@ -218,28 +223,46 @@ export class TeamsChatGateway implements ChatGateway {
     });
   }
 
-  async uploadImage(
+  /**
+   * The digest card with its chart as an Image, fetched by Teams from this server's public
+   * address; undefined (nothing sent) when there is no public address to give.
+   */
+  async sendWithChart(
     workspaceId: string,
     target: ChatTarget,
-    image: { data: Buffer; filename: string; title: string; altText: string },
-  ): Promise<void> {
+    view: MessageView,
+    chart: { workspaceId: string; period: string; altText: string },
+  ): Promise<MessageRef | undefined> {
+    if (!this.chartUrls) return undefined;
     const address = await this.addressOf(workspaceId, target);
-    // NOTE: a bot can send an image inline as a data URL (no file upload API for bots in
-    // channels); the digest chart is a few tens of KB, well within the ~100 KB message limit.
-    await this.deliver(address, async (context) => {
+    const image = {
+      url: this.chartUrls.url(chart.workspaceId, chart.period),
+      altText: chart.altText,
+    };
+    const { card } = renderCard(view, { image });
+    const id = await this.deliver(address, async (context) => {
       const sent = await context.sendActivity({
         type: ActivityTypes.Message,
-        text: image.title,
-        attachments: [
-          {
-            contentType: 'image/png',
-            contentUrl: `data:image/png;base64,${image.data.toString('base64')}`,
-            name: image.filename,
-          },
-        ],
+        attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
       });
       return sent?.id;
     });
+    return { channelId: address.conversationId, messageId: id ?? '' };
+  }
+
+  /**
+   * NOTE: bots cannot upload files to a Teams channel, and an image inlined as a data: URL
+   * makes a message of tens of KB that Teams may refuse (413 above about 100 KB): images are
+   * shown from a public address inside a card instead (sendWithChart). Refusing here sends the
+   * digest's chart as numbers in its details.
+   */
+  uploadImage(): Promise<void> {
+    return Promise.reject(
+      new DeliveryError(
+        'Teams shows images only from a public address: set PUBLIC_URL to put the chart in the digest card',
+        { permanent: true },
+      ),
+    );
   }
 
   /**

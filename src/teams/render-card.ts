@@ -29,6 +29,8 @@ export interface RenderCardOptions {
    * these people opens the conversation, so each sees their own state (their own ballot).
    */
   refresh?: { actionId: string; value?: string; userIds: string[] };
+  /** An image shown in the card (the digest's chart), before a closing context line. */
+  image?: { url: string; altText: string };
 }
 
 // NOTE: Teams accepts about 100 KB per message and answers 413 above it; cards under 28 KB are
@@ -247,6 +249,18 @@ function build(view: MessageView, blocks: BlockView[], options: RenderCardOption
   }
   if (body.length === 0)
     body.push({ type: 'TextBlock', text: text.markdown(view.text), wrap: true });
+  if (options.image) {
+    const image = {
+      type: 'Image',
+      url: options.image.url,
+      // NOTE: Adaptive Cards read altText aloud; long alt texts are cut by some clients.
+      altText: options.image.altText.slice(0, 1_000),
+      size: 'Stretch',
+      spacing: 'Medium',
+    };
+    const closing = blocks.at(-1)?.type === 'context' ? 1 : 0;
+    body.splice(body.length - closing, 0, image);
+  }
   const refresh = options.refresh && {
     action: {
       type: 'Action.Execute',

@@ -22,6 +22,7 @@ import type { MessageView } from '../core/ports/message-view.port.js';
 import { noticeView } from '../views/pebble.view.js';
 import { channel as channelToken, plainText } from '../views/tokens.js';
 import { REPORT_AS_PEBBLE_COMMAND } from './commands.js';
+import type { TeamsRoleSource } from './teams-roles.js';
 import { FORM_SUBMIT_VERB, readFormSubmission, type FormSubmission } from './render-form.js';
 import type {
   TeamsActivityHandler,
@@ -40,6 +41,8 @@ export interface TeamsConversationDeps {
    * beside the admins listed in the workspace settings.
    */
   adminObjectIds?: readonly string[];
+  /** Teams admins and team owners (Microsoft Graph); without it, only the lists above count. */
+  roles?: TeamsRoleSource;
 }
 
 const TEAMS_HELP = {
@@ -111,13 +114,31 @@ export function createTeamsConversation(deps: TeamsConversationDeps): TeamsActiv
     // A Teams tenant is a workspace, created on its first activity.
     const workspace = await services.workspaces.ensure('teams', input.conversation.tenantId);
     const aad = input.from.aadObjectId?.toLowerCase();
+    const roles = deps.roles;
+    // TEAMS_ADMIN_IDS are admins outright; Teams' own roles are asked only when a rule needs
+    // them (a Graph call), and never for someone Teams gave no Entra id.
+    const platform =
+      aad !== undefined && admins.has(aad)
+        ? { platformAdmin: true }
+        : aad !== undefined && roles
+          ? {
+              resolvePlatformAdmin: () =>
+                roles.isAdmin({
+                  tenantId: input.conversation.tenantId,
+                  aadObjectId: aad,
+                  ...(input.conversation.teamGroupId
+                    ? { teamGroupId: input.conversation.teamGroupId }
+                    : {}),
+                }),
+            }
+          : { platformAdmin: false };
     return {
       workspace,
       actor: {
         // The Bot Framework id (29:…) is what mentions carry and personal chats are keyed by.
         userId: input.from.userId,
         ...(input.from.name ? { name: input.from.name } : {}),
-        platformAdmin: aad !== undefined && admins.has(aad),
+        ...platform,
       },
       channel: 'teams',
     };

@@ -12,6 +12,8 @@ export interface TeamsConversation {
   /** The full id, with `;messageid=…` when the activity is in a channel thread. */
   threadId: string;
   kind: 'personal' | 'channel' | 'groupChat';
+  /** The Microsoft 365 group id of the team, for an activity in a team's channel. */
+  teamGroupId?: string;
 }
 
 export interface TeamsPerson {

@@ -9,6 +9,9 @@ import {
 } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Channel } from '../channel.js';
+import type { DigestChartRenderer } from '../core/digest/chart.port.js';
+import { createChartRenderer } from '../digest/chart.js';
+import { Cards, TRIAGE_CARD_KIND } from '../conversation/cards.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
@@ -27,10 +30,12 @@ import {
   tenantOf,
   type ParsedActivity,
 } from './activity.js';
+import { ChartImageHost } from './chart-images.js';
 import { TeamsChatGateway, type TeamsChatGatewayOptions } from './chat-gateway.js';
 import { renderCard, selectInputId, type AdaptiveCard } from './render-card.js';
 import { renderFormCard } from './render-form.js';
 import { createTeamsConversation } from './teams-conversation.js';
+import { GraphTeamsRoles, type GraphConfig } from './teams-roles.js';
 import {
   authenticationEnabled,
   createBotFrameworkAuthentication,
@@ -59,6 +64,12 @@ export interface TeamsChannelDeps {
   services?: Services;
   /** TEAMS_ADMIN_IDS (see TeamsConversationDeps). */
   adminObjectIds?: readonly string[];
+  /** Where Teams admins and team owners are read (Microsoft Graph); without it, not read. */
+  graph?: GraphConfig;
+  /** PUBLIC_URL: where Teams fetches the digest chart shown in the digest card. */
+  publicUrl?: string;
+  /** Draws digest charts (the default loads ECharts on first use). */
+  chart?: DigestChartRenderer;
   /** Replaces the conversation layer (tests of the transport alone); without services, help. */
   onActivity?: TeamsActivityHandler;
   bodyLimitBytes?: number;
@@ -212,7 +223,28 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
     log.error({ err: error }, 'Teams turn failed');
     return Promise.resolve();
   };
-  const chat = new TeamsChatGateway(adapter, config.appId ?? '', store, log, deps.gateway);
+  // Digest charts are served from this server, under addresses signed with the bot's secret.
+  const images =
+    deps.publicUrl && config.appPassword
+      ? new ChartImageHost({
+          publicUrl: deps.publicUrl,
+          secret: config.appPassword,
+          store,
+          chart: deps.chart ?? createChartRenderer(),
+          logger: log,
+          ...(deps.now ? { now: () => deps.now!().getTime() } : {}),
+        })
+      : undefined;
+  if (!images)
+    log.info(
+      deps.publicUrl
+        ? 'Teams digests carry their chart as numbers: chart images need MICROSOFT_APP_PASSWORD to sign their addresses'
+        : 'Teams digests carry their chart as numbers: set PUBLIC_URL to show it as an image in the digest card',
+    );
+  const chat = new TeamsChatGateway(adapter, config.appId ?? '', store, log, {
+    ...deps.gateway,
+    ...(images ? { chartUrls: images } : {}),
+  });
   const handler =
     deps.onActivity ??
     (deps.services
@@ -221,6 +253,7 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
           chat,
           logger: log,
           ...(deps.adminObjectIds ? { adminObjectIds: deps.adminObjectIds } : {}),
+          ...(deps.graph ? { roles: new GraphTeamsRoles(deps.graph, log) } : {}),
         })
       : helpOnly);
 
@@ -520,12 +553,20 @@ export function createTeamsChannel(config: TeamsConfig, deps: TeamsChannelDeps):
 
   return {
     name: 'teams',
-    routes: [route],
+    routes: images ? [route, images.route] : [route],
     chat,
     adapter,
     start: () => {
       // Vote messages are posted in the council's Teams channel and updated in place.
       deps.services?.council.connect('teams', { gateway: chat });
+      // Triage cards leave through the outbox; where each landed is recorded on its pebble, so
+      // a +1 or a triage change updates the card in place.
+      if (deps.services)
+        deps.services.outbox.onDelivered(
+          TRIAGE_CARD_KIND,
+          new Cards({ services: deps.services, chat, log }).delivered(),
+          'teams',
+        );
       return Promise.resolve();
     },
     stop: () => Promise.resolve(),

@@ -4,6 +4,7 @@ import { consoleDriver } from './console-driver.js';
 import type { ParityDriver } from './driver.js';
 import { normalisedState } from './normalise.js';
 import { slackDriver } from './slack-driver.js';
+import { teamsDriver } from './teams-driver.js';
 
 const START = '2026-03-02T10:00:00Z';
 
@@ -37,6 +38,7 @@ async function story(driver: ParityDriver): Promise<string> {
 const drivers: { name: string; start: (clock: FakeClock) => Promise<ParityDriver> }[] = [
   { name: 'console', start: consoleDriver },
   { name: 'slack', start: slackDriver },
+  { name: 'teams', start: teamsDriver },
 ];
 
 let running: ParityDriver[] = [];
@@ -46,7 +48,7 @@ afterEach(async () => {
 });
 
 describe('one story, every channel', () => {
-  it('ends in the same store state through the console and through signed Slack HTTP', async () => {
+  it('ends in the same store state through the console, signed Slack HTTP and signed Teams activities', async () => {
     const states: Record<string, unknown> = {};
     const digests: Record<string, string> = {};
     for (const { name, start } of drivers) {

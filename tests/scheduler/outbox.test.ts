@@ -6,7 +6,7 @@ import type {
   MessageRef,
 } from '../../src/core/shared/chat-gateway.port.js';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
-import { DeliveryError } from '../../src/core/shared/outbox.port.js';
+import { DeliveryError, type OutboxMessage } from '../../src/core/shared/outbox.port.js';
 import { OutboxDispatcher, StoreOutbox, outboxJob } from '../../src/scheduler/outbox.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/core/ports/store.port.js';
@@ -119,6 +119,22 @@ describe('outbox: exactly once', () => {
     // A retried tick finds nothing to do.
     expect(await dispatcher('w1').drain()).toMatchObject({ sent: 0 });
     expect(platform.delivered).toHaveLength(1);
+  });
+
+  it("runs the follow-up of a message's kind registered for its workspace's platform", async () => {
+    const ran: string[] = [];
+    outbox.onDelivered('test', () => Promise.resolve(void ran.push('any')));
+    outbox.onDelivered('test', () => Promise.resolve(void ran.push('teams')), 'teams');
+    const message = { workspaceId: WS, kind: 'test' } as OutboxMessage;
+    await outbox.delivered(message, { channelId: 'C1', messageId: '1' });
+    await outbox.delivered(
+      { ...message, workspaceId: 'teams:tenant-1' },
+      {
+        channelId: '19:c@thread.tacv2',
+        messageId: '2',
+      },
+    );
+    expect(ran).toEqual(['any', 'teams']);
   });
 
   it('never decides a message twice: a repeated enqueue is a no-op', async () => {

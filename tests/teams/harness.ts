@@ -18,11 +18,13 @@ import {
 } from '../../src/teams/teams.channel.js';
 import type { TeamsConfig } from '../../src/teams/teams-auth.js';
 import { recordOutgoing } from '../helpers/privacy.js';
+import type { GraphConfig } from '../../src/teams/teams-roles.js';
 
 export const APP_ID = '11111111-2222-3333-4444-555555555555';
 export const APP_PASSWORD = 'test-client-secret';
 export const ISSUER = 'https://api.botframework.test';
 export const TENANT = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
+const GRAPH_TOKEN = 'graph-app-token';
 
 /** An activity fixture of tests/fixtures/teams (recorded or documented shapes). */
 export function activityFixture(name: string): Record<string, unknown> {
@@ -97,6 +99,33 @@ export function signToken(key: SigningKey, claims: TokenClaims): string {
   return `${data}.${base64url(sign('sha256', Buffer.from(data), key.privateKey))}`;
 }
 
+const loopbackCerts: string[] = [];
+let tlsPatched = false;
+
+/**
+ * Trusts a self-signed certificate for TLS connections to 127.0.0.1 in this process.
+ * NOTE: setting `https.globalAgent.options.ca` is not enough once nock is loaded (the Slack
+ * driver of the parity test loads it): its interceptor gives MSAL's agentless requests an
+ * agent of its own, which ignores the global agent's options. `tls.connect` sees every one.
+ */
+function trustForLoopback(cert: string): void {
+  loopbackCerts.push(cert);
+  https.globalAgent.options.ca = [...tls.rootCertificates, ...loopbackCerts];
+  if (tlsPatched) return;
+  tlsPatched = true;
+  const connect = tls.connect.bind(tls) as (...args: unknown[]) => tls.TLSSocket;
+  (tls as { connect: unknown }).connect = (...args: unknown[]) => {
+    const options = args.find((a): a is tls.ConnectionOptions => !!a && typeof a === 'object');
+    if (
+      options &&
+      !options.ca &&
+      (options.host === '127.0.0.1' || options.servername === '127.0.0.1')
+    )
+      options.ca = [...tls.rootCertificates, ...loopbackCerts];
+    return connect(...args);
+  };
+}
+
 /** One request the bot made to the loopback Bot Connector (a reply or a proactive send). */
 export interface ConnectorCall {
   method: string;
@@ -118,6 +147,18 @@ export class FakeBotFramework {
   readonly key = signingKey();
   readonly connectorCalls: ConnectorCall[] = [];
   readonly tokenRequests: string[] = [];
+  /** Microsoft Graph: each team's members with their roles, by the team's group id. */
+  readonly teamMembers = new Map<string, { userId: string; roles: string[] }[]>();
+  /** Microsoft Graph: directory role template ids each person holds, by Entra object id. */
+  readonly directoryRoles = new Map<string, string[]>();
+  /** Every Graph request (path and query), and the app-only tokens asked for it. */
+  readonly graphRequests: string[] = [];
+  readonly graphTokenRequests: { tenant: string; body: string }[] = [];
+  /** A status Graph answers every request with (403: the permission was not granted). */
+  graphFailure: number | undefined;
+  graphUrl = '';
+  /** The login host without a tenant (Graph's token authority is `{loginHost}/{tenant}`). */
+  loginHost = '';
   /** Answers the connector gives, in order, before the default 200. */
   readonly connectorAnswers: ConnectorAnswer[] = [];
   private readonly servers: (http.Server | https.Server)[] = [];
@@ -155,8 +196,8 @@ export class FakeBotFramework {
     this.openIdUrl = `http://127.0.0.1:${await listen(openId)}/v1/.well-known/openidconfiguration`;
 
     // NOTE: MSAL only accepts an https authority; the certificate is made here for 127.0.0.1
-    // and trusted through the global agent MSAL uses (NODE_EXTRA_CA_CERTS does the same in
-    // a real deployment behind a private CA).
+    // and trusted for this process (NODE_EXTRA_CA_CERTS does the same in a real deployment
+    // behind a private CA).
     this.tlsDir = mkdtempSync(path.join(os.tmpdir(), 'pebblebot-teams-tls-'));
     const keyFile = path.join(this.tlsDir, 'key.pem');
     const certFile = path.join(this.tlsDir, 'cert.pem');
@@ -182,11 +223,33 @@ export class FakeBotFramework {
       { stdio: 'ignore' },
     );
     const cert = readFileSync(certFile);
-    https.globalAgent.options.ca = [...tls.rootCertificates, cert.toString()];
+    trustForLoopback(cert.toString());
     const login = https.createServer({ key: readFileSync(keyFile), cert }, (req, res) => {
       void readJson(req).then(({ raw }) => {
         const port = (login.address() as AddressInfo).port;
-        const authority = `https://127.0.0.1:${port}/botframework.com`;
+        // The bot's own authority (botframework.com) and any tenant's (Graph's app-only tokens).
+        const tenant = /^\/([^/?]+)\//.exec(req.url ?? '')?.[1] ?? 'botframework.com';
+        const authority = `https://127.0.0.1:${port}/${tenant}`;
+        if (tenant !== 'botframework.com') {
+          if (req.url?.includes('/v2.0/.well-known/openid-configuration'))
+            return json(res, 200, {
+              issuer: `${authority}/v2.0`,
+              token_endpoint: `${authority}/oauth2/v2.0/token`,
+              authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+              end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+              jwks_uri: `${authority}/discovery/v2.0/keys`,
+            });
+          if (req.url?.includes('/oauth2/v2.0/token')) {
+            this.graphTokenRequests.push({ tenant, body: raw });
+            return json(res, 200, {
+              token_type: 'Bearer',
+              expires_in: 3600,
+              ext_expires_in: 3600,
+              access_token: GRAPH_TOKEN,
+            });
+          }
+          return json(res, 404, {});
+        }
         if (req.url?.startsWith('/botframework.com/v2.0/.well-known/openid-configuration'))
           return json(res, 200, {
             issuer: `${authority}/v2.0`,
@@ -208,6 +271,42 @@ export class FakeBotFramework {
       });
     });
     this.loginUrl = `https://127.0.0.1:${await listen(login)}/botframework.com`;
+    this.loginHost = new URL(this.loginUrl).origin;
+
+    const graph = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://graph');
+      this.graphRequests.push(decodeURIComponent(url.pathname + url.search));
+      if (req.headers.authorization !== `Bearer ${GRAPH_TOKEN}`) return json(res, 401, {});
+      const failure = this.graphFailure;
+      if (failure) return json(res, failure, { error: { code: 'Authorization_RequestDenied' } });
+      const team = /^\/v1\.0\/teams\/([^/]+)\/members$/.exec(url.pathname);
+      if (team) {
+        const wanted = /userId eq '([^']+)'/.exec(url.searchParams.get('$filter') ?? '')?.[1];
+        const members = (this.teamMembers.get(decodeURIComponent(team[1]!)) ?? []).filter(
+          (m) => !wanted || m.userId === wanted,
+        );
+        return json(res, 200, {
+          value: members.map((m) => ({
+            '@odata.type': '#microsoft.graph.aadUserConversationMember',
+            userId: m.userId,
+            roles: m.roles,
+          })),
+        });
+      }
+      const roles = /^\/v1\.0\/users\/([^/]+)\/memberOf\/microsoft\.graph\.directoryRole$/.exec(
+        url.pathname,
+      );
+      if (roles)
+        return json(res, 200, {
+          value: (this.directoryRoles.get(decodeURIComponent(roles[1]!)) ?? []).map((id) => ({
+            '@odata.type': '#microsoft.graph.directoryRole',
+            roleTemplateId: id,
+          })),
+        });
+      json(res, 404, { error: { code: 'Request_ResourceNotFound' } });
+    });
+    this.graphUrl = `http://127.0.0.1:${await listen(graph)}/v1.0`;
+    this.servers.push(graph);
 
     const connector = http.createServer((req, res) => {
       void readJson(req).then(({ body }) => {
@@ -244,6 +343,16 @@ export class FakeBotFramework {
       loginUrl: this.loginUrl,
       oauthScope: 'https://api.botframework.com',
       ...overrides,
+    };
+  }
+
+  /** Microsoft Graph at this fake, with the bot's app credentials (Teams roles). */
+  graph(): GraphConfig {
+    return {
+      baseUrl: this.graphUrl,
+      loginUrl: this.loginHost,
+      appId: APP_ID,
+      appPassword: APP_PASSWORD,
     };
   }
 

@@ -32,6 +32,8 @@ interface Manifest {
     commands: { id: string; type: string; title: string; context: string[]; fetchTask: boolean }[];
   }[];
   validDomains: string[];
+  webApplicationInfo?: { id: string };
+  authorization?: { permissions: { resourceSpecific: { name: string; type: string }[] } };
 }
 
 const manifestOf = (files: Record<string, Uint8Array>) =>
@@ -45,6 +47,16 @@ describe('Teams app manifest', () => {
     expect(await packageProblems(files)).toEqual([]);
     expect(manifest.bots[0]!.botId).toBe(APP_ID);
     expect(manifest.validDomains).toEqual(['pebblebot.example.com']);
+  });
+
+  it("asks, per team, to read the team's members, so team owners count as admins", () => {
+    const manifest = manifestOf(buildPackage(valuesFromEnv(env, '0.1.0')));
+    // Resource-specific consent: granted with the install in a team, no tenant-wide consent.
+    expect(manifest.webApplicationInfo?.id).toBe(APP_ID);
+    expect(manifest.authorization?.permissions.resourceSpecific).toContainEqual({
+      name: 'TeamMember.Read.Group',
+      type: 'Application',
+    });
   });
 
   it('declares the bot in personal, team and group chat scopes with the /pebble command words', () => {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { COUNCIL_SWEEP_JOB } from '../../src/core/council/council.jobs.js';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
-import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
+import { startHttpServer, type Route, type RunningHttpServer } from '../../src/http/server.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { OUTBOX_JOB } from '../../src/scheduler/outbox.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -58,6 +58,8 @@ export const CHANNELS = {
 export type ChannelKey = keyof typeof CHANNELS;
 
 const TEAM_ID = '19:team00000000000000000000000000000@thread.tacv2';
+/** The team's Microsoft 365 group id, as Teams sends it in a channel's activities. */
+export const TEAM_GROUP_ID = 'c0ffee00-0000-4000-8000-00000000c0de';
 const BOT = { id: `28:${APP_ID}`, name: 'Pebblebot' };
 export const WORKSPACE_ID = `teams:${TENANT}`;
 
@@ -81,6 +83,15 @@ function mention(p: { id: string; name: string }) {
   return { text, entity: { type: 'mention', text, mentioned: { id: p.id, name: p.name } } };
 }
 
+export interface TeamsDriverOptions {
+  /** The story's clock (the parity test gives every channel the same start). */
+  clock?: FakeClock;
+  /** Teams admins and team owners read from the loopback Microsoft Graph. */
+  graph?: boolean;
+  /** The bot's own server is its PUBLIC_URL: digest charts are images in the digest card. */
+  publicUrl?: boolean;
+}
+
 /**
  * The pebble story driven through `POST /api/messages` with signed activities, as Teams would
  * send them: typed lines in personal chats and channels, Action.Execute invokes on the cards.
@@ -90,7 +101,7 @@ function mention(p: { id: string; name: string }) {
  */
 export class TeamsDriver {
   readonly bf = new FakeBotFramework();
-  readonly clock = new FakeClock('2026-03-02T10:00:00Z');
+  readonly clock: FakeClock;
   readonly logs: string[] = [];
   /** Every invoke's HTTP answer, with who asked. */
   readonly invokeAnswers: { person: PersonKey; body: unknown }[] = [];
@@ -101,8 +112,12 @@ export class TeamsDriver {
   private scheduler!: RunningScheduler;
   private seq = 1_771_290_000_000;
 
-  static async start(): Promise<TeamsDriver> {
-    const driver = new TeamsDriver();
+  private constructor(private readonly options: TeamsDriverOptions) {
+    this.clock = options.clock ?? new FakeClock('2026-03-02T10:00:00Z');
+  }
+
+  static async start(options: TeamsDriverOptions = {}): Promise<TeamsDriver> {
+    const driver = new TeamsDriver(options);
     await driver.open();
     return driver;
   }
@@ -122,20 +137,25 @@ export class TeamsDriver {
     );
     this.store = await openEmbeddedStore();
     this.services = createServices(this.store, this.clock, { ballotSecret: TEST_BALLOT_SECRET });
+    // The server listens first, so that its address can be the bot's public one (chart images).
+    const routes: Route[] = [];
+    this.server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      routes,
+      ready: () => this.store.ping(),
+    });
     this.channel = createTeamsChannel(this.bf.config(), {
       store: this.store,
       logger,
       services: this.services,
       adminObjectIds: [PEOPLE.ana.aad],
+      ...(this.options.graph ? { graph: this.bf.graph() } : {}),
+      ...(this.options.publicUrl ? { publicUrl: `http://127.0.0.1:${this.server.port}` } : {}),
       gateway: { backoffMs: 1, maxInlineWaitMs: 50 },
     });
-    this.server = await startHttpServer({
-      port: 0,
-      host: '127.0.0.1',
-      logger,
-      routes: this.channel.routes,
-      ready: () => this.store.ping(),
-    });
+    routes.push(...this.channel.routes);
     await this.channel.start();
     this.scheduler = startScheduler({ services: this.services, channels: [this.channel], logger });
   }
@@ -170,7 +190,9 @@ export class TeamsDriver {
         : { id: personalConversation(p), conversationType: 'personal', tenantId: TENANT },
       channelData: {
         tenant: { id: TENANT },
-        ...(channel ? { team: { id: TEAM_ID }, channel: { id: channel } } : {}),
+        ...(channel
+          ? { team: { id: TEAM_ID, aadGroupId: TEAM_GROUP_ID }, channel: { id: channel } }
+          : {}),
       },
     };
   }
@@ -186,7 +208,11 @@ export class TeamsDriver {
     });
     const text = await res.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
-    if (res.status !== 200) throw new Error(`/api/messages answered ${res.status}: ${text}`);
+    if (res.status !== 200) {
+      // The bot's own account of the failure says more than the status.
+      const errors = this.logs.filter((l) => /"level":(50|60)/.test(l)).slice(-2);
+      throw new Error(`/api/messages answered ${res.status}: ${text}\n${errors.join('\n')}`);
+    }
     return { status: res.status, body };
   }
 
@@ -225,7 +251,7 @@ export class TeamsDriver {
   async click(
     who: PersonKey,
     verb: string,
-    value: string,
+    value: string | undefined,
     where: Where = 'personal',
     inputs: Record<string, string> = {},
   ) {
@@ -234,7 +260,11 @@ export class TeamsDriver {
       type: 'invoke',
       name: 'adaptiveCard/action',
       value: {
-        action: { type: 'Action.Execute', verb, data: { ...inputs, action: verb, value } },
+        action: {
+          type: 'Action.Execute',
+          verb,
+          data: { ...inputs, action: verb, ...(value !== undefined ? { value } : {}) },
+        },
         trigger: 'manual',
       },
     });

@@ -1,7 +1,7 @@
 import type { Store } from '../ports/store.port.js';
 import type { MessageView } from '../ports/message-view.port.js';
 import type { ChatGateway, ChatTarget, MessageRef } from '../shared/chat-gateway.port.js';
-import { chartTitle, type DigestChartRenderer } from './chart.port.js';
+import { chartAltText, chartTitle, type DigestChartRenderer } from './chart.port.js';
 import type { DigestSnapshot } from './digest.model.js';
 import { parseDigestKey, type DigestViews } from './digest.service.js';
 
@@ -57,6 +57,29 @@ export function withDigestCharts(gateway: ChatGateway, deps: DigestChartDeps): C
     }
   };
 
+  /** The digest with its chart inside, where the platform can show one; else undefined. */
+  const sendWithChart = async (
+    workspaceId: string,
+    target: ChatTarget,
+    key: string,
+    snapshot: DigestSnapshot,
+  ): Promise<MessageRef | undefined> => {
+    if (!gateway.sendWithChart) return undefined;
+    // The chart said in the message ("the chart is in the thread") would be wrong here.
+    const { main } = deps.views.digest(snapshot, { chart: 'inline' });
+    return gateway.sendWithChart(
+      workspaceId,
+      target,
+      main,
+      {
+        workspaceId: snapshot.workspaceId,
+        period: snapshot.period,
+        altText: chartAltText(snapshot.metrics.history),
+      },
+      key,
+    );
+  };
+
   const alreadySent = async (
     workspaceId: string,
     target: ChatTarget,
@@ -79,6 +102,14 @@ export function withDigestCharts(gateway: ChatGateway, deps: DigestChartDeps): C
         return gateway.send(workspaceId, target, view, idempotencyKey);
       const found = await alreadySent(workspaceId, target, idempotencyKey, snapshot);
       if (found) return found;
+      const inline = await sendWithChart(workspaceId, target, idempotencyKey, snapshot);
+      if (inline) {
+        const { details } = deps.views.digest(snapshot, { chart: 'inline' });
+        await gateway
+          .send(workspaceId, threadOf(target, inline), details)
+          .catch((error: unknown) => deps.onChartError?.(error, idempotencyKey));
+        return inline;
+      }
       const ref = await gateway.send(workspaceId, target, view, idempotencyKey);
       // Failures from here on are reported, never thrown: the main message is out and must be
       // recorded as sent, or a retry would post the digest again.

@@ -17,8 +17,11 @@ import type { DigestNarrator, NarrativeContext } from './narrative.port.js';
 import { NumbersNarrator } from './numbers.narrator.js';
 import { completedPeriod, runningPeriod } from './period.js';
 
-/** How the chart accompanies a rendered digest. */
-export type ChartMode = 'attached' | 'fallback' | 'none';
+/**
+ * How the chart accompanies a rendered digest: `attached` after the message (its thread),
+ * `inline` inside the message itself (a Teams card's image), `fallback` as numbers in the text.
+ */
+export type ChartMode = 'attached' | 'inline' | 'fallback' | 'none';
 
 /**
  * The digest's messages as platform-neutral views: the main message a leader reads first, and

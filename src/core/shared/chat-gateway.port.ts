@@ -32,6 +32,19 @@ export interface ChatGateway {
     image: { data: Buffer; filename: string; title: string; altText: string },
   ): Promise<void>;
   /**
+   * Optional: sends a digest with its chart inside the message (a Teams card's image) rather
+   * than uploaded after it. `chart` names the digest snapshot the chart is drawn from. Resolves
+   * undefined, having sent nothing, when the platform cannot show it now (no public address
+   * for images): the digest then goes as on every other platform.
+   */
+  sendWithChart?(
+    workspaceId: string,
+    target: ChatTarget,
+    view: MessageView,
+    chart: { workspaceId: string; period: string; altText: string },
+    idempotencyKey?: string,
+  ): Promise<MessageRef | undefined>;
+  /**
    * Uploads a file (an export) into a channel or DM. Optional: a platform without it cannot
    * deliver exports, and the conversation layer says so.
    */

@@ -103,8 +103,11 @@ export interface OutboxPort {
    * Registers what follows the delivery of one kind of message (where it was posted, to
    * update it in place later). One handler per kind. It runs before the message is recorded
    * as sent, so it may run again for a message found already delivered: make it idempotent.
+   * With `platform` (`slack`, `teams`: a workspace id's prefix), it runs only for that
+   * platform's workspaces, before any handler registered without one: a process serving two
+   * platforms keeps each one's follow-up on its own gateway.
    */
-  onDelivered(kind: string, handler: DeliveredHandler): void;
+  onDelivered(kind: string, handler: DeliveredHandler, platform?: string): void;
   /**
    * Puts the given-up messages of these kinds to one channel back in line, to be delivered
    * now, once each (see OutboxRepository.reopenChannel). Returns how many.
