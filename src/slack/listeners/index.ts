@@ -8,6 +8,7 @@ import { registerMentions } from './mentions.js';
 import { registerReactions } from './reactions.js';
 import { registerReportForm } from './report-form.js';
 import { createRegistrar, type ListenerIds, type Registrar, type SlackDeps } from './registry.js';
+import { registerSettings } from './settings.js';
 import { registerShortcuts } from './shortcuts.js';
 import { registerTriage } from './triage.js';
 
@@ -24,6 +25,7 @@ export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerImprovements(r, deps);
   registerCouncil(r, deps);
   registerDigest(r, deps);
+  registerSettings(r, deps);
 }
 
 /**
