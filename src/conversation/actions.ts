@@ -228,6 +228,8 @@ const FORM_COMMANDS: Record<string, (n: string) => string> = {
       workspace: 'config timezone Europe/Berlin',
     })[section] ?? 'config',
   [ACTIONS.apiTokenCreate]: () => 'api token create <name>',
+  // The only link the views carry leads to the Home tab: `home` shows it on any channel.
+  [ACTIONS.openLink]: () => 'home',
   // NOTE: `config ai on|off` is the AI issue's command (same core setter as the toggle).
   [ACTIONS.settingsAi]: (v) => `config ai ${v === 'on' ? 'on' : 'off'}`,
 };

@@ -106,7 +106,7 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
       },
       {
         usage: 'config nudges every 7',
-        does: 'owner nudges (also `daily 3`, `quiet 19:00-08:00`, `weekends off|on`, `escalate 3`)',
+        does: 'owner nudges (also `daily 3`, `quiet 19:00 to 08:00`, `weekends off|on`, `escalate 3`)',
       },
       { usage: 'config stages', does: 'the journeys and stages, with the keys to type' },
       {

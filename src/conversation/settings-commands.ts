@@ -62,7 +62,7 @@ function parseNudges(value: string, q: Quote): SettingsCommand {
         },
       };
     case 'quiet': {
-      const example = q('config nudges quiet 19:00-08:00');
+      const example = q('config nudges quiet 19:00 to 08:00');
       const [start = '', end = ''] = arg.split(/\s*(?:-|–|to)\s*/);
       if (!start || !end) throw usage(`Give the quiet hours as start-end: ${example}.`);
       return {
@@ -86,7 +86,7 @@ function parseNudges(value: string, q: Quote): SettingsCommand {
       };
   }
   throw usage(
-    `I can set the nudges' \`every 7\`, \`daily 3\`, \`quiet 19:00-08:00\`, \`weekends off|on\` or \`escalate 3\`, not "${plainText(sub)}".`,
+    `I can set the nudges' \`every 7\`, \`daily 3\`, \`quiet 19:00 to 08:00\`, \`weekends off|on\` or \`escalate 3\`, not "${plainText(sub)}".`,
   );
 }
 
@@ -196,7 +196,7 @@ export function parseSettingsConfig(
 }
 
 const NUDGE_USAGE = (q: Quote) =>
-  `Change with ${q('config nudges every 7')}, \`daily 3\`, \`quiet 19:00-08:00\`, \`weekends off\` (or \`on\`), \`escalate 3\`.`;
+  `Change with ${q('config nudges every 7')}, \`daily 3\`, \`quiet 19:00 to 08:00\`, \`weekends off\` (or \`on\`), \`escalate 3\`.`;
 
 const STAGE_USAGE = (q: Quote) =>
   `Change with ${q('config stage add <name> [after <stage>]')}, \`rename <stage> to <name>\`, \`move <stage> to 2\`, \`retire <stage>\`, \`restore <stage>\`, or ${q('config journey add <name>: <stage>, <stage>')}.`;

@@ -72,6 +72,8 @@ export const ACTIONS = {
   apiTokenCreate: 'settings.api_token_create',
   /** The API token list: revoke one (value: the token id). */
   apiTokenRevoke: 'settings.api_token_revoke',
+  /** A button that only opens a link (Slack still reports the click: it is acknowledged). */
+  openLink: 'link.open',
 } as const;
 
 export type ActionId = (typeof ACTIONS)[keyof typeof ACTIONS];

@@ -81,6 +81,7 @@ const ACTION_CASES: Record<ActionId, ActionCase> = {
   [ACTIONS.apiTokens]: {},
   [ACTIONS.apiTokenCreate]: {},
   [ACTIONS.apiTokenRevoke]: { value: 'tok_1a2b3c4d' },
+  [ACTIONS.openLink]: { open: 'a link button only opens a link' },
 };
 
 const text = (value: string) => ({ type: 'plain_text_input', value });

@@ -43,4 +43,8 @@ export function registerSettings(r: Registrar, deps: SlackDeps): void {
   ])
     r.view(id, conversationForm(deps, id, { after: refresh }));
   r.view(FORMS.apiTokenCreate, conversationForm(deps, FORMS.apiTokenCreate));
+  // A link button (the welcome DM's "Open the Home tab"): Slack opens the link itself.
+  r.action(ACTIONS.openLink, async ({ ack }) => {
+    await ack();
+  });
 }
