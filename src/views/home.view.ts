@@ -165,12 +165,7 @@ export function homeView(
   }
   blocks.push(...(options.lead ?? []));
   const tail: BlockView[] = admin
-    ? [
-        ...settingsSummaryBlocks(settings, admin),
-        ...(setupLeft
-          ? []
-          : [{ type: 'context' as const, text: ':white_check_mark: Setup complete.' }]),
-      ]
+    ? settingsSummaryBlocks(settings, { ...admin, setupComplete: !setupLeft })
     : memberSettingsBlocks(settings);
   blocks.push({ type: 'divider' });
   blocks.push(

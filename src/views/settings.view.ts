@@ -150,7 +150,7 @@ export function checklistBlocks(items: ChecklistItem[]): BlockView[] {
  */
 export function settingsSummaryBlocks(
   settings: WorkspaceSettings,
-  options: { openVotes: number; ballotKeyMissing: boolean },
+  options: { openVotes: number; ballotKeyMissing: boolean; setupComplete?: boolean },
 ): BlockView[] {
   const c = settings.council;
   const edit = (value: SettingsSection, what: string) => ({
@@ -170,6 +170,9 @@ export function settingsSummaryBlocks(
   return [
     { type: 'divider' },
     { type: 'header', text: 'Settings (admins)' },
+    ...(options.setupComplete
+      ? [{ type: 'context' as const, text: ':white_check_mark: Setup complete.' }]
+      : []),
     {
       type: 'section',
       text: `*Triage* · ${settings.triageChannel ? `cards in ${channel(settings.triageChannel)}` : 'no triage channel'} · reacting with :${settings.reactionEmoji}: reports a message`,

@@ -38,6 +38,7 @@ describe('settings from the console (the same grammar as /pebble config)', () =>
         'triage P-1 stage buy',
         'triage P-1 stage renew-or-leave',
         'help',
+        'home',
       ].join('\n') + '\n',
       cleanEnv({ DATA_DIR: dataDir }),
       60_000,
@@ -66,6 +67,13 @@ describe('settings from the console (the same grammar as /pebble config)', () =>
       'home',
     ])
       expect(out).toContain(usage);
+
+    // The console shows the same home as Slack's Home tab: the admin's checklist and settings.
+    const home = out.slice(out.lastIndexOf('Set up Pebblebot'));
+    expect(home).toContain('To do · Triage channel');
+    expect(home).toContain('→ Choose: config triage #channel');
+    expect(home).toContain('Workspace · time zone Europe/Berlin');
+    expect(home).toContain('→ Edit: config stages');
 
     const { workspace, audit } = await stored(dataDir);
     expect(workspace.settings.timezone).toBe('Europe/Berlin');
@@ -116,12 +124,17 @@ describe('settings from the console (the same grammar as /pebble config)', () =>
         'as @raj config journey add Evil: One',
         'as @raj config stages',
         'as @raj config nudges',
+        'as @raj home',
       ].join('\n') + '\n',
       cleanEnv({ DATA_DIR: dataDir }),
       60_000,
     );
     const refusals = result.stdout.match(/Only Pebblebot admins can/g) ?? [];
     expect(refusals).toHaveLength(6);
+    // A member's home: no checklist, no settings to edit, a summary of how things are set up.
+    expect(result.stdout).toContain('How Pebblebot is set up here');
+    expect(result.stdout).not.toContain('Settings (admins)');
+    expect(result.stdout).not.toContain('Set up Pebblebot');
     const { workspace, audit } = await stored(dataDir);
     expect(workspace.settings.timezone).toBe('UTC');
     expect(workspace.settings.nudges.checkInEveryDays).toBe(7);
