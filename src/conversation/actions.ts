@@ -19,7 +19,16 @@ import {
 } from '../views/form.view.js';
 import type { ButtonView } from '../core/ports/message-view.port.js';
 import { quote, type Command, type ImprovementStatusWord } from './commands.js';
-import { update, type ConversationContext, type ConversationDeps, type Output } from './context.js';
+import {
+  reply,
+  update,
+  withRole,
+  type ConversationContext,
+  type ConversationDeps,
+  type Output,
+} from './context.js';
+import { noticeView } from '../views/pebble.view.js';
+import { apiTokenForm, settingsForm, SETTINGS_SECTIONS } from '../views/settings.view.js';
 import { listPageView, ListPageSchema, propose, runCommand } from './run-command.js';
 
 const usage = (message: string) => new PebbleError('COMMAND.USAGE', message);
@@ -142,6 +151,14 @@ export function actionCommand(actionId: string, value = ''): Command | undefined
       };
     case ACTIONS.digestPreview:
       return { kind: 'digest' };
+    case ACTIONS.auditLog:
+      return { kind: 'governance', command: { kind: 'audit', page: num(value || '1', 'a page') } };
+    case ACTIONS.apiTokens:
+      return { kind: 'governance', command: { kind: 'token-list' } };
+    case ACTIONS.apiTokenRevoke: {
+      if (!/^[\w-]{1,64}$/.test(value)) throw usage('That button does not name an API token.');
+      return { kind: 'governance', command: { kind: 'token-revoke', id: value } };
+    }
   }
   return undefined;
 }
@@ -164,6 +181,13 @@ export function commandText(command: Command): string | undefined {
       return `vote ${v(command.vote)} ${command.choice}`;
     case 'digest':
       return 'digest';
+    case 'governance': {
+      const c = command.command;
+      if (c.kind === 'audit') return c.page > 1 ? `config audit page ${c.page}` : 'config audit';
+      if (c.kind === 'token-list') return 'api token list';
+      if (c.kind === 'token-revoke') return `api token revoke ${c.id}`;
+      return undefined;
+    }
     case 'triage': {
       const c = command.change;
       if (c.kind === 'severity') return `triage ${p(command.number)} severity ${c.severity}`;
@@ -207,6 +231,19 @@ const FORM_COMMANDS: Record<string, (n: string) => string> = {
   [ACTIONS.improvementExtend]: (n) => `improvement date I-${n} YYYY-MM-DD "why"`,
   [ACTIONS.improvementReassign]: (n) => `improvement assign I-${n} @owner YYYY-MM-DD`,
   [ACTIONS.improvementDrop]: (n) => `improvement update I-${n} dropped "why"`,
+  [ACTIONS.settingsEdit]: (section) =>
+    ({
+      triage: 'config triage #channel',
+      stages: 'config stages',
+      nudges: 'config nudges',
+      digest: 'config digest',
+      workspace: 'config timezone Europe/Berlin',
+    })[section] ?? 'config',
+  [ACTIONS.apiTokenCreate]: () => 'api token create <name>',
+  // The only link the views carry leads to the Home tab: `home` shows it on any channel.
+  [ACTIONS.openLink]: () => 'home',
+  // NOTE: `config ai on|off` is the AI issue's command (same core setter as the toggle).
+  [ACTIONS.settingsAi]: (v) => `config ai ${v === 'on' ? 'on' : 'off'}`,
 };
 
 /** What to type for a button, on a channel without buttons (the console); undefined if nothing. */
@@ -242,6 +279,8 @@ const REPLACES = new Set<string>([
   ACTIONS.improvementAccept,
   ACTIONS.improvementFixedYes,
   ACTIONS.improvementFixedNo,
+  // Paging the audit log turns the page in place.
+  ACTIONS.auditLog,
 ]);
 
 /**
@@ -326,6 +365,38 @@ export async function dispatchAction(
       return [{ kind: 'form', form: improvementForms.reassign(await improvement()) }];
     case ACTIONS.improvementDrop:
       return [{ kind: 'form', form: improvementForms.drop(await improvement()) }];
+    case ACTIONS.settingsEdit: {
+      const section = SETTINGS_SECTIONS.find((s) => s === value);
+      if (!section) throw usage('That button does not name a setting.');
+      // Core's admin rule answers before any form opens (a crafted click gets a refusal).
+      await deps.services.workspaces.requireAdmin(ctx.workspace, await withRole(ctx));
+      return [{ kind: 'form', form: settingsForm(section, ctx.workspace.settings) }];
+    }
+    case ACTIONS.apiTokenCreate:
+      await deps.services.workspaces.requireAdmin(
+        ctx.workspace,
+        await withRole(ctx),
+        'create API tokens',
+      );
+      return [{ kind: 'form', form: apiTokenForm() }];
+    case ACTIONS.settingsAi: {
+      if (value !== 'on' && value !== 'off') throw usage('That button is not on or off.');
+      const updated = await deps.services.workspaces.setAiEnabled(
+        ctx.workspace,
+        await withRole(ctx),
+        value === 'on',
+      );
+      ctx.resolve?.forgetWorkspace?.();
+      return [
+        reply(
+          noticeView(
+            updated.settings.aiEnabled
+              ? ':white_check_mark: AI suggestions and summaries are on (where the deployment has an AI key).'
+              : ':white_check_mark: AI suggestions and summaries are off: Pebblebot uses its built-in rules only.',
+          ),
+        ),
+      ];
+    }
   }
   const command = actionCommand(actionId, value);
   if (!command) throw usage(`I do not know the button "${actionId}".`);

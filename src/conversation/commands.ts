@@ -26,6 +26,7 @@ import {
   parseGovernanceConfig,
   type GovernanceCommand,
 } from './governance-commands.js';
+import { parseSettingsConfig, type SettingsCommand } from './settings-commands.js';
 import { after, channelWord, peopleIn, personWord, words } from './words.js';
 
 /**
@@ -557,7 +558,9 @@ export type Command =
   | { kind: 'digest-config'; command: DigestConfigCommand }
   | { kind: 'vote'; vote: number; choice: BallotChoice }
   | { kind: 'triage'; number: number; change: TriageChange }
-  | { kind: 'governance'; command: GovernanceCommand };
+  | { kind: 'governance'; command: GovernanceCommand }
+  | { kind: 'settings'; command: SettingsCommand }
+  | { kind: 'home' };
 
 /**
  * Parses one line people typed (after the channel turned its markup into tokens). Pure: throws
@@ -583,6 +586,9 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       break;
     case 'mine':
       if (alone) return { kind: 'mine' };
+      break;
+    case 'home':
+      if (alone) return { kind: 'home' };
       break;
     case 'show':
     case '+1':
@@ -708,6 +714,8 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
           throw usage(`Pick the channel with #, e.g. ${q('config triage #cx-triage')}.`);
         return { kind: 'config-triage', channel };
       }
+      const settings = parseSettingsConfig(key, value, q);
+      if (settings) return { kind: 'settings', command: settings };
       const governance = parseGovernanceConfig(key, value, q);
       if (governance) return { kind: 'governance', command: governance };
       if (key === 'emoji') return { kind: 'config-emoji', value: plainText(value) };
@@ -725,7 +733,7 @@ export function parseCommand(raw: string, options: GrammarOptions = {}): Command
       }
       void values;
       throw usage(
-        `I can set \`triage #channel\`, \`emoji name\`, \`admins @person …\`, \`ai on|off\`, \`council …\`, \`digest …\`, \`retention 2y\`, show the \`audit\` log or \`delete-workspace-data\`, not "${plainText(setting)}".`,
+        `I can set \`triage #channel\`, \`emoji name\`, \`admins @person …\`, \`ai on|off\`, \`council …\`, \`digest …\`, \`timezone Europe/Berlin\`, \`nudges …\`, \`stage …\`, \`journey …\`, \`retention 2y\`, show the \`stages\` or the \`audit\` log, or \`delete-workspace-data\`, not "${plainText(setting)}".`,
       );
     }
   }

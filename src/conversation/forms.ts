@@ -16,6 +16,8 @@ import { Cards } from './cards.js';
 import { afterReport, runCommand } from './run-command.js';
 import { confirmationView } from '../views/pebble.view.js';
 import type { Command } from './commands.js';
+import { parseRetention } from '../core/governance/governance.model.js';
+import { runSettingsForm } from './settings-commands.js';
 
 /** What a submission gives: outputs, or errors keyed by field (the form stays open). */
 export type FormResult =
@@ -47,6 +49,19 @@ const optionalInt = (min: number, max: number) =>
     intIn(min, max).optional(),
   );
 const person = z.string().min(1).max(255);
+const people = z.preprocess(
+  (v) => (v === undefined || v === '' ? [] : v),
+  z.array(person).max(50, 'At most 50 people.'),
+);
+const optionalId = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined),
+  z.string().max(255).optional(),
+);
+const clockTime = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().replace(/^(\d):/, '0$1:') : v),
+  z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time like 19:00.'),
+);
+const checked = z.preprocess((v) => v === true || v === 'true', z.boolean());
 
 /** Each form's values, validated in this one place. */
 const SCHEMAS = {
@@ -89,6 +104,73 @@ const SCHEMAS = {
   [FORMS.improvementExtend]: z.object({ date, note: optionalText(NOTE_MAX) }),
   [FORMS.improvementReassign]: z.object({ owner: person, date }),
   [FORMS.improvementDrop]: z.object({ note: text(NOTE_MAX, 'Say why it is dropped.') }),
+  [FORMS.settingsTriage]: z.object({
+    channel: optionalId,
+    emoji: z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim().replace(/^:|:$/g, '').toLowerCase() : v),
+      z
+        .string()
+        .regex(/^[a-z0-9_+'-]{1,100}$/, 'An emoji name like rock or thumbsup, without spaces.'),
+    ),
+  }),
+  [FORMS.settingsStages]: z
+    .object({
+      action: z.enum(['add', 'rename', 'move', 'retire', 'restore'], 'Pick what to do.'),
+      stage: optionalText(150),
+      name: optionalText(75),
+      position: optionalInt(1, 25),
+      journey: optionalText(64),
+    })
+    .superRefine((v, c) => {
+      const need = (field: 'stage' | 'name' | 'position', message: string) => {
+        if (v[field] === undefined) c.addIssue({ code: 'custom', path: [field], message });
+      };
+      if (v.action === 'add') need('name', 'Name the new stage.');
+      if (v.action === 'rename') {
+        need('stage', 'Pick the stage to rename.');
+        need('name', 'Give its new name.');
+      }
+      if (v.action === 'move') {
+        need('stage', 'Pick the stage to move.');
+        need('position', 'Say where it goes (1 is first).');
+      }
+      if (v.action === 'retire' || v.action === 'restore') need('stage', 'Pick the stage.');
+    }),
+  [FORMS.settingsNudges]: z.object({
+    every: intIn(1, 30),
+    daily: intIn(0, 30),
+    quietStart: clockTime,
+    quietEnd: clockTime,
+    weekends: checked,
+    escalate: intIn(1, 90),
+  }),
+  [FORMS.settingsDigest]: z.object({
+    enabled: checked,
+    day: z.preprocess((v) => Number(v), z.number().int().min(1, 'Pick a day.').max(7)),
+    time: clockTime,
+    channel: optionalId,
+    leaders: people,
+  }),
+  [FORMS.settingsWorkspace]: z.object({
+    timezone: text(64, 'Name the time zone, e.g. Europe/Berlin.'),
+    retention: z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim() : ''),
+      z.string().transform((v, c) => {
+        if (!v || /^(off|none|forever)$/i.test(v)) return null;
+        const days = parseRetention(v);
+        if (days === undefined) {
+          c.addIssue({
+            code: 'custom',
+            message: 'From 30 days to 10 years, like 2y, 18m or 90d (empty: for ever).',
+          });
+          return z.NEVER;
+        }
+        return days;
+      }),
+    ),
+    admins: people,
+  }),
+  [FORMS.apiTokenCreate]: z.object({ name: text(80, 'Name the token after what uses it.') }),
 } satisfies Record<FormId, z.ZodType>;
 
 /** Where a refusal of the service shows in each form. */
@@ -105,6 +187,12 @@ const MAIN_FIELD: Record<FormId, string> = {
   [FORMS.improvementExtend]: 'date',
   [FORMS.improvementReassign]: 'owner',
   [FORMS.improvementDrop]: 'note',
+  [FORMS.settingsTriage]: 'channel',
+  [FORMS.settingsStages]: 'stage',
+  [FORMS.settingsNudges]: 'every',
+  [FORMS.settingsDigest]: 'day',
+  [FORMS.settingsWorkspace]: 'timezone',
+  [FORMS.apiTokenCreate]: 'name',
 };
 
 /**
@@ -275,5 +363,12 @@ async function run(
         kind: 'improvement',
         command: { kind: 'update', number: n, status: 'dropped', ...(note ? { note } : {}) },
       });
+    case FORMS.settingsTriage:
+    case FORMS.settingsStages:
+    case FORMS.settingsNudges:
+    case FORMS.settingsDigest:
+    case FORMS.settingsWorkspace:
+    case FORMS.apiTokenCreate:
+      return runSettingsForm(deps, ctx, formId, v);
   }
 }

@@ -25,6 +25,10 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
         does: 'open pebbles',
       },
       { usage: 'mine', does: 'the pebbles you reported' },
+      {
+        usage: 'home',
+        does: 'your pebbles and what happened to them (admins: the setup checklist and settings)',
+      },
       { usage: 'show P-12', does: 'one pebble in full' },
       { usage: '+1 P-12', does: 'adds your support' },
       { usage: 'digest', does: "this week's CX digest so far" },
@@ -96,6 +100,23 @@ export const GRAMMAR: { section: string; entries: GrammarEntry[] }[] = [
       {
         usage: 'config digest channel #leaders',
         does: 'where the weekly digest goes (also leaders, day, time, timezone, on, off)',
+      },
+      {
+        usage: 'config timezone Europe/Berlin',
+        does: 'the workspace time zone (the digest and vote deadlines follow it)',
+      },
+      {
+        usage: 'config nudges every 7',
+        does: 'owner nudges (also `daily 3`, `quiet 19:00 to 08:00`, `weekends off|on`, `escalate 3`)',
+      },
+      { usage: 'config stages', does: 'the journeys and stages, with the keys to type' },
+      {
+        usage: 'config stage add <name> [after <stage>]',
+        does: 'a new stage (also `rename <stage> to <name>`, `move <stage> to 2`, `retire <stage>`, `restore <stage>`)',
+      },
+      {
+        usage: 'config journey add <name>: <stage>, <stage>',
+        does: 'a new journey (also `rename <journey> to <name>`)',
       },
       { usage: 'config audit [page N]', does: 'who changed which setting, when, before and after' },
       {

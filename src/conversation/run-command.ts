@@ -51,6 +51,8 @@ import {
 } from './context.js';
 import { Cards } from './cards.js';
 import { runGovernance } from './governance-commands.js';
+import { homeFor } from './home.js';
+import { runSettings } from './settings-commands.js';
 import { grammarHelpView, type HelpOptions } from './help.js';
 
 /** Pebbles per page of a list; with header, range and buttons it stays far below 50 blocks. */
@@ -267,6 +269,10 @@ export async function runCommand(
       return triage(deps, ctx, command);
     case 'governance':
       return runGovernance(deps, ctx, command.command, q);
+    case 'settings':
+      return runSettings(deps, ctx, command.command, q);
+    case 'home':
+      return say(await homeFor(deps, ctx));
     case 'vote': {
       const result = await deps.services.council.cast(
         workspace,

@@ -71,6 +71,13 @@ function element(field: FormField): types.InputBlockElement {
       };
     case 'date':
       return { type: 'datepicker', action_id: INPUT, ...(one ? { initial_date: one } : {}) };
+    case 'channel':
+      return {
+        type: 'conversations_select',
+        action_id: INPUT,
+        filter: { include: ['public', 'private'], exclude_bot_users: true },
+        ...(one ? { initial_conversation: one } : {}),
+      };
     case 'checkbox': {
       const box = option({ label: field.hint ?? field.label, value: 'yes' });
       return {
@@ -120,6 +127,7 @@ const Input = z.looseObject({
   selected_user: z.string().nullish(),
   selected_users: z.array(z.string()).nullish(),
   selected_date: z.string().nullish(),
+  selected_conversation: z.string().nullish(),
 });
 const Submission = z.looseObject({
   private_metadata: z.string().max(3_000),
@@ -150,6 +158,7 @@ export function readForm(view: unknown): { values: FormValues; meta: { n: number
             input.selected_option?.value ??
             input.selected_user ??
             input.selected_date ??
+            input.selected_conversation ??
             undefined);
   }
   return { values, meta };

@@ -78,7 +78,10 @@ function stageElement(settings: WorkspaceSettings, initial?: string): types.Stat
     value,
   });
   // NOTE: a static select offers at most 100 options across its groups.
-  const stages = catalogStages(settings).slice(0, SELECT_OPTIONS_MAX);
+  // A retired stage is offered only to the pebble already on it.
+  const stages = catalogStages(settings)
+    .filter((s) => !s.stage.retired || s.ref === initial)
+    .slice(0, SELECT_OPTIONS_MAX);
   const initialOption = stages.find((s) => s.ref === initial);
   const base = {
     type: 'static_select' as const,

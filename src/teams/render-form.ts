@@ -43,6 +43,7 @@ function input(field: FormField): Record<string, unknown>[] {
     case 'text':
     case 'long-text':
     case 'person':
+    case 'channel':
       return [
         {
           type: 'Input.Text',
@@ -51,6 +52,9 @@ function input(field: FormField): Record<string, unknown>[] {
           ...(field.maxLength ? { maxLength: field.maxLength } : {}),
           ...(field.kind === 'person' && !field.hint
             ? { placeholder: 'Their Teams user id (29:…); a typed command takes an @mention' }
+            : {}),
+          ...(field.kind === 'channel' && !field.hint
+            ? { placeholder: 'The channel id (19:…); a typed command takes the #channel' }
             : {}),
           ...(text !== undefined ? { value: text } : {}),
         },

@@ -64,6 +64,20 @@ export const ACTIONS = {
   councilReason: 'council.reason',
   /** Home tab (admins): the weekly digest so far, sent privately. */
   digestPreview: 'digest.preview',
+  /** Home tab (admins): open the form of one settings area (value: `triage`, `stages` …). */
+  settingsEdit: 'settings.edit',
+  /** Home tab (admins): AI on or off (value `on` | `off`). */
+  settingsAi: 'settings.ai',
+  /** Home tab (admins): one page of the audit log (value: the page, from 1). */
+  auditLog: 'settings.audit',
+  /** Home tab (admins): the read-API tokens, to create and revoke. */
+  apiTokens: 'settings.api_tokens',
+  /** The API token list: a new token (opens a form). */
+  apiTokenCreate: 'settings.api_token_create',
+  /** The API token list: revoke one (value: the token id). */
+  apiTokenRevoke: 'settings.api_token_revoke',
+  /** A button that only opens a link (Slack still reports the click: it is acknowledged). */
+  openLink: 'link.open',
 } as const;
 
 export type ActionId = (typeof ACTIONS)[keyof typeof ACTIONS];

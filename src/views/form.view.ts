@@ -18,7 +18,9 @@ export type FormFieldKind =
   | 'people'
   | 'date'
   | 'checkbox'
-  | 'number';
+  | 'number'
+  /** A channel (Slack conversations select; elsewhere its id, typed). */
+  | 'channel';
 
 export interface FormField {
   id: string;
@@ -47,6 +49,18 @@ export const FORMS = {
   improvementReassign: 'improvement.reassign',
   improvementExtend: 'improvement.extend',
   improvementDrop: 'improvement.drop',
+  /** App Home (admins): triage channel and reaction emoji. */
+  settingsTriage: 'settings.triage',
+  /** App Home (admins): add, rename, reorder, retire or bring back a journey stage. */
+  settingsStages: 'settings.stages',
+  /** App Home (admins): nudge cadence, quiet hours, weekends, escalation. */
+  settingsNudges: 'settings.nudges',
+  /** App Home (admins): the digest's schedule and recipients. */
+  settingsDigest: 'settings.digest',
+  /** App Home (admins): time zone, retention, Pebblebot admins. */
+  settingsWorkspace: 'settings.workspace',
+  /** App Home (admins): a new read-API token. */
+  apiTokenCreate: 'settings.api_token',
 } as const;
 export type FormId = (typeof FORMS)[keyof typeof FORMS];
 
@@ -114,7 +128,9 @@ export function reportForm(
         kind: 'pick-one',
         optional: true,
         options: settings.journeys.flatMap((j) =>
-          j.stages.map((s) => ({ label: `${j.name}: ${s.name}`, value: `${j.key}/${s.key}` })),
+          j.stages
+            .filter((s) => !s.retired || (p?.journey === j.key && p.stage === s.key))
+            .map((s) => ({ label: `${j.name}: ${s.name}`, value: `${j.key}/${s.key}` })),
         ),
       },
       {

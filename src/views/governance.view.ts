@@ -1,6 +1,7 @@
 import type { ExportFile } from '../core/governance/csv-export.js';
 import type { ApiToken, AuditEntry } from '../core/governance/governance.model.js';
-import type { MessageView } from '../core/ports/message-view.port.js';
+import type { BlockView, ButtonView, MessageView } from '../core/ports/message-view.port.js';
+import { ACTIONS } from './actions.js';
 import { date, person } from './tokens.js';
 
 const who = (actor: string) =>
@@ -35,8 +36,19 @@ export function auditLogView(
           `${page.total} change${page.total === 1 ? '' : 's'} recorded.` +
           (page.page < page.pages ? ` Older: ${quote(`config audit page ${page.page + 1}`)}.` : ''),
       },
+      ...pageButtons(page),
     ],
   };
+}
+
+/** Newer / Older buttons, turning the audit log's page in place. */
+function pageButtons(page: { page: number; pages: number }): BlockView[] {
+  const buttons: ButtonView[] = [];
+  if (page.page > 1)
+    buttons.push({ label: 'Newer', actionId: ACTIONS.auditLog, value: String(page.page - 1) });
+  if (page.page < page.pages)
+    buttons.push({ label: 'Older', actionId: ACTIONS.auditLog, value: String(page.page + 1) });
+  return buttons.length ? [{ type: 'actions', buttons }] : [];
 }
 
 /** What the admin sees after an export: the files are in their direct messages. */
@@ -66,21 +78,55 @@ export function apiTokenCreatedView(token: string, record: ApiToken): MessageVie
   };
 }
 
+/** Tokens listed with a Revoke button each (NOTE: Slack allows 50 blocks per message). */
+const TOKENS_LISTED = 40;
+
 export function apiTokenListView(tokens: ApiToken[], quote: (text: string) => string): MessageView {
   const live = tokens.filter((t) => !t.revokedAt);
+  const line = (t: ApiToken) =>
+    `\`${t.id}\` ${t.name} · created by ${person(t.createdBy)} ${date(t.createdAt, t.createdAt.toISOString())}${t.revokedAt ? ' · revoked' : ''}`;
+  const listed = tokens.slice(0, TOKENS_LISTED);
   return {
     text: `${live.length} live API token${live.length === 1 ? '' : 's'}`,
     blocks: [
       {
         type: 'section',
         text: tokens.length
-          ? `*Read API tokens*\n${tokens
-              .map(
-                (t) =>
-                  `• \`${t.id}\` ${t.name} · created by ${person(t.createdBy)} ${date(t.createdAt, t.createdAt.toISOString())}${t.revokedAt ? ' · revoked' : ''}`,
-              )
-              .join('\n')}`
+          ? '*Read API tokens*'
           : `No API token yet. Create one with ${quote('api token create <name>')}.`,
+      },
+      ...listed.map((t): BlockView =>
+        t.revokedAt
+          ? { type: 'section', text: line(t) }
+          : {
+              type: 'section',
+              text: line(t),
+              button: {
+                label: 'Revoke',
+                actionId: ACTIONS.apiTokenRevoke,
+                value: t.id,
+                style: 'danger',
+                accessibilityLabel: `Revoke the API token ${t.name}`,
+                confirm: {
+                  title: 'Revoke this token?',
+                  text: `Tools using ${t.name} lose access at once.`,
+                  confirm: 'Revoke',
+                  deny: 'Keep it',
+                },
+              },
+            },
+      ),
+      ...(tokens.length > TOKENS_LISTED
+        ? [
+            {
+              type: 'context' as const,
+              text: `${tokens.length - TOKENS_LISTED} older tokens not shown.`,
+            },
+          ]
+        : []),
+      {
+        type: 'actions',
+        buttons: [{ label: 'Create a token', actionId: ACTIONS.apiTokenCreate, style: 'primary' }],
       },
     ],
   };

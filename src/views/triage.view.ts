@@ -73,10 +73,13 @@ export function stageSelect(pebble: Pebble, settings: WorkspaceSettings): Select
     actionId: ACTIONS.setStage,
     groups: settings.journeys.map((journey) => ({
       label: journey.name,
-      options: journey.stages.map((stage) => ({
-        label: stage.name,
-        value: `${n}:${journey.key}/${stage.key}`,
-      })),
+      // A retired stage is offered only to the pebble already on it.
+      options: journey.stages
+        .filter((stage) => !stage.retired || `${n}:${journey.key}/${stage.key}` === current)
+        .map((stage) => ({
+          label: stage.name,
+          value: `${n}:${journey.key}/${stage.key}`,
+        })),
     })),
     ...(current ? { initial: current } : {}),
   };

@@ -66,6 +66,8 @@ describe('Slack OAuth: install', () => {
     );
     expect(welcome.token).toBe(ACME.token);
     expect(JSON.stringify(welcome.body)).toMatch(/Home tab/);
+    // …with a button straight to it: slack://app?team=…&id=…&tab=home.
+    expect(JSON.stringify(welcome.body)).toContain('slack://app?team=TACME&id=A0PEBBLE&tab=home');
 
     const stored = await t.app.services.store.installations.get('team:TACME');
     expect(stored).toMatchObject({

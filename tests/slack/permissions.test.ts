@@ -77,6 +77,14 @@ const ACTION_CASES: Record<ActionId, ActionCase> = {
   [ACTIONS.councilWipQueue]: { value: '1' },
   [ACTIONS.councilSettings]: { value: 'open', container: 'view' },
   [ACTIONS.councilReason]: { value: '1' },
+  // The admins' settings on the Home tab.
+  [ACTIONS.settingsEdit]: { value: 'triage' },
+  [ACTIONS.settingsAi]: { value: 'off' },
+  [ACTIONS.auditLog]: { value: '1' },
+  [ACTIONS.apiTokens]: {},
+  [ACTIONS.apiTokenCreate]: {},
+  [ACTIONS.apiTokenRevoke]: { value: 'tok_1a2b3c4d' },
+  [ACTIONS.openLink]: { open: 'a link button only opens a link' },
 };
 
 const text = (value: string) => ({ type: 'plain_text_input', value });
@@ -120,6 +128,49 @@ const VIEW_CASES: Record<
     },
   },
   council_reason: { metadata: '{"v":1}', values: { reason: { v: text('Because') } } },
+  'settings.triage': {
+    metadata: '{"n":0}',
+    values: {
+      channel: { v: { type: 'conversations_select', selected_conversation: 'C0EVIL' } },
+      emoji: { v: text('skull') },
+    },
+  },
+  'settings.stages': {
+    metadata: '{"n":0}',
+    values: {
+      action: { v: { type: 'static_select', selected_option: { value: 'retire' } } },
+      stage: { v: { type: 'static_select', selected_option: { value: 'customer/buy' } } },
+    },
+  },
+  'settings.nudges': {
+    metadata: '{"n":0}',
+    values: {
+      every: { v: { type: 'number_input', value: '1' } },
+      daily: { v: { type: 'number_input', value: '30' } },
+      quietStart: { v: text('00:00') },
+      quietEnd: { v: text('00:01') },
+      weekends: { v: { type: 'checkboxes', selected_options: [] } },
+      escalate: { v: { type: 'number_input', value: '1' } },
+    },
+  },
+  'settings.digest': {
+    metadata: '{"n":0}',
+    values: {
+      enabled: { v: { type: 'checkboxes', selected_options: [] } },
+      day: { v: { type: 'static_select', selected_option: { value: '3' } } },
+      time: { v: text('03:00') },
+      leaders: { v: { type: 'multi_users_select', selected_users: [MALLORY.id] } },
+    },
+  },
+  'settings.workspace': {
+    metadata: '{"n":0}',
+    values: {
+      timezone: { v: text('Asia/Tokyo') },
+      retention: { v: text('30d') },
+      admins: { v: { type: 'multi_users_select', selected_users: [MALLORY.id] } },
+    },
+  },
+  'settings.api_token': { metadata: '{"n":0}', values: { name: { v: text('exfiltrate') } } },
 };
 
 /** What Slack was asked to do, recorded without expecting a number of calls. */

@@ -418,7 +418,7 @@ export class PebbleService {
     const set = Object.fromEntries(
       Object.entries(parsed.data).filter(([k, v]) => k in patch && v !== undefined),
     ) as Partial<PebbleDetails>;
-    this.assertInCatalog(workspace, { ...pebble, ...set });
+    this.assertInCatalog(workspace, { ...pebble, ...set }, pebble);
     const updated = await this.store.pebbles.update(workspace.id, number, {
       set,
       history: {
@@ -500,7 +500,7 @@ export class PebbleService {
       anonymous: details.anonymous ?? pebble.anonymous,
     });
     if (!parsed.success) throw new PebbleError('PEBBLE.INVALID_INPUT', formatIssues(parsed.error));
-    this.assertInCatalog(workspace, parsed.data);
+    this.assertInCatalog(workspace, parsed.data, pebble);
     const unset = TRIAGE_FIELDS_CLEARABLE.filter(
       (key) => parsed.data[key] === undefined && pebble[key] !== undefined,
     );
@@ -776,8 +776,21 @@ export class PebbleService {
   private assertInCatalog(
     workspace: Workspace,
     details: { journey?: string; stage?: string },
+    /** The pebble as it is: it may stay on a stage retired since. */
+    current?: { journey?: string | undefined; stage?: string | undefined },
   ): void {
     if (!details.journey && !details.stage) return;
+    const retired = catalogStages(workspace.settings).find(
+      (s) =>
+        s.stage.retired &&
+        s.stage.key === details.stage &&
+        (!details.journey || s.journey.key === details.journey),
+    );
+    if (retired && !(current?.stage === details.stage && current?.journey === details.journey))
+      throw new PebbleError(
+        'PEBBLE.INVALID_INPUT',
+        `The stage ${retired.stage.name} is retired: pick a stage in use.`,
+      );
     const stages = catalogStages(workspace.settings);
     const journeyOk = !details.journey || stages.some((s) => s.journey.key === details.journey);
     const stageOk =

@@ -10,6 +10,11 @@ export type Platform = z.infer<typeof PlatformSchema>;
 export const StageSchema = z.object({
   key: z.string().min(1).max(64),
   name: typedText(z.string().trim().min(1).max(75)),
+  /**
+   * A retired stage stays in the catalog so pebbles placed there keep a readable label and
+   * their history; it is no longer offered for new pebbles.
+   */
+  retired: z.boolean().optional(),
 });
 export type Stage = z.infer<typeof StageSchema>;
 
@@ -112,6 +117,13 @@ export function catalogStages(
   return settings.journeys.flatMap((journey) =>
     journey.stages.map((stage) => ({ journey, stage, ref: `${journey.key}/${stage.key}` })),
   );
+}
+
+/** The stages new pebbles may be placed on: the catalog without its retired stages. */
+export function activeStages(
+  settings: WorkspaceSettings,
+): { journey: Journey; stage: Stage; ref: string }[] {
+  return catalogStages(settings).filter((s) => !s.stage.retired);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { updateSettingsAudited } from '../governance/audit.js';
 import type { Clock } from '../shared/clock.port.js';
 import { PebbleError } from '../shared/errors.js';
@@ -11,6 +12,7 @@ import {
   type Workspace,
   type WorkspaceSettings,
 } from './workspace.model.js';
+import { applyCatalogOp, type CatalogOp } from './catalog.js';
 
 /**
  * The person acting, resolved once per request by the channel. Services decide what they may
@@ -88,8 +90,17 @@ export class WorkspaceService {
     workspace: Workspace,
     user: UserContext,
     patch: Partial<WorkspaceSettings>,
+    /** What the history says beyond the keys changed (e.g. "renamed the stage Buy to Purchase"). */
+    options: { note?: string } = {},
   ): Promise<Workspace> {
     await this.requireAdmin(workspace, user);
+    // The stored schema accepts any zone name so an old document always reads back; a change
+    // must name a zone luxon (and so the schedules and nudges) understands.
+    if (patch.timezone !== undefined && !IANAZone.isValidZone(patch.timezone))
+      throw new PebbleError(
+        'WORKSPACE.INVALID_SETTING',
+        `"${patch.timezone}" is not a time zone: write it like Europe/Berlin or America/New_York.`,
+      );
     const parsed = WorkspaceSettingsSchema.partial().safeParse(patch);
     if (!parsed.success) {
       throw new PebbleError(
@@ -108,7 +119,37 @@ export class WorkspaceService {
       at: this.clock.now(),
       actor: user.userId,
       action: 'settings',
-      note: keys.join(', '),
+      note: options.note ? `${keys.join(', ')}: ${options.note}`.slice(0, 2_000) : keys.join(', '),
     });
+  }
+
+  /**
+   * Adds, renames, reorders, retires or brings back a stage, or adds or renames a journey
+   * (admins; audited). A retired stage stays in the catalog, so pebbles placed there keep
+   * their label and history.
+   */
+  async editCatalog(
+    workspace: Workspace,
+    user: UserContext,
+    op: CatalogOp,
+  ): Promise<{ workspace: Workspace; summary: string }> {
+    await this.requireAdmin(workspace, user);
+    const fresh = (await this.store.workspaces.get(workspace.id)) ?? workspace;
+    const { journeys, summary } = applyCatalogOp(fresh.settings.journeys, op);
+    const updated = await this.updateSettings(fresh, user, { journeys }, { note: summary });
+    return { workspace: updated, summary };
+  }
+
+  /** Sets the workspace time zone (admins; audited): the digest and votes' deadlines follow it. */
+  setTimezone(workspace: Workspace, user: UserContext, zone: string): Promise<Workspace> {
+    return this.updateSettings(workspace, user, { timezone: zone.trim() });
+  }
+
+  /**
+   * Turns AI suggestions, themes and narratives on or off for the workspace (admins; audited).
+   * Off, everything runs on the deterministic paths.
+   */
+  setAiEnabled(workspace: Workspace, user: UserContext, enabled: boolean): Promise<Workspace> {
+    return this.updateSettings(workspace, user, { aiEnabled: enabled });
   }
 }

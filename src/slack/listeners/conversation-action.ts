@@ -1,9 +1,17 @@
 import { dispatchAction } from '../../conversation/actions.js';
-import { pebbleContext } from '../context.js';
+import { submitForm } from '../../conversation/forms.js';
+import { PebbleError } from '../../core/shared/errors.js';
+import type { FormId } from '../../views/form.view.js';
+import { pebbleContext, type PebbleContext } from '../context.js';
 import { conversationContext, sendOutputs } from '../conversation.js';
-import { renderForm } from '../render-form.js';
-import { readAction } from './action-payload.js';
-import type { ActionArgs, SlackDeps } from './registry.js';
+import { readForm, renderForm } from '../render-form.js';
+import { readAction, type ActionPayload } from './action-payload.js';
+import type { ActionArgs, SlackDeps, ViewArgs } from './registry.js';
+
+/** What a listener does once the conversation layer's answer is sent (e.g. refresh the Home tab). */
+export interface AfterOptions {
+  after?: (ctx: PebbleContext, action?: ActionPayload) => Promise<void>;
+}
 
 /**
  * A button or menu handed to the conversation layer's dispatcher: acknowledged at once, run
@@ -13,6 +21,7 @@ import type { ActionArgs, SlackDeps } from './registry.js';
 export function conversationAction(
   deps: SlackDeps,
   actionId: string,
+  options: AfterOptions = {},
 ): (args: ActionArgs) => Promise<void> {
   return async ({ ack, body, context }: ActionArgs) => {
     await ack();
@@ -31,5 +40,40 @@ export function conversationAction(
     await sendOutputs(deps, outputs, answer, async ({ form }) => {
       if (action.triggerId) await deps.gateway.openView(action.triggerId, renderForm(form));
     });
+    await options.after?.(ctx, action);
+  };
+}
+
+/**
+ * A neutral form's modal submitted: validated and run by the conversation layer before the
+ * acknowledgement, so that bad values and refusals show next to their fields and nothing is
+ * written; what it answers goes to the person privately.
+ */
+export function conversationForm(
+  deps: SlackDeps,
+  formId: FormId,
+  options: AfterOptions = {},
+): (args: ViewArgs) => Promise<void> {
+  return async ({ ack, view, context }: ViewArgs) => {
+    const ctx = pebbleContext(context);
+    const form = readForm(view);
+    if (!form) {
+      await ack();
+      throw new PebbleError('COMMAND.USAGE', 'That form sent nothing I can use.');
+    }
+    const result = await submitForm(
+      deps.conversation,
+      conversationContext(deps, ctx),
+      formId,
+      form.meta,
+      form.values,
+    );
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: result.errors });
+      return;
+    }
+    await ack();
+    await sendOutputs(deps, result.outputs, { user: ctx.user.userId });
+    await options.after?.(ctx);
   };
 }

@@ -10,6 +10,7 @@ import { registerMentions } from './mentions.js';
 import { registerReactions } from './reactions.js';
 import { registerReportForm } from './report-form.js';
 import { createRegistrar, type ListenerIds, type Registrar, type SlackDeps } from './registry.js';
+import { registerSettings } from './settings.js';
 import { registerShortcuts } from './shortcuts.js';
 import { registerTriage } from './triage.js';
 
@@ -28,6 +29,7 @@ export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerCouncil(r, deps);
   registerDigest(r, deps);
   registerChannelJoin(r, deps);
+  registerSettings(r, deps);
 }
 
 /**

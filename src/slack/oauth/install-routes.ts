@@ -8,7 +8,7 @@ import {
   type OrgInstallation,
 } from '@slack/oauth';
 import type { Logger } from '../../logger.js';
-import { welcomeView } from '../../views/welcome.view.js';
+import { slackHomeUrl, welcomeView } from '../../views/welcome.view.js';
 import type { InstallationChatGateway } from './installation-chat-gateway.js';
 import type { Installations } from './installations.js';
 
@@ -104,13 +104,18 @@ export function createInstallRoutes(options: InstallRoutesOptions) {
       ? `slack:${installation.enterprise?.id ?? ''}`
       : `slack:${installation.team?.id ?? ''}`;
     try {
-      await chat
-        .forToken(token)
-        .send(
-          where,
-          { kind: 'dm', userId: installation.user.id },
-          welcomeView({ installerId: installation.user.id, command: options.command }),
-        );
+      await chat.forToken(token).send(
+        where,
+        { kind: 'dm', userId: installation.user.id },
+        welcomeView({
+          installerId: installation.user.id,
+          command: options.command,
+          // An org-wide install has no one team to link to: the text says where to look.
+          ...(installation.team?.id && installation.appId && !installation.isEnterpriseInstall
+            ? { homeUrl: slackHomeUrl(installation.team.id, installation.appId) }
+            : {}),
+        }),
+      );
     } catch (error) {
       logger.warn({ err: error }, 'welcome message to the installer not sent');
     }
