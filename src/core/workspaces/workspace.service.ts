@@ -144,12 +144,4 @@ export class WorkspaceService {
   setTimezone(workspace: Workspace, user: UserContext, zone: string): Promise<Workspace> {
     return this.updateSettings(workspace, user, { timezone: zone.trim() });
   }
-
-  /**
-   * Turns AI suggestions, themes and narratives on or off for the workspace (admins; audited).
-   * Off, everything runs on the deterministic paths.
-   */
-  setAiEnabled(workspace: Workspace, user: UserContext, enabled: boolean): Promise<Workspace> {
-    return this.updateSettings(workspace, user, { aiEnabled: enabled });
-  }
 }
