@@ -72,7 +72,7 @@ async function start(reply: (method: string, body: Record<string, unknown>) => F
     { triageChannel: TRIAGE },
   );
   const url = `http://127.0.0.1:${app.http!.port}/slack/events`;
-  const post = async (body: string, contentType: string) => {
+  const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
     const ts = Math.floor(Date.now() / 1000);
     const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
     const response = await fetch(url, {
@@ -81,6 +81,7 @@ async function start(reply: (method: string, body: Record<string, unknown>) => F
         'content-type': contentType,
         'x-slack-request-timestamp': String(ts),
         'x-slack-signature': signature,
+        ...headers,
       },
       body,
     });
@@ -100,8 +101,8 @@ async function start(reply: (method: string, body: Record<string, unknown>) => F
       }).toString(),
       'application/x-www-form-urlencoded',
     );
-  /** An Events API callback; the same `eventId` again is Slack's retry of it. */
-  const event = (payload: Record<string, unknown>, eventId: string) =>
+  /** An Events API callback; the same `eventId` again, with `retry`, is Slack's retry of it. */
+  const event = (payload: Record<string, unknown>, eventId: string, retry = 0) =>
     post(
       JSON.stringify({
         token: 'legacy',
@@ -113,6 +114,7 @@ async function start(reply: (method: string, body: Record<string, unknown>) => F
         event_time: Math.floor(Date.now() / 1000),
       }),
       'application/json',
+      retry ? { 'x-slack-retry-num': String(retry), 'x-slack-retry-reason': 'http_timeout' } : {},
     );
   return {
     services,
@@ -333,7 +335,7 @@ describe('a vote post Slack refuses for good', () => {
     expect((await bot.services.store.outbox.get(key))?.status).toBe('sent');
 
     // Slack's retry of the event, a second invitation, a sweep: still one post.
-    expect(await bot.event(joined('UBOT'), 'Ev0BOT1')).toBe(200);
+    expect(await bot.event(joined('UBOT'), 'Ev0BOT1', 1)).toBe(200);
     expect(await bot.event(joined('UBOT'), 'Ev0BOT2')).toBe(200);
     bot.advance(10 * 60_000);
     bot.services.outbox.wake();
