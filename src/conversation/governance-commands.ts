@@ -5,6 +5,7 @@ import {
   apiTokenListView,
   auditLogView,
   exportDoneView,
+  exportElsewhereView,
 } from '../views/governance.view.js';
 import type { MessageView } from '../core/ports/message-view.port.js';
 import { noticeView } from '../views/pebble.view.js';
@@ -133,11 +134,9 @@ export async function runGovernance(
       );
     case 'export': {
       const chat = deps.chat;
-      if (!chat?.uploadFile)
-        throw new PebbleError(
-          'GOVERNANCE.INVALID_INPUT',
-          'Exports cannot be delivered on this channel yet.',
-        );
+      // NOTE: a Teams bot sends a file only through a FileConsentCard in personal chat, keeping
+      // the bytes until the person accepts; until that is built, Teams points to the read API.
+      if (!chat?.uploadFile) return say(exportElsewhereView(q));
       const result = await governance.export(workspace, await withRole(ctx), {
         ...(command.from ? { from: command.from } : {}),
         ...(command.to ? { to: command.to } : {}),

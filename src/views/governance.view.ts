@@ -65,6 +65,22 @@ export function exportDoneView(files: ExportFile[]): MessageView {
   };
 }
 
+/**
+ * Where a channel cannot deliver files (Teams, for now): what to do instead, with nothing
+ * exported or recorded.
+ */
+export function exportElsewhereView(quote: (text: string) => string): MessageView {
+  return {
+    text: 'Exports cannot be sent as files here yet.',
+    blocks: [
+      {
+        type: 'section',
+        text: `:file_folder: Pebblebot cannot send you files here yet, so nothing was exported. The same data is in the read API: ${quote('api token create <name>')} gives you a token (shown once) for \`GET /api/v1/pebbles\`, \`/improvements\` and \`/decisions\` (Power BI, Excel or a script can read them). Or run ${quote('export')} in Slack or the console, where the CSV files are delivered.`,
+      },
+    ],
+  };
+}
+
 /** The new token, shown once. */
 export function apiTokenCreatedView(token: string, record: ApiToken): MessageView {
   return {

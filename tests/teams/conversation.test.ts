@@ -100,6 +100,19 @@ describe('Teams commands and actions ↔ the conversation layer', () => {
   });
 });
 
+describe('export on Teams', () => {
+  it('tells the admin where the same data is, exporting and recording nothing', async () => {
+    const audited = async () => (await t.store.audit.list(WORKSPACE_ID)).total;
+    const before = await audited();
+    const out = await t.say('ana', 'export 2026-01-01 2026-03-31');
+    expect(out).toContain('cannot send you files here yet');
+    expect(out).toContain('api token create');
+    expect(out).toContain('/api/v1/pebbles');
+    expect(out).not.toMatch(/went wrong|pebblebot-pebbles/i);
+    expect(await audited()).toBe(before);
+  });
+});
+
 describe('"Report as pebble" and dialogs', () => {
   it('opens the report form prefilled from the message, and creates the pebble once with its link', async () => {
     const card = dialogCard(await t.invoke('raj', 'composeExtension/fetchTask', extension()));

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type { Collection, Filter, Sort } from 'mongodb';
-import {
-  ImprovementSchema,
-  type FixFeedback,
-  type Improvement,
-} from '../../core/improvements/improvement.model.js';
+import type { FixFeedback, Improvement } from '../../core/improvements/improvement.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import { PebbleError } from '../../core/shared/errors.js';
 import type {
@@ -16,48 +12,21 @@ import type {
   NewImprovement,
 } from '../../core/ports/improvements.port.js';
 import type { ListOptions, Page } from '../../core/ports/store.port.js';
-import { improvementOperations } from '../improvement-operations.js';
+import {
+  improvementConditions,
+  improvementOperations,
+  improvementQuery,
+  toImprovement,
+  type ImprovementDoc,
+} from '../improvement-operations.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
-import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
-
-export type ImprovementDoc = Omit<Improvement, 'id'> & { _id: string; feedbackIds: string[] };
-
-function toImprovement(doc: ImprovementDoc): Improvement {
-  const { _id, feedbackIds: _ignored, ...rest } = doc;
-  return ImprovementSchema.parse({ ...rest, id: _id });
-}
-
-function toQuery(workspaceId: string, filter: ImprovementFilter = {}): Filter<ImprovementDoc> {
-  const query: Record<string, unknown> = { workspaceId };
-  if (filter.status?.length) query.status = { $in: filter.status };
-  if (filter.ownerId) query.ownerId = filter.ownerId;
-  else if (filter.hasOwner) query.ownerId = { $exists: true };
-  else if (filter.hasOwner === false) query.ownerId = { $exists: false };
-  if (filter.pebbleNumber !== undefined) query.pebbleNumbers = filter.pebbleNumber;
-  if (filter.voteNumber !== undefined) query.voteNumber = filter.voteNumber;
-  if (filter.dueOnOrBefore) query.promisedDate = { $lte: filter.dueOnOrBefore };
-  return query;
-}
-
-function conditions(change: ImprovementChange): Record<string, unknown> {
-  const query: Record<string, unknown> = {};
-  const c = change.if;
-  if (!c) return query;
-  if (c.status) query.status = { $in: c.status };
-  if (c.ownerId !== undefined) query.ownerId = c.ownerId === null ? { $exists: false } : c.ownerId;
-  if (c.ownerPending !== undefined) query.ownerPending = c.ownerPending;
-  if (c.promisedDate !== undefined)
-    query.promisedDate = c.promisedDate === null ? { $exists: false } : c.promisedDate;
-  if (c.escalationLevelBelow !== undefined) query.escalationLevel = { $lt: c.escalationLevelBelow };
-  if (c.notNudgedOn !== undefined) query.lastNudgedOn = { $ne: c.notNudgedOn };
-  return query;
-}
+import { KeyedQueue, nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
 
 const MAX_CREATE_ATTEMPTS = 50;
 
 export class MongoImprovementRepository implements ImprovementRepository {
   /** Per-workspace queues of creates whose first number was taken (see `create`). */
-  private readonly retries = new Map<string, Promise<unknown>>();
+  private readonly retries = new KeyedQueue();
 
   constructor(
     private readonly db: Collection<ImprovementDoc>,
@@ -91,7 +60,7 @@ export class MongoImprovementRepository implements ImprovementRepository {
       const key = `${improvement.workspaceId}:improvement`;
       const first = await this.insertNext(improvement, id, key);
       if (first) return first;
-      return this.queued(key, async () => {
+      return this.retries.run(key, async () => {
         for (let attempt = 2; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
           const [last] = await this.db
             .find({ workspaceId: improvement.workspaceId })
@@ -133,21 +102,6 @@ export class MongoImprovementRepository implements ImprovementRepository {
     }
   }
 
-  /** Runs `task` after the tasks queued before it under `key`. */
-  private queued<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.retries.get(key) ?? Promise.resolve();
-    const run = previous.then(task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.retries.set(key, tail);
-    void tail.then(() => {
-      if (this.retries.get(key) === tail) this.retries.delete(key);
-    });
-    return run;
-  }
-
   get(workspaceId: string, number: number): Promise<Improvement | null> {
     return guard(async () => {
       const doc = await this.db.findOne({ workspaceId, number });
@@ -161,7 +115,7 @@ export class MongoImprovementRepository implements ImprovementRepository {
     options: ListOptions<ImprovementSortField> = {},
   ): Promise<Page<Improvement>> {
     return guard(async () => {
-      const query = toQuery(workspaceId, filter);
+      const query = improvementQuery(workspaceId, filter);
       const sort = options.sort ?? { field: 'number', direction: 'asc' };
       const dir = sort.direction === 'asc' ? 1 : -1;
       const order: Sort =
@@ -175,7 +129,7 @@ export class MongoImprovementRepository implements ImprovementRepository {
   }
 
   count(workspaceId: string, filter?: ImprovementFilter): Promise<number> {
-    return guard(() => this.db.countDocuments(toQuery(workspaceId, filter)));
+    return guard(() => this.db.countDocuments(improvementQuery(workspaceId, filter)));
   }
 
   update(
@@ -184,7 +138,11 @@ export class MongoImprovementRepository implements ImprovementRepository {
     change: ImprovementChange,
   ): Promise<Improvement | null> {
     return guard(async () => {
-      const query = { ...conditions(change), workspaceId, number } as Filter<ImprovementDoc>;
+      const query = {
+        ...improvementConditions(change),
+        workspaceId,
+        number,
+      } as Filter<ImprovementDoc>;
       const doc = await this.db.findOneAndUpdate(query, improvementOperations(change, ''), {
         returnDocument: 'after',
       });
@@ -197,7 +155,7 @@ export class MongoImprovementRepository implements ImprovementRepository {
     return guard(async () => {
       if (numbers.length === 0) return 0;
       const query = {
-        ...conditions(change),
+        ...improvementConditions(change),
         workspaceId,
         number: { $in: [...new Set(numbers)] },
       } as Filter<ImprovementDoc>;

@@ -16,7 +16,8 @@ import {
   type InstallationLinkDoc,
 } from './installations.mongo.js';
 import { MongoProcessedEventRepository, type ProcessedEventDoc } from './events.mongo.js';
-import { MongoImprovementRepository, type ImprovementDoc } from './improvements.mongo.js';
+import type { ImprovementDoc } from '../improvement-operations.js';
+import { MongoImprovementRepository } from './improvements.mongo.js';
 import { MongoLeaseRepository, type LeaseDoc } from './leases.mongo.js';
 import {
   MongoAiUsageRepository,

@@ -20,7 +20,7 @@ import type {
   PebbleSortField,
 } from '../../core/ports/store.port.js';
 import { guard, isDuplicateKey } from './mongo.errors.js';
-import { nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
+import { KeyedQueue, nextSequence, raiseSequence, type SequenceDoc } from './sequences.mongo.js';
 import { pebbleQuery } from '../pebble-queries.js';
 import {
   addSupport,
@@ -39,7 +39,7 @@ const MAX_CREATE_ATTEMPTS = 50;
 
 export class MongoPebbleRepository implements PebbleRepository {
   /** Per-workspace queues of creates whose first number was taken (see `create`). */
-  private readonly retries = new Map<string, Promise<unknown>>();
+  private readonly retries = new KeyedQueue();
 
   constructor(
     private readonly db: Collection<PebbleDoc>,
@@ -119,7 +119,7 @@ export class MongoPebbleRepository implements PebbleRepository {
       const key = `${pebble.workspaceId}:pebble`;
       const created = await this.insertNext(pebble, key);
       if (created) return created;
-      return this.queued(key, async () => {
+      return this.retries.run(key, async () => {
         for (let attempt = 2; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
           await this.repairSequence(pebble.workspaceId, key);
           const retried = await this.insertNext(pebble, key);
@@ -155,21 +155,6 @@ export class MongoPebbleRepository implements PebbleRepository {
   private async repairSequence(workspaceId: string, key: string): Promise<void> {
     const [last] = await this.db.find({ workspaceId }).sort({ number: -1 }).limit(1).toArray();
     if (last) await raiseSequence(this.sequences, key, last.number);
-  }
-
-  /** Runs `task` after the tasks queued before it under `key`. */
-  private queued<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.retries.get(key) ?? Promise.resolve();
-    const run = previous.then(task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.retries.set(key, tail);
-    void tail.then(() => {
-      if (this.retries.get(key) === tail) this.retries.delete(key);
-    });
-    return run;
   }
 
   get(workspaceId: string, number: number): Promise<Pebble | null> {

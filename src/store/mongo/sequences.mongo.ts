@@ -45,3 +45,26 @@ export async function raiseSequence(
     if (!isDuplicateKey(error)) throw error;
   }
 }
+
+/**
+ * Runs tasks one after another per key, in this process: creates of one workspace whose
+ * number was taken retry in turn, so racing creators stop colliding.
+ */
+export class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  /** Runs `task` after the tasks queued before it under `key`. */
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const run = previous.then(task);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return run;
+  }
+}

@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ImprovementSchema,
-  type FixFeedback,
-  type Improvement,
-} from '../../core/improvements/improvement.model.js';
+import type { FixFeedback, Improvement } from '../../core/improvements/improvement.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import { PebbleError } from '../../core/shared/errors.js';
 import type {
@@ -14,43 +10,15 @@ import type {
   NewImprovement,
 } from '../../core/ports/improvements.port.js';
 import type { ListOptions, Page } from '../../core/ports/store.port.js';
-import { improvementOperations } from '../improvement-operations.js';
+import {
+  improvementConditions,
+  improvementOperations,
+  improvementQuery,
+  toImprovement,
+  type ImprovementDoc,
+} from '../improvement-operations.js';
 import { isUniqueViolation, update, type Datastore } from './datastore.js';
 import { nextSequence } from './sequences.nedb.js';
-
-type ImprovementDoc = Omit<Improvement, 'id'> & { _id: string; feedbackIds: string[] };
-
-function toImprovement(doc: ImprovementDoc): Improvement {
-  const { _id, feedbackIds: _ignored, ...rest } = doc;
-  return ImprovementSchema.parse({ ...rest, id: _id });
-}
-
-function toQuery(workspaceId: string, filter: ImprovementFilter = {}): Record<string, unknown> {
-  const query: Record<string, unknown> = { workspaceId };
-  if (filter.status?.length) query.status = { $in: filter.status };
-  if (filter.ownerId) query.ownerId = filter.ownerId;
-  else if (filter.hasOwner) query.ownerId = { $exists: true };
-  else if (filter.hasOwner === false) query.ownerId = { $exists: false };
-  if (filter.pebbleNumber !== undefined) query.pebbleNumbers = filter.pebbleNumber;
-  if (filter.voteNumber !== undefined) query.voteNumber = filter.voteNumber;
-  if (filter.dueOnOrBefore) query.promisedDate = { $lte: filter.dueOnOrBefore };
-  return query;
-}
-
-/** The conditions of a change as a query (shared in spirit with the MongoDB twin). */
-function conditions(change: ImprovementChange): Record<string, unknown> {
-  const query: Record<string, unknown> = {};
-  const c = change.if;
-  if (!c) return query;
-  if (c.status) query.status = { $in: c.status };
-  if (c.ownerId !== undefined) query.ownerId = c.ownerId === null ? { $exists: false } : c.ownerId;
-  if (c.ownerPending !== undefined) query.ownerPending = c.ownerPending;
-  if (c.promisedDate !== undefined)
-    query.promisedDate = c.promisedDate === null ? { $exists: false } : c.promisedDate;
-  if (c.escalationLevelBelow !== undefined) query.escalationLevel = { $lt: c.escalationLevelBelow };
-  if (c.notNudgedOn !== undefined) query.lastNudgedOn = { $ne: c.notNudgedOn };
-  return query;
-}
 
 const MAX_CREATE_ATTEMPTS = 5;
 
@@ -118,7 +86,7 @@ export class NedbImprovementRepository implements ImprovementRepository {
     filter?: ImprovementFilter,
     options: ListOptions<ImprovementSortField> = {},
   ): Promise<Page<Improvement>> {
-    const query = toQuery(workspaceId, filter);
+    const query = improvementQuery(workspaceId, filter);
     const sort = options.sort ?? { field: 'number', direction: 'asc' };
     const dir = sort.direction === 'asc' ? 1 : -1;
     let cursor = this.db
@@ -134,7 +102,7 @@ export class NedbImprovementRepository implements ImprovementRepository {
   }
 
   async count(workspaceId: string, filter?: ImprovementFilter): Promise<number> {
-    return this.db.countAsync(toQuery(workspaceId, filter));
+    return this.db.countAsync(improvementQuery(workspaceId, filter));
   }
 
   async update(
@@ -142,7 +110,7 @@ export class NedbImprovementRepository implements ImprovementRepository {
     number: number,
     change: ImprovementChange,
   ): Promise<Improvement | null> {
-    const query = { ...conditions(change), workspaceId, number };
+    const query = { ...improvementConditions(change), workspaceId, number };
     const result = await update<ImprovementDoc>(
       this.db,
       query,
@@ -160,7 +128,7 @@ export class NedbImprovementRepository implements ImprovementRepository {
     // One update per improvement: each uses the compound index (a `$in` would scan them all).
     let changed = 0;
     for (const number of new Set(numbers)) {
-      const query = { ...conditions(change), workspaceId, number };
+      const query = { ...improvementConditions(change), workspaceId, number };
       changed += (await update<ImprovementDoc>(this.db, query, improvementOperations(change, true)))
         .numAffected;
     }
