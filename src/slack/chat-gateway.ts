@@ -76,6 +76,10 @@ const HistorySchema = z.looseObject({
  * Web API client options for outbound messages: a 429 comes straight back (rejected with its
  * Retry-After, which the outbox honours by rescheduling the message) instead of the client
  * sleeping inside a claim, and every request is bounded in time.
+ *
+ * The client never retries by itself: a post whose answer timed out may well be in the channel
+ * already, and the client would post it again. The outbox retries instead, and first looks
+ * for the message by its key (findSent), so a lost answer never makes a second copy.
  */
 export function outboundClientOptions(
   base: webApi.WebClientOptions,
@@ -85,13 +89,7 @@ export function outboundClientOptions(
     ...base,
     rejectRateLimitedCalls: true,
     timeout: requestTimeoutMs,
-    // A few quick retries of network errors at most (fewer when the caller asked for fewer).
-    retryConfig: {
-      retries: Math.min(2, base.retryConfig?.retries ?? 2),
-      factor: 2,
-      minTimeout: 500,
-      maxTimeout: 2_000,
-    },
+    retryConfig: { retries: 0 },
   };
 }
 

@@ -102,6 +102,16 @@ export class FakeSlackApi {
     return map;
   }
 
+  /** Requests left unanswered whose caller has not given up on them yet. */
+  get openUnanswered(): number {
+    return this.hanging.size;
+  }
+
+  private hang(res: ServerResponse): void {
+    this.hanging.add(res);
+    res.on('close', () => this.hanging.delete(res));
+  }
+
   private elapsed(): number {
     return performance.now() - this.started;
   }
@@ -113,7 +123,7 @@ export class FakeSlackApi {
     const body = parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
     const reply = this.options.reply?.(method, body) ?? 'ok';
     if (reply === 'hang') {
-      this.hanging.add(res);
+      this.hang(res);
       return;
     }
     if (typeof reply === 'object' && 'status' in reply) {
@@ -156,7 +166,7 @@ export class FakeSlackApi {
         this.messages.push(message);
         this.options.onPosted?.(message);
         if (reply === 'post-then-hang') {
-          this.hanging.add(res);
+          this.hang(res);
           return;
         }
         return send({ ok: true, channel, ts: message.ts, message: { text: message.text } });
