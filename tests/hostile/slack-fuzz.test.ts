@@ -139,6 +139,9 @@ const OPEN_ACTIONS = new Set<string>([
 
 describe('Slack payload fuzzing (signed, through /slack/events)', () => {
   it('slash commands with hostile text: never a 5xx, always a readable answer, only whole documents', async () => {
+    const settings = async () =>
+      JSON.stringify((await t.app.services.workspaces.get(`slack:${TEAM}`)).settings);
+    const before = await settings();
     await fc.assert(
       fc.asyncProperty(hostileText, async (text) => {
         const from = sent.length;
@@ -157,6 +160,51 @@ describe('Slack payload fuzzing (signed, through /slack/events)', () => {
       { numRuns: RUNS * 2 },
     );
     await expectValidStore();
+    // A plain member's `config …` lines (among the samples) changed no setting.
+    expect(await settings()).toBe(before);
+  });
+
+  it('a plain member setting every setting to hostile values changes none of them', async () => {
+    const before = JSON.stringify((await t.app.services.workspaces.get(`slack:${TEAM}`)).settings);
+    const setting = fc.constantFrom(
+      'config triage',
+      'config emoji',
+      'config admins',
+      'config council members',
+      'config council sponsor',
+      'config council ballots',
+      'config council quorum',
+      'config council threshold',
+      'config council window',
+      'config digest channel',
+      'config digest',
+      'config retention',
+      'config timezone',
+      'config ai',
+      'improvement sponsor',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        setting,
+        fc.oneof(hostileText, fc.constantFrom('off', 'secret', '1', '<@U0MALLORY>', '<#C0X|x>')),
+        async (command, value) => {
+          const from = sent.length;
+          const res = await t.command(`${command} ${value}`, {
+            user_id: MALLORY.id,
+            user_name: MALLORY.name,
+            response_url: `${HOOKS}${responsePath(uid())}`,
+          });
+          expect(res.status).toBeLessThan(500);
+          await settle();
+          for (const said of [res.text, ...textsSince(from)])
+            expect(internals(said, value)).toEqual([]);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+    expect(JSON.stringify((await t.app.services.workspaces.get(`slack:${TEAM}`)).settings)).toBe(
+      before,
+    );
   });
 
   it('a crafted block action for every action id, with hostile values, from a plain member: refused or harmless, never a 5xx', async () => {
