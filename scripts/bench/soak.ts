@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     return `${name} ${growing ? 'GROWS' : 'no growth trend'} (${(t.slope / 1024 / 1024).toFixed(1)} MB a minute, R² ${t.r2.toFixed(2)})`;
   };
   console.log(
-    `\n${minutes > 2 ? `${verdict('RSS', rss)}; ${verdict('heap', heap)}` : 'too short to read a trend (3 minutes at least)'}`,
+    `\n${minutes > 3 ? `${verdict('RSS', rss)}; ${verdict('heap', heap)}` : 'too short to read a trend (4 minutes at least)'}`,
   );
   console.log(
     `${failedAll} requests failed; load average at the end (1/5/15 min): ${loadAverage()}`,

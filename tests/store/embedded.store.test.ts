@@ -123,6 +123,24 @@ describe('embedded store on a DATA_DIR folder', () => {
     }
   });
 
+  it('has every acknowledged write in its file, before and after a compaction, without a close', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-append';
+    const store = await openEmbeddedStore({ dataDir: dir });
+    try {
+      await store.pebbles.create(pebble(ws, 'Written before the compaction'));
+      // A compaction replaces the file: later appends must reach the new one, not the old inode.
+      await (store.pebbles as unknown as { db: Datastore }).db.compactDatafileAsync();
+      await store.pebbles.create(pebble(ws, 'Written after the compaction'));
+      // What a kill -9 leaves: the file as it is now (closing would rewrite it from memory).
+      const file = await readFile(path.join(dir, 'pebbles.db'), 'utf8');
+      expect(file).toContain('Written before the compaction');
+      expect(file).toContain('Written after the compaction');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('holds the folder lock while open and releases it on close', async () => {
     const dir = await tempDir();
     const store = await openEmbeddedStore({ dataDir: dir });
