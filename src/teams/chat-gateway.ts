@@ -130,6 +130,26 @@ function withoutSdkRetries(context: TurnContext): void {
   connector?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
 }
 
+/**
+ * The address of a reply in a channel thread (the digest's details under its card): Teams
+ * names a thread by its first message's id after the channel's (`19:…;messageid=…`).
+ */
+function inThread(address: ConversationAddress, target: ChatTarget): ConversationAddress {
+  if (target.kind !== 'channel' || !target.threadId || address.kind !== 'channel') return address;
+  const reference = address.reference as { conversation?: Record<string, unknown> };
+  if (!reference.conversation) return address;
+  return {
+    ...address,
+    reference: {
+      ...address.reference,
+      conversation: {
+        ...reference.conversation,
+        id: `${address.conversationId};messageid=${target.threadId}`,
+      },
+    },
+  };
+}
+
 /** Sliding windows per conversation: how long until one more message fits all of them. */
 class SendWindows {
   private readonly sent = new Map<string, number[]>();
@@ -195,7 +215,7 @@ export class TeamsChatGateway implements ChatGateway {
   }
 
   async send(workspaceId: string, target: ChatTarget, view: MessageView): Promise<MessageRef> {
-    const address = await this.addressOf(workspaceId, target);
+    const address = inThread(await this.addressOf(workspaceId, target), target);
     const { card } = renderCard(view, await this.refreshOf(workspaceId, view));
     const id = await this.deliver(address, async (context) => {
       const sent = await context.sendActivity({

@@ -52,6 +52,15 @@ describe('the Teams digest card shows its chart', () => {
     expect(JSON.stringify(t.sentTo(CHANNELS.leaders).map((c) => c.body))).not.toContain(
       'oldest first, this week last',
     );
+    // The details follow as a reply in the card's thread.
+    // (The loopback connector answers the n-th call with the id `activity-n`.)
+    const messageId = `activity-${t.bf.connectorCalls.indexOf(main!) + 1}`;
+    const details = t
+      .sentTo(CHANNELS.leaders)
+      .find((c) => JSON.stringify(c.body).includes('Weekly CX digest, the details'));
+    expect(decodeURIComponent(details!.path)).toContain(
+      `/v3/conversations/${CHANNELS.leaders};messageid=${messageId}/`,
+    );
   });
 
   it('puts the image in the card leaders get in their personal chat too', () => {
