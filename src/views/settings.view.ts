@@ -199,7 +199,7 @@ export function settingsSummaryBlocks(
     },
     {
       type: 'section',
-      text: `*Weekly digest* · ${digestScheduleText(settings)}`,
+      text: `*Weekly CX digest* · ${digestScheduleText(settings)}`,
       button: edit('digest', 'weekly digest'),
     },
     {

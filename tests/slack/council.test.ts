@@ -241,7 +241,7 @@ describe('Slack: council settings in App Home', () => {
     });
     await t.slack.done();
     const home = JSON.stringify(t.slack.of('views.publish')[0]!.body);
-    expect(home).toContain('CX council (admins)');
+    expect(home).toContain('*CX council* · 1 member · votes in');
     expect(home).toContain(ACTIONS.councilSettings);
 
     t.slack.expect('views.open');
