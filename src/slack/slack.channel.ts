@@ -107,11 +107,12 @@ function inFlightTracker() {
 }
 
 /**
- * How long an event's acknowledgement may wait for its write.
+ * How long an event's HTTP response stays open while its write runs.
  * NOTE: Slack redelivers an event not acknowledged within 3 s. Past that, holding on is still
  * right: the listeners that hold their ack are idempotent by content, so a redelivery that
  * meets the first still at work adds nothing, while an ack sent before the write would let a
- * crash lose the event. The deadline only bounds how long a response is kept open.
+ * crash lose the event. When the write is still running at this deadline the receiver answers
+ * 404 (not acknowledged): Slack redelivers, and nothing unsaved was ever acknowledged.
  */
 const EVENT_ACK_DEADLINE_MS = 10_000;
 
@@ -119,8 +120,8 @@ const EVENT_ACK_DEADLINE_MS = 10_000;
  * Runs an event through the app, holding its acknowledgement when its listener stores what it
  * asks for (a pebble from a mention or reaction, a +1): Bolt acknowledges events before any
  * listener runs, and Slack redelivers an event only when it was not acknowledged, so sending
- * the ack once the write is done (PebbleContext.acknowledge), when the listener ends, or at the
- * deadline, whichever comes first, is what lets a crash lose nothing acknowledged.
+ * the ack once the write is done (PebbleContext.acknowledge) or when the listener ends, and
+ * never on a timer, is what lets a crash lose nothing acknowledged.
  */
 async function processHoldingAck(app: App, event: ReceiverEvent): Promise<void> {
   const body = event.body as { type?: unknown; event?: { type?: unknown } };
@@ -130,11 +131,9 @@ async function processHoldingAck(app: App, event: ReceiverEvent): Promise<void> 
     return;
   }
   let sent: Promise<void> | undefined;
-  const acknowledge = () => (sent ??= event.ack());
-  const deadline = setTimeout(
-    () => void acknowledge().catch(() => undefined),
-    EVENT_ACK_DEADLINE_MS,
-  );
+  // Past the receiver's deadline the response is already answered (404): the late ack has
+  // nowhere to go, and the redelivery Slack sends instead finds the event stored.
+  const acknowledge = () => (sent ??= event.ack().catch(() => undefined));
   try {
     await app.processEvent({
       ...event,
@@ -142,7 +141,6 @@ async function processHoldingAck(app: App, event: ReceiverEvent): Promise<void> 
       customProperties: { ...event.customProperties, [ACKNOWLEDGE_PROPERTY]: acknowledge },
     });
   } finally {
-    clearTimeout(deadline);
     await acknowledge();
   }
 }
