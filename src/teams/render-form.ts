@@ -95,6 +95,9 @@ function input(field: FormField): Record<string, unknown>[] {
           ...(text !== undefined ? { value: Number(text) } : {}),
         },
       ];
+    case 'channel':
+      // Teams has no channel picker: the council channel is set with `config council channel`.
+      return [];
     case 'checkbox':
       return [
         {

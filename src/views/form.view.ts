@@ -1,5 +1,11 @@
 import { improvementShortId, type Improvement } from '../core/improvements/improvement.model.js';
-import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
+import {
+  DESCRIPTION_MAX,
+  shortId,
+  TITLE_MAX,
+  type Frequency,
+  type Pebble,
+} from '../core/pebbles/pebble.model.js';
 import { inferStakeholder } from '../core/pebbles/stakeholder.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import type { OptionView } from '../core/ports/message-view.port.js';
@@ -18,7 +24,9 @@ export type FormFieldKind =
   | 'people'
   | 'date'
   | 'checkbox'
-  | 'number';
+  | 'number'
+  /** A channel of the platform (Slack conversations select); the console and Teams skip it. */
+  | 'channel';
 
 export interface FormField {
   id: string;
@@ -26,6 +34,8 @@ export interface FormField {
   kind: FormFieldKind;
   optional?: boolean;
   hint?: string;
+  /** Example text shown in an empty field. */
+  placeholder?: string;
   options?: OptionView[];
   initial?: string | string[] | boolean;
   maxLength?: number;
@@ -69,6 +79,16 @@ export type FormValues = Record<string, string | string[] | boolean | undefined>
 export const REASON_MAX = 500;
 export const NOTE_MAX = 500;
 
+const FREQUENCY_OPTIONS: { label: string; value: Frequency }[] = [
+  { label: 'It happened once', value: 'once' },
+  { label: 'About monthly', value: 'monthly' },
+  { label: 'About weekly', value: 'weekly' },
+  { label: 'Daily', value: 'daily' },
+  { label: 'Many times a day', value: 'hourly' },
+];
+export const SEGMENT_MAX = 100;
+export const MINUTES_MAX = 100_000;
+
 const SEVERITY_OPTIONS: OptionView[] = [
   { label: '1 Annoyance', value: '1' },
   { label: '2 Slows people down', value: '2' },
@@ -79,7 +99,7 @@ const SEVERITY_OPTIONS: OptionView[] = [
 /** The report form; with a pebble, its reporter adds details to it (`meta.n` names it). */
 export function reportForm(
   settings: WorkspaceSettings,
-  initial: { text?: string; pebble?: Pebble } = {},
+  initial: { text?: string; description?: string; pebble?: Pebble } = {},
 ): FormView {
   const p = initial.pebble;
   const form: FormView = {
@@ -92,10 +112,19 @@ export function reportForm(
         id: 'title',
         label: 'What got in the way?',
         kind: 'text',
-        maxLength: 150,
+        maxLength: TITLE_MAX,
+        placeholder: 'Checkout asks for the address twice',
         ...(initial.text ? { initial: initial.text } : {}),
       },
-      { id: 'description', label: 'Details', kind: 'long-text', optional: true, maxLength: 3_000 },
+      {
+        id: 'description',
+        label: 'Details',
+        kind: 'long-text',
+        optional: true,
+        maxLength: DESCRIPTION_MAX,
+        placeholder: 'What happened, who it hit, what they did instead',
+        ...(initial.description ? { initial: initial.description } : {}),
+      },
       {
         id: 'stakeholder',
         label: 'Whose journey?',
@@ -124,6 +153,30 @@ export function reportForm(
         optional: true,
         options: SEVERITY_OPTIONS,
       },
+      {
+        id: 'segment',
+        label: 'Customer segment',
+        kind: 'text',
+        optional: true,
+        maxLength: SEGMENT_MAX,
+        placeholder: 'Enterprise, new sign-ups…',
+      },
+      {
+        id: 'frequency',
+        label: 'How often does it happen?',
+        kind: 'pick-one',
+        optional: true,
+        options: FREQUENCY_OPTIONS,
+      },
+      {
+        id: 'minutes',
+        label: 'Minutes lost each time',
+        kind: 'number',
+        optional: true,
+        min: 0,
+        max: MINUTES_MAX,
+        hint: 'A rough guess is fine: it lets the digest show the hours a fix gives back.',
+      },
       { id: 'anonymous', label: 'Hide my name', kind: 'checkbox', initial: false },
     ],
   };
@@ -134,6 +187,9 @@ export function reportForm(
     stakeholder: p.stakeholder,
     stage: p.journey && p.stage ? `${p.journey}/${p.stage}` : undefined,
     severity: p.severity ? String(p.severity) : undefined,
+    segment: p.segment || undefined,
+    frequency: p.frequency,
+    minutes: p.minutesLost !== undefined ? String(p.minutesLost) : undefined,
     anonymous: p.anonymous,
   };
   return {
@@ -206,6 +262,16 @@ export function councilSettingsForm(settings: WorkspaceSettings): FormView {
         kind: 'people',
         optional: true,
         initial: c.members.map((m) => m.userId),
+        hint: c.userGroup
+          ? `Kept in sync with the user group ${c.userGroup.handle ?? c.userGroup.id}; changes here are replaced at the next sync.`
+          : 'Everyone who votes. Give members a function with `config council function @name Product`.',
+      },
+      {
+        id: 'channel',
+        label: 'Council channel',
+        kind: 'channel',
+        optional: true,
+        ...(c.channel ? { initial: c.channel } : {}),
       },
       {
         id: 'sponsor',
@@ -238,6 +304,17 @@ export function councilSettingsForm(settings: WorkspaceSettings): FormView {
         min: 50,
         max: 100,
         initial: String(c.threshold),
+        hint: '50 is a simple majority (more than half); 100 is unanimous.',
+      },
+      {
+        id: 'balance',
+        label: 'Balance (functions)',
+        kind: 'number',
+        optional: true,
+        min: 2,
+        max: 50,
+        hint: 'Empty: off. Otherwise ballots from at least this many functions.',
+        ...(c.balance ? { initial: String(c.balance) } : {}),
       },
       {
         id: 'ballots',
@@ -256,6 +333,17 @@ export function councilSettingsForm(settings: WorkspaceSettings): FormView {
         min: 1,
         max: 100,
         initial: String(c.wipLimit),
+        hint: '"Fix now" above it asks the council what to displace.',
+      },
+      {
+        id: 'cycle',
+        label: 'Cycle ("Next cycle" comes back then)',
+        kind: 'pick-one',
+        initial: c.cycle === 'week' ? 'week' : 'month',
+        options: [
+          { label: 'Monthly (first working day)', value: 'month' },
+          { label: 'Weekly (Mondays)', value: 'week' },
+        ],
       },
     ],
   };

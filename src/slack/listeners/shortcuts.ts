@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { splitReportText } from '../../core/pebbles/pebble.service.js';
 import { pebbleContext } from '../context.js';
-import { reportModal } from '../report-modal.js';
+import { reportForm } from '../../views/form.view.js';
+import { renderForm } from '../render-form.js';
 import { slackToPlain } from '../slack-text.js';
 import type { Registrar, ShortcutArgs, SlackDeps } from './registry.js';
 
@@ -22,7 +23,7 @@ export function registerShortcuts(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     await deps.gateway.openView(
       shortcut.trigger_id,
-      reportModal(ctx.workspace.settings, { k: 'shortcut' }),
+      renderForm(reportForm(ctx.workspace.settings), { k: 'shortcut' }),
     );
   });
 
@@ -34,16 +35,12 @@ export function registerShortcuts(r: Registrar, deps: SlackDeps): void {
     const { title, description } = splitReportText(slackToPlain(payload.message.text ?? ''));
     await deps.gateway.openView(
       payload.trigger_id,
-      reportModal(
-        ctx.workspace.settings,
-        {
-          k: 'shortcut',
-          c: payload.channel.id,
-          t: payload.message_ts,
-          ...(payload.message.user ? { a: payload.message.user } : {}),
-        },
-        { title, description },
-      ),
+      renderForm(reportForm(ctx.workspace.settings, { text: title, description }), {
+        k: 'shortcut',
+        c: payload.channel.id,
+        t: payload.message_ts,
+        ...(payload.message.user ? { a: payload.message.user } : {}),
+      }),
     );
   });
 }
