@@ -5,7 +5,11 @@ import {
   voteShortId,
 } from '../core/council/council.model.js';
 import { improvementShortId } from '../core/improvements/improvement.model.js';
-import { SNOOZE_PERIODS, type SnoozePeriod } from '../core/improvements/improvement.service.js';
+import {
+  SNOOZE_PERIODS,
+  type ImprovementForm,
+  type SnoozePeriod,
+} from '../core/improvements/improvement.service.js';
 import { parsePebbleRef, shortId, StakeholderSchema } from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
 import { ACTIONS, OVERFLOW_ACTION, parseOverflowValue } from '../views/actions.js';
@@ -18,6 +22,7 @@ import {
   reportForm,
 } from '../views/form.view.js';
 import type { ButtonView } from '../core/ports/message-view.port.js';
+import { confirmationView, noticeView, peopleAffected } from '../views/pebble.view.js';
 import { quote, type Command, type ImprovementStatusWord } from './commands.js';
 import {
   reply,
@@ -27,9 +32,14 @@ import {
   type ConversationDeps,
   type Output,
 } from './context.js';
-import { noticeView } from '../views/pebble.view.js';
 import { apiTokenForm, settingsForm, SETTINGS_SECTIONS } from '../views/settings.view.js';
-import { listPageView, ListPageSchema, propose, runCommand } from './run-command.js';
+import {
+  listPageView,
+  ListPageSchema,
+  propose,
+  runCommand,
+  type RunOptions,
+} from './run-command.js';
 
 const usage = (message: string) => new PebbleError('COMMAND.USAGE', message);
 const Num = z.coerce.number().int().positive().max(1_000_000_000);
@@ -293,12 +303,27 @@ export async function dispatchAction(
   ctx: ConversationContext,
   actionId: string,
   value = '',
+  /** As for a typed command: `stored` is called once a +1 is stored (the channel may ack). */
+  options: Pick<RunOptions, 'stored'> = {},
 ): Promise<Output[]> {
   const { pebbles, improvements, council } = deps.services;
-  const improvement = () =>
-    improvements.get(ctx.workspace, num(value.split(':')[0], 'an improvement'));
+  // Core says who may before a form opens, so nobody fills in a form they could not submit.
+  const improvement = async (form: ImprovementForm) =>
+    improvements.formFor(
+      ctx.workspace,
+      await withRole(ctx),
+      num(value.split(':')[0], 'an improvement'),
+      form,
+    );
   const pebble = () => pebbles.get(ctx.workspace, num(value, 'a pebble'));
+  const triager = async (what: string) => {
+    await pebbles.requireTriager(ctx.workspace, await withRole(ctx), what);
+    return pebble();
+  };
   switch (actionId) {
+    case ACTIONS.openLink:
+      // A link button: the platform opens the link itself; there is nothing to do.
+      return [];
     case ACTIONS.listPage: {
       const page = ListPageSchema.safeParse(
         (() => {
@@ -314,19 +339,21 @@ export async function dispatchAction(
     }
     case ACTIONS.report:
       return [{ kind: 'form', form: reportForm(ctx.workspace.settings) }];
-    case ACTIONS.addDetails:
-      return [
-        { kind: 'form', form: reportForm(ctx.workspace.settings, { pebble: await pebble() }) },
-      ];
+    case ACTIONS.addDetails: {
+      const mine = await pebbles.requireReporter(ctx.workspace, ctx.actor, num(value, 'a pebble'));
+      return [{ kind: 'form', form: reportForm(ctx.workspace.settings, { pebble: mine }) }];
+    }
     case ACTIONS.decline:
-      return [{ kind: 'form', form: declineForm(await pebble()) }];
+      return [{ kind: 'form', form: declineForm(await triager('decline a pebble')) }];
     case ACTIONS.markDuplicate:
-      return [{ kind: 'form', form: duplicateForm(await pebble()) }];
+      return [{ kind: 'form', form: duplicateForm(await triager('mark a pebble as a duplicate')) }];
     case ACTIONS.councilSettings:
+      await council.requireConfigurer(ctx.workspace, await withRole(ctx));
       return [{ kind: 'form', form: councilSettingsForm(ctx.workspace.settings) }];
     case ACTIONS.councilReason: {
-      const vote = await council.getVote(
+      const vote = await council.requireReasonGiver(
         ctx.workspace,
+        await withRole(ctx),
         num(value.replace(/^v-?/i, ''), 'a council vote'),
       );
       return [{ kind: 'form', form: councilReasonForm(vote.number, vote.decision?.reason) }];
@@ -337,11 +364,42 @@ export async function dispatchAction(
         throw usage('That button does not name a pebble.');
       return propose(deps, ctx, command.command.pebbles);
     }
+    case ACTIONS.toggleAnonymous:
+    case ACTIONS.mergeInto: {
+      // From the private confirmation of a report: the answer takes that confirmation's place.
+      const command = actionCommand(actionId, value);
+      if (command?.kind !== 'anon-toggle' && command?.kind !== 'merge')
+        throw usage('That button does not name a pebble.');
+      await runCommand(deps, ctx, command, options);
+      if (command.kind === 'anon-toggle') {
+        const mine = await pebbles.get(ctx.workspace, command.number);
+        return [update(confirmationView(mine, await pebbles.findSimilar(ctx.workspace, mine)))];
+      }
+      const into = await pebbles.get(ctx.workspace, command.into);
+      const [from, to] = [shortId(command.from), shortId(into.number)];
+      return [
+        update(
+          noticeView(
+            `:+1: ${from} was folded into *${to}* ${into.title} as your +1: ${to} now gets in the way of ${peopleAffected(into)}. ${from} stays as its duplicate, with your text.`,
+          ),
+        ),
+      ];
+    }
+    case ACTIONS.setSeverity:
+    case ACTIONS.setStage:
+    case ACTIONS.setStakeholder: {
+      const command = actionCommand(actionId, value);
+      const outputs = command ? await runCommand(deps, ctx, command, options) : [];
+      // The triage card that carries these menus is updated in place: no second message.
+      const number = command?.kind === 'triage' ? command.number : 0;
+      const onCard = deps.chat && (await pebbles.get(ctx.workspace, number)).triageCard;
+      return onCard ? [] : outputs;
+    }
     case OVERFLOW_ACTION: {
       const option = parseOverflowValue(value);
       if (!option || option.actionId === OVERFLOW_ACTION)
         throw usage('That menu option does not name an action.');
-      return dispatchAction(deps, ctx, option.actionId, option.value);
+      return dispatchAction(deps, ctx, option.actionId, option.value, options);
     }
     case ACTIONS.improvementProposeDate: {
       // From the date picker the day comes with the click: accept for it at once.
@@ -351,20 +409,24 @@ export async function dispatchAction(
           kind: 'improvement',
           command: { kind: 'accept', number: num(picked[1], 'an improvement'), date: picked[2]! },
         }).then((outputs) => outputs.map((o) => (o.kind === 'reply' ? update(o.view) : o)));
-      return [{ kind: 'form', form: improvementForms.proposeDate(await improvement()) }];
+      return [
+        { kind: 'form', form: improvementForms.proposeDate(await improvement('propose-date')) },
+      ];
     }
     case ACTIONS.improvementDecline:
-      return [{ kind: 'form', form: improvementForms.decline(await improvement()) }];
+      return [{ kind: 'form', form: improvementForms.decline(await improvement('decline')) }];
     case ACTIONS.improvementDone:
-      return [{ kind: 'form', form: improvementForms.done(await improvement()) }];
+      return [{ kind: 'form', form: improvementForms.done(await improvement('done')) }];
     case ACTIONS.improvementChangeDate:
-      return [{ kind: 'form', form: improvementForms.changeDate(await improvement()) }];
+      return [
+        { kind: 'form', form: improvementForms.changeDate(await improvement('change-date')) },
+      ];
     case ACTIONS.improvementExtend:
-      return [{ kind: 'form', form: improvementForms.extend(await improvement()) }];
+      return [{ kind: 'form', form: improvementForms.extend(await improvement('extend')) }];
     case ACTIONS.improvementReassign:
-      return [{ kind: 'form', form: improvementForms.reassign(await improvement()) }];
+      return [{ kind: 'form', form: improvementForms.reassign(await improvement('reassign')) }];
     case ACTIONS.improvementDrop:
-      return [{ kind: 'form', form: improvementForms.drop(await improvement()) }];
+      return [{ kind: 'form', form: improvementForms.drop(await improvement('drop')) }];
     case ACTIONS.settingsEdit: {
       const section = SETTINGS_SECTIONS.find((s) => s === value);
       if (!section) throw usage('That button does not name a setting.');
@@ -400,7 +462,7 @@ export async function dispatchAction(
   }
   const command = actionCommand(actionId, value);
   if (!command) throw usage(`I do not know the button "${actionId}".`);
-  const outputs = await runCommand(deps, ctx, command);
+  const outputs = await runCommand(deps, ctx, command, options);
   return REPLACES.has(actionId)
     ? outputs.map((o) => (o.kind === 'reply' ? update(o.view) : o))
     : outputs;

@@ -1,19 +1,34 @@
 import { z } from 'zod';
 import { COUNCIL_MEMBERS_MAX } from '../core/council/council.model.js';
 import { IsoDateSchema } from '../core/improvements/improvement.model.js';
-import { parsePebbleRef, shortId, type PebbleSource } from '../core/pebbles/pebble.model.js';
+import {
+  FrequencySchema,
+  parsePebbleRef,
+  shortId,
+  StakeholderSchema,
+  type PebbleSource,
+} from '../core/pebbles/pebble.model.js';
 import { PebbleError } from '../core/shared/errors.js';
-import { FORMS, NOTE_MAX, REASON_MAX, type FormId, type FormValues } from '../views/form.view.js';
+import {
+  FORMS,
+  MINUTES_MAX,
+  NOTE_MAX,
+  REASON_MAX,
+  SEGMENT_MAX,
+  type FormId,
+  type FormValues,
+} from '../views/form.view.js';
 import { noticeView } from '../views/pebble.view.js';
 import {
   withRole,
   reply,
+  update,
   type ConversationContext,
   type ConversationDeps,
   type Output,
 } from './context.js';
 import { Cards } from './cards.js';
-import { afterReport, runCommand } from './run-command.js';
+import { afterReport, runCommand, type RunOptions } from './run-command.js';
 import { confirmationView } from '../views/pebble.view.js';
 import type { Command } from './commands.js';
 import { parseRetention } from '../core/governance/governance.model.js';
@@ -62,18 +77,28 @@ const clockTime = z.preprocess(
   z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time like 19:00.'),
 );
 const checked = z.preprocess((v) => v === true || v === 'true', z.boolean());
+/** What a report's texts may bring at most; core keeps TITLE_MAX and DESCRIPTION_MAX of it. */
+const REPORT_TEXT_MAX = 100_000;
+const optionalChoice = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 /** Each form's values, validated in this one place. */
 const SCHEMAS = {
   [FORMS.report]: z.object({
-    title: text(150, 'Say what got in the way.'),
-    description: optionalText(3_000),
-    stakeholder: z.enum(['customer', 'employee', 'partner']).default('customer'),
+    // Longer than a form allows comes through crafted payloads: core shortens it and says so.
+    title: text(REPORT_TEXT_MAX, 'Say in a few words what got in the way.'),
+    description: optionalText(REPORT_TEXT_MAX),
+    stakeholder: optionalChoice(
+      z.enum(StakeholderSchema.options, { message: 'Pick customer, employee or partner.' }),
+    ).transform((v) => v ?? 'customer'),
     stage: optionalText(130),
     severity: z.preprocess(
       (v) => (v === '' || v === undefined ? undefined : Number(v)),
-      z.number().int().min(1).max(4).optional(),
+      z.number({ message: 'Pick a severity from the list.' }).int().min(1).max(4).optional(),
     ),
+    segment: optionalText(SEGMENT_MAX),
+    frequency: optionalChoice(FrequencySchema),
+    minutes: optionalInt(0, MINUTES_MAX),
     anonymous: z.boolean().default(false),
   }),
   [FORMS.decline]: z.object({ reason: text(REASON_MAX, 'Say why, in a sentence.') }),
@@ -91,11 +116,19 @@ const SCHEMAS = {
   [FORMS.councilSettings]: z.object({
     members: z.array(person).max(COUNCIL_MEMBERS_MAX).default([]),
     sponsor: z.preprocess((v) => (v === '' ? undefined : v), person.optional()),
-    window: intIn(1, 20),
+    // A setting left out of the submission stays as it is.
+    window: optionalInt(1, 20),
     quorum: optionalInt(1, COUNCIL_MEMBERS_MAX),
-    threshold: intIn(50, 100),
-    ballots: z.enum(['secret', 'open']),
-    wip: intIn(1, 100),
+    threshold: optionalInt(50, 100),
+    balance: optionalInt(2, 50),
+    ballots: optionalChoice(z.enum(['secret', 'open'])),
+    wip: optionalInt(1, 100),
+    // A channel only where the platform offers a picker (Slack): absent elsewhere, kept as is.
+    channel: z.preprocess(
+      (v) => (v === undefined ? undefined : v || null),
+      z.string().max(64).nullable().optional(),
+    ),
+    cycle: optionalChoice(z.enum(['week', 'month'])),
   }),
   [FORMS.improvementProposeDate]: z.object({ date }),
   [FORMS.improvementDecline]: z.object({ note: text(NOTE_MAX, 'Say why, in a sentence.') }),
@@ -219,8 +252,17 @@ export async function submitForm(
   formId: FormId,
   meta: { n: number },
   values: FormValues,
-  /** Where a new report came from, when the channel knows better than "a form" (a message). */
-  options: { source?: PebbleSource } = {},
+  options: {
+    /** Where a new report came from, when the channel knows better than "a form" (a message). */
+    source?: PebbleSource;
+    /**
+     * Claims the submission once its values are valid, for a channel that may see it twice:
+     * false (a repeat) runs nothing. A form sent back with errors stays unclaimed.
+     */
+    claim?: () => Promise<boolean>;
+    /** As for a typed command: called once a report is stored, before the slower steps. */
+    stored?: RunOptions['stored'];
+  } = {},
 ): Promise<FormResult> {
   const schema = SCHEMAS[formId] as z.ZodType<Record<string, unknown>>;
   const parsed = schema.safeParse(values);
@@ -233,6 +275,7 @@ export async function submitForm(
     return { ok: false, errors };
   }
   try {
+    if (options.claim && !(await options.claim())) return { ok: true, outputs: [] };
     return { ok: true, outputs: await run(deps, ctx, formId, meta.n, parsed.data, options) };
   } catch (error) {
     if (error instanceof PebbleError && !error.code.startsWith('STORE.'))
@@ -247,9 +290,12 @@ async function run(
   formId: FormId,
   n: number,
   v: Record<string, unknown>,
-  options: { source?: PebbleSource },
+  options: { source?: PebbleSource; stored?: RunOptions['stored'] },
 ): Promise<Output[]> {
   const command = (c: Command) => runCommand(deps, ctx, c);
+  // The triage card the form was opened from shows the outcome once refreshed: no second word.
+  const unlessOnCard = async (outputs: Output[]) =>
+    deps.chat && (await deps.services.pebbles.get(ctx.workspace, n)).triageCard ? [] : outputs;
   const s = (key: string) => v[key] as string;
   const note = v.note as string | undefined;
   switch (formId) {
@@ -257,10 +303,13 @@ async function run(
       const [journey, stage] = typeof v.stage === 'string' ? v.stage.split('/') : [];
       const details = {
         title: s('title'),
-        ...(v.description ? { description: s('description') } : {}),
+        description: (v.description as string | undefined) ?? '',
         stakeholder: v.stakeholder as 'customer',
         ...(journey && stage ? { journey, stage } : {}),
         ...(typeof v.severity === 'number' ? { severity: v.severity } : {}),
+        ...(v.segment ? { segment: s('segment') } : {}),
+        ...(v.frequency ? { frequency: v.frequency as 'once' } : {}),
+        ...(typeof v.minutes === 'number' ? { minutesLost: v.minutes } : {}),
         anonymous: v.anonymous === true,
       };
       if (n > 0) {
@@ -271,6 +320,7 @@ async function run(
           n,
           details,
         );
+        await options.stored?.(result.pebble);
         await new Cards(deps).refresh(ctx.workspace, result.pebble);
         const similar = await deps.services.pebbles.findSimilar(ctx.workspace, result.pebble);
         return [reply(confirmationView(result.pebble, similar, { truncated: result.truncated }))];
@@ -281,14 +331,21 @@ async function run(
         details,
         options.source ?? { kind: ctx.channel === 'console' ? 'console' : 'modal' },
       );
+      await options.stored?.(result.pebble);
+      deps.log?.info(
+        { pebble: shortId(result.pebble.number), source: result.pebble.source.kind },
+        'pebble reported',
+      );
       return afterReport(deps, ctx.workspace, result);
     }
     case FORMS.decline:
-      return command({
-        kind: 'triage',
-        number: n,
-        change: { kind: 'decline', reason: s('reason') },
-      });
+      return unlessOnCard(
+        await command({
+          kind: 'triage',
+          number: n,
+          change: { kind: 'decline', reason: s('reason') },
+        }),
+      );
     case FORMS.duplicate: {
       const of = v.of as number;
       if (of === n)
@@ -296,7 +353,9 @@ async function run(
       await deps.services.pebbles.get(ctx.workspace, of).catch(() => {
         throw new PebbleError('PEBBLE.NOT_FOUND', `There is no ${shortId(of)}.`);
       });
-      return command({ kind: 'triage', number: n, change: { kind: 'duplicate', of } });
+      return unlessOnCard(
+        await command({ kind: 'triage', number: n, change: { kind: 'duplicate', of } }),
+      );
     }
     case FORMS.councilReason:
       return command({
@@ -304,44 +363,57 @@ async function run(
         command: { kind: 'reason', vote: n, reason: s('reason') },
       });
     case FORMS.councilSettings: {
+      const user = await withRole(ctx);
+      // Refused before any name is looked up for someone who may not change the council.
+      await deps.services.council.requireConfigurer(ctx.workspace, user);
       const known = ctx.workspace.settings.council.members;
-      const members = (v.members as string[]).map(
-        (id) => known.find((m) => m.userId === id) ?? { userId: id },
+      const members = await named(
+        ctx,
+        [...new Set(v.members as string[])].map(
+          (id) => known.find((m) => m.userId === id) ?? { userId: id },
+        ),
       );
-      const { changes } = await deps.services.council.configure(
-        ctx.workspace,
-        await withRole(ctx),
-        {
-          members,
-          sponsor: (v.sponsor as string | undefined) ?? null,
-          votingDays: v.window as number,
-          quorum: (v.quorum as number | undefined) ?? null,
-          threshold: v.threshold as number,
-          secret: v.ballots === 'secret',
-          wipLimit: v.wip as number,
-        },
-      );
+      const channel = v.channel as string | null | undefined;
+      const { changes, warning } = await deps.services.council.configure(ctx.workspace, user, {
+        members,
+        sponsor: (v.sponsor as string | undefined) ?? null,
+        quorum: (v.quorum as number | undefined) ?? null,
+        balance: (v.balance as number | undefined) ?? null,
+        ...(v.window !== undefined ? { votingDays: v.window as number } : {}),
+        ...(v.threshold !== undefined ? { threshold: v.threshold as number } : {}),
+        ...(v.ballots ? { secret: v.ballots === 'secret' } : {}),
+        ...(v.wip !== undefined ? { wipLimit: v.wip as number } : {}),
+        ...(channel !== undefined ? { channel } : {}),
+        ...(v.cycle ? { cycle: v.cycle as 'week' } : {}),
+      });
       ctx.resolve?.forgetWorkspace?.();
+      const joined = channel ? await ctx.resolve?.join?.(channel).catch(() => false) : true;
       return [
         reply(
           noticeView(
-            changes.length
+            (changes.length
               ? `:white_check_mark: Council settings saved (${changes.length} change${changes.length === 1 ? '' : 's'}, recorded in the history).`
-              : 'Council settings: nothing changed.',
+              : 'Council settings: nothing changed.') +
+              (joined === false ? ' The council channel is private: invite me there first.' : '') +
+              (warning ? `\n\n:warning: ${warning}` : ''),
           ),
         ),
       ];
     }
     case FORMS.improvementProposeDate:
-      return command({
-        kind: 'improvement',
-        command: { kind: 'accept', number: n, date: s('date') },
-      });
+      return replacing(
+        await command({
+          kind: 'improvement',
+          command: { kind: 'accept', number: n, date: s('date') },
+        }),
+      );
     case FORMS.improvementDecline:
-      return command({
-        kind: 'improvement',
-        command: { kind: 'decline', number: n, reason: note ?? '' },
-      });
+      return replacing(
+        await command({
+          kind: 'improvement',
+          command: { kind: 'decline', number: n, reason: note ?? '' },
+        }),
+      );
     case FORMS.improvementDone:
       return command({
         kind: 'improvement',
@@ -359,10 +431,12 @@ async function run(
         command: { kind: 'assign', number: n, ownerId: s('owner'), date: s('date') },
       });
     case FORMS.improvementDrop:
-      return command({
-        kind: 'improvement',
-        command: { kind: 'update', number: n, status: 'dropped', ...(note ? { note } : {}) },
-      });
+      return replacing(
+        await command({
+          kind: 'improvement',
+          command: { kind: 'update', number: n, status: 'dropped', ...(note ? { note } : {}) },
+        }),
+      );
     case FORMS.settingsTriage:
     case FORMS.settingsStages:
     case FORMS.settingsNudges:
@@ -371,4 +445,28 @@ async function run(
     case FORMS.apiTokenCreate:
       return runSettingsForm(deps, ctx, formId, v);
   }
+}
+
+/**
+ * Answers that stand in for the message the form was opened from (the owner's DM with its
+ * buttons): the buttons it offered are no longer valid once the decision is taken.
+ */
+function replacing(outputs: Output[]): Output[] {
+  return outputs.map((o) => (o.kind === 'reply' ? update(o.view) : o));
+}
+
+/** Council members as people, named where the channel can say (a council is a handful). */
+async function named(
+  ctx: ConversationContext,
+  list: { userId: string; name?: string }[],
+): Promise<{ userId: string; name?: string }[]> {
+  // NOTE: Slack's users.info is Tier 4 (100+ per minute): names are looked up for 50 at most.
+  let asked = 0;
+  return Promise.all(
+    list.map(async (m) => {
+      if (m.name || asked++ >= 50) return m;
+      const found = await ctx.resolve?.user?.(m.userId).catch(() => undefined);
+      return found?.name ? { ...m, name: found.name } : m;
+    }),
+  );
 }

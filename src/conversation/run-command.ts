@@ -501,6 +501,7 @@ async function triage(
         command.number,
         change.reason,
       );
+      deps.log?.info({ pebble: shortId(pebble.number) }, 'pebble declined');
       await cards.refresh(workspace, pebble);
       await cards.notify(workspace, notify, (to) =>
         declinedNoticeView(pebble, to === pebble.reporter.userId),
@@ -509,6 +510,10 @@ async function triage(
     }
     case 'duplicate': {
       const result = await pebbles.markDuplicate(workspace, user, command.number, change.of);
+      deps.log?.info(
+        { pebble: shortId(result.pebble.number), of: shortId(result.original.number) },
+        'pebble marked duplicate',
+      );
       await cards.refresh(workspace, result.pebble);
       await cards.refresh(workspace, result.original);
       await cards.notify(workspace, result.notify, (to) =>

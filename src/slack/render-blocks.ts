@@ -3,16 +3,17 @@ import type {
   BlockView,
   ButtonView,
   ConfirmView,
+  DatePickerView,
   FieldView,
   MessageView,
   OptionView,
   SelectView,
 } from '../core/ports/message-view.port.js';
-import { actionButtons } from '../core/ports/message-view.port.js';
+import { OVERFLOW_ACTION, overflowValue } from '../views/actions.js';
 import { splitTokens, tokenPlain, type InlineToken } from '../views/tokens.js';
 
 type KnownBlock = types.KnownBlock;
-type ActionsElement = types.Button | types.StaticSelect;
+type ActionsElement = types.Button | types.StaticSelect | types.Datepicker | types.Overflow;
 
 /** Where blocks are shown: each surface has its own block budget. */
 export type Surface = 'message' | 'modal' | 'home';
@@ -148,9 +149,19 @@ function uniqueActionIds<T extends { actionId: string }>(elements: T[]): (T & { 
   });
 }
 
-/** Matches a catalogue action id with or without the `#n` suffix the renderer may add. */
+/**
+ * Matches a catalogue action id with or without the suffixes the renderer may add: a date
+ * picker's `@value` (Block Kit date pickers carry no value of their own) and the `#n` of a
+ * repeated id.
+ */
 export function actionIdPattern(actionId: string): RegExp {
-  return new RegExp(`^${actionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(#\\d+)?$`);
+  return new RegExp(`^${actionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(@[^#]*)?(#\\d+)?$`);
+}
+
+/** The value a date picker's action id carries (`improvement.propose_date@7#2` → `7`). */
+export function datePickerValue(actionId: string): string {
+  const at = actionId.indexOf('@');
+  return at === -1 ? '' : actionId.slice(at + 1).replace(/#\d+$/, '');
 }
 
 // NOTE: a confirm dialog's title and buttons hold 100 and 30 characters, its text 300;
@@ -182,6 +193,41 @@ function button(view: ButtonView, actionId = view.actionId): types.Button {
       ? { accessibility_label: clip(view.accessibilityLabel, ACCESSIBILITY_LABEL_MAX) }
       : {}),
   } satisfies types.Button;
+}
+
+// NOTE: a date picker's placeholder holds 150 characters; an overflow menu 2 to 5 options.
+const OVERFLOW_OPTIONS_MIN = 2;
+const OVERFLOW_OPTIONS_MAX = 5;
+
+function datepicker(view: DatePickerView & { id: string }): types.Datepicker {
+  return {
+    type: 'datepicker',
+    action_id: view.id.slice(0, ACTION_ID_MAX),
+    placeholder: plain(view.placeholder, PLACEHOLDER_MAX),
+    ...(view.initial ? { initial_date: view.initial } : {}),
+  } satisfies types.Datepicker;
+}
+
+/**
+ * Secondary actions as one overflow menu whose options carry their own action id and value
+ * (`overflowValue`). Options that ask for a confirmation stay buttons (an overflow menu has
+ * one dialog for all its options), as do options past Slack's five and a lone option.
+ */
+function overflow(options: ButtonView[]): { menu?: types.Overflow; buttons: ButtonView[] } {
+  const fits = (o: ButtonView) => !o.confirm && overflowValue(o).length <= OPTION_VALUE_MAX;
+  const menu = options.filter(fits).slice(0, OVERFLOW_OPTIONS_MAX);
+  if (menu.length < OVERFLOW_OPTIONS_MIN) return { buttons: options };
+  return {
+    menu: {
+      type: 'overflow',
+      action_id: OVERFLOW_ACTION,
+      options: menu.map((o) => ({
+        text: plain(o.label, OPTION_TEXT_MAX),
+        value: overflowValue(o),
+      })),
+    },
+    buttons: options.filter((o) => !menu.includes(o)),
+  };
 }
 
 function option(view: OptionView): types.PlainTextOption {
@@ -250,8 +296,15 @@ function renderBlock(block: BlockView): KnownBlock[] {
     case 'divider':
       return [{ type: 'divider' } satisfies types.DividerBlock];
     case 'actions': {
+      const more = overflow(block.overflow?.options ?? []);
+      const pickers = (block.datepickers ?? []).map((d) => ({
+        ...d,
+        actionId: `${d.actionId}@${d.value}`,
+      }));
       const elements: ActionsElement[] = [
-        ...uniqueActionIds(actionButtons(block)).map((b) => button(b, b.id)),
+        ...uniqueActionIds([...block.buttons, ...more.buttons]).map((b) => button(b, b.id)),
+        ...uniqueActionIds(pickers).map(datepicker),
+        ...(more.menu ? [more.menu] : []),
         ...uniqueActionIds(block.selects ?? []).map((s) => select(s, s.id)),
       ];
       const chunks: KnownBlock[] = [];

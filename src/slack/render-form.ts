@@ -1,17 +1,65 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import type { FormField, FormValues, FormView } from '../views/form.view.js';
-import type { OptionView } from '../core/ports/message-view.port.js';
-import { mrkdwn, plain, SECTION_TEXT_MAX } from './render-blocks.js';
+import { SourceKindSchema } from '../core/pebbles/pebble.model.js';
+import type { MessageView, OptionView } from '../core/ports/message-view.port.js';
+import {
+  FORMS,
+  type FormField,
+  type FormId,
+  type FormValues,
+  type FormView,
+} from '../views/form.view.js';
+import {
+  mrkdwn,
+  plain,
+  PLACEHOLDER_MAX,
+  renderBlocks,
+  SECTION_TEXT_MAX,
+  SELECT_OPTIONS_MAX,
+  slackPlain,
+} from './render-blocks.js';
 
 // NOTE: Slack limits a modal's title, submit and close labels to 24 characters, an input's
-// label to 2,000 and its hint to 2,000; an option's text to 75 and its value to 150.
+// label to 2,000 and its hint to 2,000; an option's text to 75 and its value to 150; a
+// modal's private_metadata to 3,000.
 const TITLE_MAX = 24;
 const LABEL_MAX = 2_000;
 const OPTION_TEXT_MAX = 75;
 const OPTION_VALUE_MAX = 150;
+const TEXT_INPUT_MAX = 3_000;
 /** Every input's action id: the block id (the field id) already names the field. */
 const INPUT = 'v';
+
+/**
+ * What a modal carries from its opening to its submission (private_metadata): what the form is
+ * about, and what only Slack knows of where it was opened. Read back with zod; never trusted
+ * for who submits (that is the payload's signed user).
+ */
+export const SlackFormMetaSchema = z.object({
+  /** The pebble, vote or improvement the form is about (0 or absent: none). */
+  n: z.number().int().min(0).max(1_000_000_000).optional(),
+  /** The vote of a council-reason form opened by an earlier version. */
+  v: z.number().int().positive().max(1_000_000_000).optional(),
+  /** Where a report comes from (slash, shortcut, modal…). */
+  k: SourceKindSchema.optional(),
+  /** The channel of the command or of the message the form was opened from. */
+  c: z.string().max(64).optional(),
+  /** That message's ts (a message shortcut's message, or the DM whose button opened the form). */
+  t: z.string().max(64).optional(),
+  /** The reported message's author (message shortcut). */
+  a: z.string().max(64).optional(),
+  /** response_url of the confirmation the form was opened from, to update it. */
+  r: z.url().max(1_000).optional(),
+});
+export type SlackFormMeta = z.infer<typeof SlackFormMetaSchema>;
+
+/** A form id as a Slack callback_id (`pebble.report` → `pebble_report`). */
+export const callbackId = (id: FormId): string => id.replace(/\./g, '_');
+
+/** Every form by its callback_id: the one view_submission listener registers each. */
+export const FORM_CALLBACKS: ReadonlyMap<string, FormId> = new Map(
+  Object.values(FORMS).map((id) => [callbackId(id), id]),
+);
 
 const option = (o: OptionView): types.PlainTextOption => ({
   text: plain(o.label, OPTION_TEXT_MAX),
@@ -22,18 +70,26 @@ function element(field: FormField): types.InputBlockElement {
   const initial = field.initial;
   const one = typeof initial === 'string' && initial ? initial : undefined;
   const many = Array.isArray(initial) ? initial : [];
-  const options = (field.options ?? []).map(option);
+  // NOTE: a static select offers at most 100 options.
+  const options = (field.options ?? []).slice(0, SELECT_OPTIONS_MAX).map(option);
   const chosen = (values: string[]) => options.filter((o) => values.includes(o.value ?? ''));
+  const placeholder = field.placeholder
+    ? { placeholder: plain(field.placeholder, PLACEHOLDER_MAX) }
+    : {};
   switch (field.kind) {
     case 'text':
-    case 'long-text':
+    case 'long-text': {
+      const max = field.maxLength ?? TEXT_INPUT_MAX;
       return {
         type: 'plain_text_input',
         action_id: INPUT,
         multiline: field.kind === 'long-text',
-        ...(field.maxLength ? { max_length: field.maxLength } : {}),
-        ...(one ? { initial_value: one } : {}),
+        max_length: max,
+        ...placeholder,
+        // What people typed, shown as typed: tokens read as names, nothing parsed as markup.
+        ...(one ? { initial_value: slackPlain(one, max) } : {}),
       };
+    }
     case 'number':
       return {
         type: 'number_input',
@@ -49,6 +105,7 @@ function element(field: FormField): types.InputBlockElement {
         type: 'static_select',
         action_id: INPUT,
         options,
+        ...placeholder,
         ...(initialOption ? { initial_option: initialOption } : {}),
       };
     }
@@ -67,10 +124,9 @@ function element(field: FormField): types.InputBlockElement {
       return {
         type: 'multi_users_select',
         action_id: INPUT,
-        ...(many.length ? { initial_users: many } : {}),
+        // NOTE: a multi users select holds at most 100 initial users.
+        ...(many.length ? { initial_users: many.slice(0, 100) } : {}),
       };
-    case 'date':
-      return { type: 'datepicker', action_id: INPUT, ...(one ? { initial_date: one } : {}) };
     case 'channel':
       return {
         type: 'conversations_select',
@@ -78,6 +134,8 @@ function element(field: FormField): types.InputBlockElement {
         filter: { include: ['public', 'private'], exclude_bot_users: true },
         ...(one ? { initial_conversation: one } : {}),
       };
+    case 'date':
+      return { type: 'datepicker', action_id: INPUT, ...(one ? { initial_date: one } : {}) };
     case 'checkbox': {
       const box = option({ label: field.hint ?? field.label, value: 'yes' });
       return {
@@ -93,13 +151,14 @@ function element(field: FormField): types.InputBlockElement {
 /**
  * The one Slack renderer of the neutral forms: a modal whose callback_id is the form id, whose
  * blocks are named by field id (so refusals map back to them), and whose private_metadata
- * carries what the form is about.
+ * carries what the form is about and where it was opened.
  */
-export function renderForm(form: FormView): types.ModalView {
+export function renderForm(form: FormView, where: Omit<SlackFormMeta, 'n'> = {}): types.ModalView {
+  const meta: SlackFormMeta = { ...(form.meta.n ? { n: form.meta.n } : {}), ...where };
   return {
     type: 'modal',
-    callback_id: form.id,
-    private_metadata: JSON.stringify(form.meta),
+    callback_id: callbackId(form.id),
+    private_metadata: JSON.stringify(meta),
     title: plain(form.title, TITLE_MAX),
     submit: plain(form.submit, TITLE_MAX),
     close: plain('Cancel', TITLE_MAX),
@@ -109,7 +168,7 @@ export function renderForm(form: FormView): types.ModalView {
         : []),
       ...form.fields.map((field): types.InputBlock => ({
         type: 'input',
-        block_id: field.id,
+        block_id: field.revision ? `${field.id}~${field.revision}` : field.id,
         label: plain(field.label, LABEL_MAX),
         optional: field.optional === true || field.kind === 'checkbox',
         ...(field.hint && field.kind !== 'checkbox' ? { hint: plain(field.hint, LABEL_MAX) } : {}),
@@ -119,37 +178,61 @@ export function renderForm(form: FormView): types.ModalView {
   };
 }
 
+/** A message view in a modal: the answer to a click in the Home tab, which has no thread. */
+export function renderViewModal(title: string, view: MessageView): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: 'pebble_show',
+    title: plain(title, TITLE_MAX),
+    close: plain('Close', TITLE_MAX),
+    blocks: renderBlocks(view, 'modal'),
+  };
+}
+
 const Input = z.looseObject({
   type: z.string(),
-  value: z.string().max(10_000).nullish(),
-  selected_option: z.looseObject({ value: z.string() }).nullish(),
-  selected_options: z.array(z.looseObject({ value: z.string() })).nullish(),
-  selected_user: z.string().nullish(),
-  selected_users: z.array(z.string()).nullish(),
-  selected_date: z.string().nullish(),
-  selected_conversation: z.string().nullish(),
+  // NOTE: Slack caps an input at 3,000 characters, but a crafted payload may bring more: it is
+  // read (the request body is capped) and shortened where it is kept.
+  value: z.string().max(200_000).nullish(),
+  selected_option: z.looseObject({ value: z.string().max(OPTION_VALUE_MAX) }).nullish(),
+  selected_options: z
+    .array(z.looseObject({ value: z.string() }))
+    .max(100)
+    .nullish(),
+  selected_user: z.string().max(64).nullish(),
+  selected_users: z.array(z.string().max(64)).max(100).nullish(),
+  selected_conversation: z.string().max(64).nullish(),
+  selected_date: z.string().max(10).nullish(),
 });
 const Submission = z.looseObject({
-  private_metadata: z.string().max(3_000),
+  private_metadata: z.string().max(3_000).optional(),
   state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), Input)) }),
 });
-const Meta = z.object({ n: z.number().int().min(0) });
 
-/** A modal submission as the neutral values map (keyed by field id) and the form's meta. */
-export function readForm(view: unknown): { values: FormValues; meta: { n: number } } | undefined {
+/** A submitted modal: the neutral values map (keyed by field id) and what it carried. */
+export type SlackSubmission =
+  { ok: true; values: FormValues; meta: SlackFormMeta & { n: number } } | { ok: false };
+
+/**
+ * Reads a modal submission. An empty input reads as '' (the form's schema says whether it may
+ * be); a checkbox as true or false; a multi-select as the list.
+ */
+export function readForm(view: unknown): SlackSubmission {
   const parsed = Submission.safeParse(view);
-  if (!parsed.success) return undefined;
-  let meta: z.infer<typeof Meta>;
+  if (!parsed.success) return { ok: false };
+  let meta: SlackFormMeta;
   try {
-    meta = Meta.parse(JSON.parse(parsed.data.private_metadata));
+    const raw = parsed.data.private_metadata?.trim();
+    meta = SlackFormMetaSchema.parse(raw ? JSON.parse(raw) : {});
   } catch {
-    return undefined;
+    return { ok: false };
   }
   const values: FormValues = {};
   for (const [blockId, inputs] of Object.entries(parsed.data.state.values)) {
     const input = inputs[INPUT] ?? Object.values(inputs)[0];
     if (!input) continue;
-    values[blockId] =
+    // A field given a new default after the form opened has a new block id (`stage~ai`).
+    values[blockId.replace(/~.*$/, '')] =
       input.type === 'checkboxes'
         ? (input.selected_options ?? []).length > 0
         : input.type.startsWith('multi_')
@@ -157,9 +240,9 @@ export function readForm(view: unknown): { values: FormValues; meta: { n: number
           : (input.value ??
             input.selected_option?.value ??
             input.selected_user ??
-            input.selected_date ??
             input.selected_conversation ??
-            undefined);
+            input.selected_date ??
+            '');
   }
-  return { values, meta };
+  return { ok: true, values, meta: { ...meta, n: meta.n || meta.v || 0 } };
 }

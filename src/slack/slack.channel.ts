@@ -19,7 +19,7 @@ import { checkEnvelope, parseRawBody } from './envelope.js';
 import { Cards } from '../conversation/cards.js';
 import { FollowUp } from './follow-up.js';
 import { createSlackChatGateway } from './chat-gateway.js';
-import { SlackCouncilDirectory } from './council-modal.js';
+import { SlackCouncilDirectory } from './council-directory.js';
 import {
   createAnsweringClient,
   slackErrorCode,

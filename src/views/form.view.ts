@@ -1,5 +1,12 @@
 import { improvementShortId, type Improvement } from '../core/improvements/improvement.model.js';
-import { shortId, type Pebble } from '../core/pebbles/pebble.model.js';
+import {
+  DESCRIPTION_MAX,
+  shortId,
+  TITLE_MAX,
+  type Frequency,
+  type Pebble,
+  type Stakeholder,
+} from '../core/pebbles/pebble.model.js';
 import { inferStakeholder } from '../core/pebbles/stakeholder.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import type { OptionView } from '../core/ports/message-view.port.js';
@@ -19,7 +26,7 @@ export type FormFieldKind =
   | 'date'
   | 'checkbox'
   | 'number'
-  /** A channel (Slack conversations select; elsewhere its id, typed). */
+  /** A channel (Slack conversations select; Teams a typed id where a form asks for one). */
   | 'channel';
 
 export interface FormField {
@@ -27,7 +34,15 @@ export interface FormField {
   label: string;
   kind: FormFieldKind;
   optional?: boolean;
+  /**
+   * Set when a form already shown gets a new default for this field (an AI suggestion): Slack
+   * keeps what the person saw in a block unless the block is new, so the renderer gives it a
+   * new block id.
+   */
+  revision?: string;
   hint?: string;
+  /** Example text shown in an empty field. */
+  placeholder?: string;
   options?: OptionView[];
   initial?: string | string[] | boolean;
   maxLength?: number;
@@ -83,6 +98,16 @@ export type FormValues = Record<string, string | string[] | boolean | undefined>
 export const REASON_MAX = 500;
 export const NOTE_MAX = 500;
 
+const FREQUENCY_OPTIONS: { label: string; value: Frequency }[] = [
+  { label: 'It happened once', value: 'once' },
+  { label: 'About monthly', value: 'monthly' },
+  { label: 'About weekly', value: 'weekly' },
+  { label: 'Daily', value: 'daily' },
+  { label: 'Many times a day', value: 'hourly' },
+];
+export const SEGMENT_MAX = 100;
+export const MINUTES_MAX = 100_000;
+
 const SEVERITY_OPTIONS: OptionView[] = [
   { label: '1 Annoyance', value: '1' },
   { label: '2 Slows people down', value: '2' },
@@ -91,31 +116,65 @@ const SEVERITY_OPTIONS: OptionView[] = [
 ];
 
 /** The report form; with a pebble, its reporter adds details to it (`meta.n` names it). */
+/** AI's triage defaults for a report form (never applied without the person's submit). */
+export interface SuggestedDefaults {
+  stakeholder: Stakeholder;
+  severity: number;
+  journey?: string;
+  stage?: string;
+  title?: string;
+  summary?: string;
+  model: string;
+}
+
 export function reportForm(
   settings: WorkspaceSettings,
-  initial: { text?: string; pebble?: Pebble } = {},
+  initial: {
+    text?: string;
+    description?: string;
+    pebble?: Pebble;
+    suggested?: SuggestedDefaults;
+  } = {},
 ): FormView {
   const p = initial.pebble;
+  const ai = initial.suggested;
+  const byAi = ai ? { revision: 'ai' } : {};
   const form: FormView = {
     id: FORMS.report,
     title: p ? `Details of ${shortId(p.number)}` : 'Report a pebble',
     submit: p ? 'Save' : 'Report',
     meta: { n: p?.number ?? 0 },
+    ...(ai
+      ? {
+          intro: `💡 Suggested by AI (${ai.model}) from the message${ai.summary ? `: ${ai.summary}` : ''}. Who feels it, stage and severity are its defaults: change anything before you report.`,
+        }
+      : {}),
     fields: [
       {
         id: 'title',
         label: 'What got in the way?',
         kind: 'text',
-        maxLength: 150,
+        maxLength: TITLE_MAX,
+        placeholder: 'Checkout asks for the address twice',
         ...(initial.text ? { initial: initial.text } : {}),
+        ...(ai?.title ? { hint: `Suggested title: ${ai.title}` } : {}),
       },
-      { id: 'description', label: 'Details', kind: 'long-text', optional: true, maxLength: 3_000 },
+      {
+        id: 'description',
+        label: 'Details',
+        kind: 'long-text',
+        optional: true,
+        maxLength: DESCRIPTION_MAX,
+        placeholder: 'What happened, who it hit, what they did instead',
+        ...(initial.description ? { initial: initial.description } : {}),
+      },
       {
         id: 'stakeholder',
         label: 'Whose journey?',
         kind: 'pick-one',
         // A message reported by shortcut already says whose friction it is, usually.
-        initial: inferStakeholder(initial.text ?? ''),
+        initial: ai?.stakeholder ?? inferStakeholder(initial.text ?? ''),
+        ...byAi,
         options: [
           { label: 'Customer', value: 'customer' },
           { label: 'Employee', value: 'employee' },
@@ -127,6 +186,8 @@ export function reportForm(
         label: 'Journey stage',
         kind: 'pick-one',
         optional: true,
+        ...byAi,
+        ...(ai?.journey && ai.stage ? { initial: `${ai.journey}/${ai.stage}` } : {}),
         options: settings.journeys.flatMap((j) =>
           j.stages
             .filter((s) => !s.retired || (p?.journey === j.key && p.stage === s.key))
@@ -138,7 +199,33 @@ export function reportForm(
         label: 'How much does it hurt?',
         kind: 'pick-one',
         optional: true,
+        ...byAi,
+        ...(ai ? { initial: String(ai.severity) } : {}),
         options: SEVERITY_OPTIONS,
+      },
+      {
+        id: 'segment',
+        label: 'Customer segment',
+        kind: 'text',
+        optional: true,
+        maxLength: SEGMENT_MAX,
+        placeholder: 'Enterprise, new sign-ups…',
+      },
+      {
+        id: 'frequency',
+        label: 'How often does it happen?',
+        kind: 'pick-one',
+        optional: true,
+        options: FREQUENCY_OPTIONS,
+      },
+      {
+        id: 'minutes',
+        label: 'Minutes lost each time',
+        kind: 'number',
+        optional: true,
+        min: 0,
+        max: MINUTES_MAX,
+        hint: 'A rough guess is fine: it lets the digest show the hours a fix gives back.',
       },
       { id: 'anonymous', label: 'Hide my name', kind: 'checkbox', initial: false },
     ],
@@ -150,6 +237,9 @@ export function reportForm(
     stakeholder: p.stakeholder,
     stage: p.journey && p.stage ? `${p.journey}/${p.stage}` : undefined,
     severity: p.severity ? String(p.severity) : undefined,
+    segment: p.segment || undefined,
+    frequency: p.frequency,
+    minutes: p.minutesLost !== undefined ? String(p.minutesLost) : undefined,
     anonymous: p.anonymous,
   };
   return {
@@ -222,6 +312,16 @@ export function councilSettingsForm(settings: WorkspaceSettings): FormView {
         kind: 'people',
         optional: true,
         initial: c.members.map((m) => m.userId),
+        hint: c.userGroup
+          ? `Kept in sync with the user group ${c.userGroup.handle ?? c.userGroup.id}; changes here are replaced at the next sync.`
+          : 'Everyone who votes. Give members a function with `config council function @name Product`.',
+      },
+      {
+        id: 'channel',
+        label: 'Council channel',
+        kind: 'channel',
+        optional: true,
+        ...(c.channel ? { initial: c.channel } : {}),
       },
       {
         id: 'sponsor',
@@ -254,6 +354,17 @@ export function councilSettingsForm(settings: WorkspaceSettings): FormView {
         min: 50,
         max: 100,
         initial: String(c.threshold),
+        hint: '50 is a simple majority (more than half); 100 is unanimous.',
+      },
+      {
+        id: 'balance',
+        label: 'Balance (functions)',
+        kind: 'number',
+        optional: true,
+        min: 2,
+        max: 50,
+        hint: 'Empty: off. Otherwise ballots from at least this many functions.',
+        ...(c.balance ? { initial: String(c.balance) } : {}),
       },
       {
         id: 'ballots',
@@ -272,6 +383,17 @@ export function councilSettingsForm(settings: WorkspaceSettings): FormView {
         min: 1,
         max: 100,
         initial: String(c.wipLimit),
+        hint: '"Fix now" above it asks the council what to displace.',
+      },
+      {
+        id: 'cycle',
+        label: 'Cycle ("Next cycle" comes back then)',
+        kind: 'pick-one',
+        initial: c.cycle === 'week' ? 'week' : 'month',
+        options: [
+          { label: 'Monthly (first working day)', value: 'month' },
+          { label: 'Weekly (Mondays)', value: 'week' },
+        ],
       },
     ],
   };

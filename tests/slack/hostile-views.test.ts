@@ -13,14 +13,6 @@ import {
   type WorkspaceSettings,
 } from '../../src/core/workspaces/workspace.model.js';
 import type { Store } from '../../src/core/ports/store.port.js';
-import { councilReasonModal, councilSettingsModal } from '../../src/slack/council-modal.js';
-import {
-  declineModal as improvementDeclineModal,
-  doneModal,
-  dropModal,
-  proposeDateModal,
-  reassignModal,
-} from '../../src/slack/improvement-modals.js';
 import {
   renderBlocks,
   renderMessage,
@@ -28,8 +20,15 @@ import {
   slackPlain,
   type Surface,
 } from '../../src/slack/render-blocks.js';
-import { reportModal } from '../../src/slack/report-modal.js';
-import { declineModal, duplicateModal, showModal } from '../../src/slack/triage-modals.js';
+import { renderForm, renderViewModal } from '../../src/slack/render-form.js';
+import {
+  councilReasonForm,
+  councilSettingsForm,
+  declineForm,
+  duplicateForm,
+  improvementForms,
+  reportForm,
+} from '../../src/views/form.view.js';
 import { renderText } from '../../src/console/render-text.js';
 import {
   ballotReceiptView,
@@ -394,19 +393,18 @@ describe('Slack payloads from views fed hostile text (property)', () => {
         const settings = settingsOf(x);
         const pebble = pebbleOf(x);
         const improvement = improvementOf(x);
-        const meta = { n: 3 } as never;
         const forms = [
-          reportModal(settings, { k: 'slash', n: 7 }, pebble),
-          declineModal(pebble),
-          duplicateModal(pebble),
-          showModal(pebbleView(pebble, settings, { userId: 'U0REP' })),
-          councilSettingsModal(settings),
-          councilReasonModal(3, x.reason),
-          proposeDateModal(improvement, meta),
-          improvementDeclineModal(improvement, meta),
-          doneModal(improvement, meta),
-          reassignModal(improvement, meta),
-          dropModal(improvement, meta),
+          renderForm(reportForm(settings, { pebble }), { k: 'slash' }),
+          renderForm(declineForm(pebble)),
+          renderForm(duplicateForm(pebble)),
+          renderViewModal('Pebble', pebbleView(pebble, settings, { userId: 'U0REP' })),
+          renderForm(councilSettingsForm(settings)),
+          renderForm(councilReasonForm(3, x.reason)),
+          renderForm(improvementForms.proposeDate(improvement)),
+          renderForm(improvementForms.decline(improvement)),
+          renderForm(improvementForms.done(improvement)),
+          renderForm(improvementForms.reassign(improvement)),
+          renderForm(improvementForms.drop(improvement)),
         ];
         for (const form of forms) {
           for (const text of parsed(form))

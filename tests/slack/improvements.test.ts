@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sweepNudges } from '../../src/core/improvements/improvement.jobs.js';
 import { promiseLedger } from '../../src/core/improvements/improvement.model.js';
 import type { Workspace } from '../../src/core/workspaces/workspace.model.js';
-import { ACTIONS } from '../../src/views/actions.js';
+import { ACTIONS, parseOverflowValue } from '../../src/views/actions.js';
 import { improvementNotices } from '../../src/views/improvement.view.js';
 import {
   alice,
@@ -29,11 +29,25 @@ const owner = { id: 'U0OWNER', name: 'olga' };
 const sponsor = { id: 'U0SPONSOR', name: 'sam' };
 const dave = { id: 'U0DAVE', name: 'dave' };
 
-type Element = { type: string; action_id: string; value?: string };
+type Element = {
+  type: string;
+  action_id: string;
+  value?: string;
+  options?: { value: string }[];
+};
 const buttonsOf = (blocks: unknown) =>
   (blocks as { type: string; elements?: Element[] }[])
     .filter((b) => b.type === 'actions')
     .flatMap((b) => b.elements ?? [])
+    // An overflow menu's options each carry their own action id and value.
+    .flatMap((e): Element[] =>
+      e.type === 'overflow'
+        ? (e.options ?? []).map((o) => {
+            const option = parseOverflowValue(o.value)!;
+            return { type: 'button', action_id: option.actionId, value: option.value };
+          })
+        : [e],
+    )
     // The renderer numbers repeated ids in one block (`improvement.status#2`).
     .map((e) => ({ ...e, action_id: e.action_id.replace(/#\d+$/, '') }));
 

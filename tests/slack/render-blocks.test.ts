@@ -14,8 +14,8 @@ import {
   renderMessage,
   type Surface,
 } from '../../src/slack/render-blocks.js';
-import { reportModal } from '../../src/slack/report-modal.js';
-import { declineModal, duplicateModal, showModal } from '../../src/slack/triage-modals.js';
+import { renderForm, renderViewModal } from '../../src/slack/render-form.js';
+import { declineForm, duplicateForm, reportForm } from '../../src/views/form.view.js';
 import { helpView } from '../../src/views/help.view.js';
 import { homeView } from '../../src/views/home.view.js';
 import type { MessageView } from '../../src/core/ports/message-view.port.js';
@@ -240,15 +240,15 @@ describe('Block Kit rendering', () => {
     fc.assert(
       fc.property(scenarioArb, ({ settings, pebble }) => {
         const forms = [
-          reportModal(
-            settings,
-            { k: 'slash', c: 'C1', n: pebble.number, r: 'https://hooks.slack.com/x' },
-            pebble,
-          ),
-          reportModal(settings, { k: 'modal' }),
-          declineModal(pebble),
-          duplicateModal(pebble),
-          showModal(pebbleView(pebble, settings)),
+          renderForm(reportForm(settings, { pebble }), {
+            k: 'slash',
+            c: 'C1',
+            r: 'https://hooks.slack.com/x',
+          }),
+          renderForm(reportForm(settings), { k: 'modal' }),
+          renderForm(declineForm(pebble)),
+          renderForm(duplicateForm(pebble)),
+          renderViewModal('Pebble', pebbleView(pebble, settings)),
         ];
         for (const form of forms) {
           expect(form.title.text.length).toBeLessThanOrEqual(24);
@@ -408,7 +408,7 @@ describe('Block Kit snapshots (one per view)', () => {
   });
   it('report form', () => {
     expect(
-      reportModal(settings, { k: 'slash', c: 'C1' }, { title: 'Prefilled' }),
+      renderForm(reportForm(settings, { text: 'Prefilled' }), { k: 'slash', c: 'C1' }),
     ).toMatchSnapshot();
   });
 });

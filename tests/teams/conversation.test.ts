@@ -163,7 +163,7 @@ describe('"Report as pebble" and dialogs', () => {
     const again = dialogCard(answer);
     expect(cardSchemaProblems(again)).toEqual([]);
     const text = JSON.stringify(again);
-    expect(text).toContain('Say what got in the way.');
+    expect(text).toContain('Say in a few words what got in the way.');
     expect(text).toContain('"color":"Attention"');
     // What was typed stays in the form.
     expect(text).toMatch(/"id":"anonymous"[^}]*"value":"true"/);

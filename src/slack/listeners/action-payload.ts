@@ -1,17 +1,30 @@
 import { z } from 'zod';
 import { PebbleError } from '../../core/shared/errors.js';
+import { datePickerValue } from '../render-blocks.js';
 
 const ActionBody = z.looseObject({
   trigger_id: z.string().optional(),
   response_url: z.url().optional(),
-  container: z.looseObject({ type: z.string() }).optional(),
-  channel: z.looseObject({ id: z.string() }).nullish(),
+  container: z
+    .looseObject({
+      type: z.string(),
+      message_ts: z.string().max(64).optional(),
+      channel_id: z.string().max(64).optional(),
+    })
+    .optional(),
+  channel: z.looseObject({ id: z.string().max(64) }).nullish(),
+  message: z.looseObject({ ts: z.string().max(64) }).nullish(),
   actions: z
     .array(
       z.looseObject({
-        action_id: z.string(),
+        type: z.string().optional(),
+        action_id: z.string().max(255),
         value: z.string().max(2_000).optional(),
         selected_option: z.looseObject({ value: z.string().max(150) }).nullish(),
+        selected_date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .nullish(),
       }),
     )
     .min(1),
@@ -19,13 +32,18 @@ const ActionBody = z.looseObject({
 
 /** The parts of a block action Pebblebot uses. */
 export interface ActionPayload {
-  /** The button's value, or the chosen option's value of a select. */
+  /**
+   * What the dispatcher gets, the same whatever the element: a button's value, the chosen
+   * option's value of a select or overflow menu, or a date picker's `value:YYYY-MM-DD`.
+   */
   value: string;
   triggerId?: string;
   responseUrl?: string;
   /** `message`, or `view` when it came from a modal or the Home tab. */
   container: string;
   channelId?: string;
+  /** The message that carried the element (to update it after a form opened from it). */
+  messageTs?: string;
 }
 
 /** Reads a block action (a button without a value reads as ''). */
@@ -35,28 +53,19 @@ export function readAction(body: unknown): ActionPayload {
     throw new PebbleError('COMMAND.USAGE', 'That button sent nothing I can use.');
   }
   const b = parsed.data;
-  const action = b.actions[0];
+  const action = b.actions[0]!;
+  const value =
+    action.type === 'datepicker'
+      ? `${datePickerValue(action.action_id)}:${action.selected_date ?? ''}`
+      : (action.value ?? action.selected_option?.value ?? '');
+  const channelId = b.channel?.id ?? b.container?.channel_id;
+  const messageTs = b.message?.ts ?? b.container?.message_ts;
   return {
-    value: action?.value ?? action?.selected_option?.value ?? '',
+    value,
     container: b.container?.type ?? 'message',
     ...(b.trigger_id ? { triggerId: b.trigger_id } : {}),
     ...(b.response_url ? { responseUrl: b.response_url } : {}),
-    ...(b.channel?.id ? { channelId: b.channel.id } : {}),
+    ...(channelId ? { channelId } : {}),
+    ...(messageTs ? { messageTs } : {}),
   };
-}
-
-const PebbleNumber = z.coerce.number().int().positive().max(1_000_000_000);
-
-/** A pebble number carried in a button value. */
-export function pebbleNumber(value: string): number {
-  const parsed = PebbleNumber.safeParse(value);
-  if (!parsed.success)
-    throw new PebbleError('COMMAND.USAGE', 'That button does not name a pebble.');
-  return parsed.data;
-}
-
-/** `12:3` → [12, '3']: a pebble number and the chosen value of a select on its card. */
-export function numberAndChoice(value: string): [number, string] {
-  const at = value.indexOf(':');
-  return [pebbleNumber(at === -1 ? '' : value.slice(0, at)), value.slice(at + 1)];
 }

@@ -22,6 +22,19 @@ export async function publishHome(
   } satisfies types.HomeView);
 }
 
+/**
+ * Publishes the Home tab again after a change made from it (a setting saved, AI switched), so
+ * its checklist and summary show the change at once. A failure is only logged: the change is
+ * made, and the tab is right the next time it opens.
+ */
+export async function refreshHome(deps: SlackDeps, ctx: PebbleContext): Promise<void> {
+  try {
+    await publishHome(deps, ctx, await deps.services.workspaces.get(ctx.workspace.id));
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'Home tab not refreshed after a settings change');
+  }
+}
+
 /** The Home tab, published each time the person opens it. */
 export function registerAppHome(r: Registrar, deps: SlackDeps): void {
   r.event('app_home_opened', async ({ event, context }: EventArgs<'app_home_opened'>) => {

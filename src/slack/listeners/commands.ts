@@ -7,7 +7,8 @@ import { savedDespiteOutageView } from '../../views/report.view.js';
 import { pebbleContext } from '../context.js';
 import { conversationContext, sendOutputs } from '../conversation.js';
 import type { Answer } from '../follow-up.js';
-import { reportModal } from '../report-modal.js';
+import { reportForm } from '../../views/form.view.js';
+import { renderForm } from '../render-form.js';
 import type { CommandArgs, Registrar, SlackDeps } from './registry.js';
 
 export const SLASH_COMMAND = '/pebble';
@@ -43,7 +44,7 @@ export function registerCommands(r: Registrar, deps: SlackDeps): void {
       // NOTE: the trigger_id lives 3 s: the form opens before anything else happens.
       await deps.gateway.openView(
         command.trigger_id,
-        reportModal(ctx.workspace.settings, { k: 'slash', c: command.channel_id }),
+        renderForm(reportForm(ctx.workspace.settings), { k: 'slash', c: command.channel_id }),
       );
       return;
     }

@@ -1,35 +1,28 @@
-import { registerActions } from './actions.js';
-import { registerAi } from './ai.js';
 import { registerAppHome } from './app-home.js';
 import { registerChannelJoin } from './channel-join.js';
 import { registerCommands } from './commands.js';
-import { registerCouncil } from './council.js';
-import { registerDigest } from './digest.js';
-import { registerImprovements } from './improvements.js';
+import { registerConversationActions } from './conversation-action.js';
+import { registerCouncilSync } from './council-sync.js';
+import { registerForms } from './forms.js';
 import { registerMentions } from './mentions.js';
 import { registerReactions } from './reactions.js';
-import { registerReportForm } from './report-form.js';
 import { createRegistrar, type ListenerIds, type Registrar, type SlackDeps } from './registry.js';
-import { registerSettings } from './settings.js';
 import { registerShortcuts } from './shortcuts.js';
-import { registerTriage } from './triage.js';
 
-/** Registers every Slack listener, one surface per file. */
+/**
+ * Registers every Slack listener: the ways in (commands, shortcuts, mentions, reactions, the
+ * Home tab), and every button and form, which all go through the conversation layer.
+ */
 export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerCommands(r, deps);
   registerShortcuts(r, deps);
-  registerReportForm(r, deps);
-  registerActions(r, deps);
-  registerTriage(r, deps);
-  registerAi(r, deps);
   registerMentions(r, deps);
   registerReactions(r, deps);
   registerAppHome(r, deps);
-  registerImprovements(r, deps);
-  registerCouncil(r, deps);
-  registerDigest(r, deps);
+  registerConversationActions(r, deps);
+  registerForms(r, deps);
+  registerCouncilSync(r, deps);
   registerChannelJoin(r, deps);
-  registerSettings(r, deps);
 }
 
 /**

@@ -121,7 +121,10 @@ export function createRegistrar(app?: App, deps?: SlackDeps): Registrar {
   const dispatchAction = async (args: ActionArgs) => {
     const actionId = (args.action as { action_id?: unknown }).action_id;
     const handler =
-      typeof actionId === 'string' ? actions.get(actionId.replace(/#\d+$/, '')) : undefined;
+      // `#n`: repeated ids in one block; `@…`: the value a date picker carries in its id.
+      typeof actionId === 'string'
+        ? actions.get(actionId.replace(/#\d+$/, '').replace(/@.*$/, ''))
+        : undefined;
     if (handler) await handler(args);
     else await args.ack();
   };

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { splitReportText } from '../../core/pebbles/pebble.service.js';
 import { pebbleContext } from '../context.js';
 import type { Workspace } from '../../core/workspaces/workspace.model.js';
-import { reportModal, type ReportMeta } from '../report-modal.js';
+import { reportForm } from '../../views/form.view.js';
+import { renderForm, type SlackFormMeta } from '../render-form.js';
 import { slackToPlain } from '../slack-text.js';
 import type { Registrar, ShortcutArgs, SlackDeps } from './registry.js';
 
@@ -23,7 +24,7 @@ export function registerShortcuts(r: Registrar, deps: SlackDeps): void {
     const ctx = pebbleContext(context);
     await deps.gateway.openView(
       shortcut.trigger_id,
-      reportModal(ctx.workspace.settings, { k: 'shortcut' }),
+      renderForm(reportForm(ctx.workspace.settings), { k: 'shortcut' }),
     );
   });
 
@@ -33,15 +34,15 @@ export function registerShortcuts(r: Registrar, deps: SlackDeps): void {
     const payload = MessageShortcut.parse(shortcut);
     // The link to the message is fetched when the form is submitted: the form opens first.
     const { title, description } = splitReportText(slackToPlain(payload.message.text ?? ''));
-    const meta = {
-      k: 'shortcut' as const,
+    const meta: SlackFormMeta = {
+      k: 'shortcut',
       c: payload.channel.id,
       t: payload.message_ts,
       ...(payload.message.user ? { a: payload.message.user } : {}),
     };
     const opened = await deps.gateway.openView(
       payload.trigger_id,
-      reportModal(ctx.workspace.settings, meta, { title, description }),
+      renderForm(reportForm(ctx.workspace.settings, { text: title, description }), meta),
     );
     await suggestInForm(deps, ctx.workspace, opened, meta, { title, description });
   });
@@ -56,25 +57,29 @@ async function suggestInForm(
   deps: SlackDeps,
   workspace: Workspace,
   opened: { id?: string; hash?: string },
-  meta: ReportMeta,
+  meta: SlackFormMeta,
   text: { title: string; description: string },
 ): Promise<void> {
   const ai = deps.services.ai;
   if (!ai || !opened.id || !text.title) return;
   const suggestion = await ai.suggestTriage(workspace, `${text.title}\n${text.description}`);
   if (!suggestion) return;
-  const view = reportModal(
-    workspace.settings,
+  const view = renderForm(
+    reportForm(workspace.settings, {
+      text: text.title,
+      description: text.description,
+      suggested: {
+        stakeholder: suggestion.stakeholder,
+        severity: suggestion.severity,
+        ...(suggestion.journey && suggestion.stage
+          ? { journey: suggestion.journey, stage: suggestion.stage }
+          : {}),
+        title: suggestion.title,
+        summary: suggestion.summary,
+        model: suggestion.model,
+      },
+    }),
     meta,
-    {
-      ...text,
-      stakeholder: suggestion.stakeholder,
-      severity: suggestion.severity,
-      ...(suggestion.journey && suggestion.stage
-        ? { journey: suggestion.journey, stage: suggestion.stage }
-        : {}),
-    },
-    { title: suggestion.title, summary: suggestion.summary, model: suggestion.model },
   );
   await deps.gateway.updateView(opened.id, view, opened.hash).catch((error: unknown) =>
     // Submitted or closed before the suggestion came: it is simply not shown.
