@@ -168,12 +168,12 @@ describe('Slack App Home for an admin', () => {
     await click(ADA, ACTIONS.settingsEdit, 'triage');
     const opened = await next('views.open', from);
     const modal = opened.body.view as { callback_id: string; blocks: Block[] };
-    expect(modal.callback_id).toBe('settings.triage');
+    expect(modal.callback_id).toBe('settings_triage');
     expect(JSON.stringify(modal.blocks)).toContain('conversations_select');
 
     // A bad emoji name stays in the form with a sentence; nothing is written.
     const before = JSON.stringify((await workspace()).settings);
-    const refused = await submit(ADA, 'settings.triage', {
+    const refused = await submit(ADA, 'settings_triage', {
       channel: conversation(TRIAGE),
       emoji: text('not an emoji'),
     });
@@ -185,7 +185,7 @@ describe('Slack App Home for an admin', () => {
 
     from = calls.length;
     expect(
-      await submit(ADA, 'settings.triage', {
+      await submit(ADA, 'settings_triage', {
         channel: conversation(TRIAGE),
         emoji: text(':pebble:'),
       }),
@@ -220,7 +220,7 @@ describe('Slack App Home for an admin', () => {
       .filter((c) => c.method === 'views.open')
       .map((c) => (c.body.view as { callback_id: string }).callback_id)
       .sort();
-    expect(ids).toEqual(['council_settings', 'settings.digest']);
+    expect(ids).toEqual(['council_settings', 'settings_digest']);
   });
 
   it('collapses a configured workspace to a summary with Edit buttons, audit log and API tokens', async () => {
@@ -262,7 +262,7 @@ describe('Slack App Home for an admin', () => {
 
     // Workspace: an unknown time zone is refused next to its field.
     const bad = JSON.parse(
-      await submit(ADA, 'settings.workspace', {
+      await submit(ADA, 'settings_workspace', {
         timezone: text('Mars/Olympus'),
         retention: text(''),
         admins: users([]),
@@ -272,7 +272,7 @@ describe('Slack App Home for an admin', () => {
     expect((await ws()).timezone).toBe('UTC');
     expect(
       JSON.parse(
-        await submit(ADA, 'settings.workspace', {
+        await submit(ADA, 'settings_workspace', {
           timezone: text('Europe/Berlin'),
           retention: text('10y10'),
           admins: users([]),
@@ -280,7 +280,7 @@ describe('Slack App Home for an admin', () => {
       ),
     ).toMatchObject({ errors: { retention: expect.stringMatching(/30 days to 10 years/) } });
     expect(
-      await submit(ADA, 'settings.workspace', {
+      await submit(ADA, 'settings_workspace', {
         timezone: text('Europe/Berlin'),
         retention: text('2y'),
         admins: users([bob.id]),
@@ -295,7 +295,7 @@ describe('Slack App Home for an admin', () => {
     // Nudges.
     expect(
       JSON.parse(
-        await submit(ADA, 'settings.nudges', {
+        await submit(ADA, 'settings_nudges', {
           every: number('0'),
           daily: number('3'),
           quietStart: text('7pm'),
@@ -309,7 +309,7 @@ describe('Slack App Home for an admin', () => {
       errors: { every: 'A whole number from 1 to 30.', quietStart: 'A time like 19:00.' },
     });
     expect(
-      await submit(ADA, 'settings.nudges', {
+      await submit(ADA, 'settings_nudges', {
         every: number('5'),
         daily: number('2'),
         quietStart: text('20:00'),
@@ -329,7 +329,7 @@ describe('Slack App Home for an admin', () => {
 
     // Digest: schedule and recipients.
     expect(
-      await submit(ADA, 'settings.digest', {
+      await submit(ADA, 'settings_digest', {
         enabled: box(true),
         day: pick('5'),
         time: text('16:30'),
@@ -346,19 +346,19 @@ describe('Slack App Home for an admin', () => {
     });
 
     // Stages: a form missing what its action needs is refused per field.
-    expect(JSON.parse(await submit(ADA, 'settings.stages', { action: pick('rename') }))).toEqual({
+    expect(JSON.parse(await submit(ADA, 'settings_stages', { action: pick('rename') }))).toEqual({
       response_action: 'errors',
       errors: { stage: 'Pick the stage to rename.', name: 'Give its new name.' },
     });
     expect(
-      await submit(ADA, 'settings.stages', {
+      await submit(ADA, 'settings_stages', {
         action: pick('add'),
         stage: pick('customer/use'),
         name: text('Upgrade'),
       }),
     ).toBe('');
     expect(
-      await submit(ADA, 'settings.stages', { action: pick('retire'), stage: pick('customer/buy') }),
+      await submit(ADA, 'settings_stages', { action: pick('retire'), stage: pick('customer/buy') }),
     ).toBe('');
     const stages = (await ws()).journeys[0]!.stages;
     expect(stages.map((s) => s.key)).toEqual([
@@ -450,8 +450,8 @@ describe('Slack App Home for an admin', () => {
     from = calls.length;
     await click(ADA, ACTIONS.apiTokenCreate);
     const form = await next('views.open', from);
-    expect((form.body.view as { callback_id: string }).callback_id).toBe('settings.api_token');
-    expect(await submit(ADA, 'settings.api_token', { name: text('power-bi') })).toBe('');
+    expect((form.body.view as { callback_id: string }).callback_id).toBe('settings_api_token');
+    expect(await submit(ADA, 'settings_api_token', { name: text('power-bi') })).toBe('');
     const shown = await next('chat.postMessage', from, (c) => c.body.channel === ADA.id);
     const token = /pbt_[A-Za-z0-9_-]+/.exec(JSON.stringify(shown.body))![0];
     expect(token.length).toBeGreaterThanOrEqual(20);

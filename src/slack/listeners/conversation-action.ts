@@ -89,7 +89,13 @@ export function conversationAction(
         return;
       }
     }
-    await sendOutputs(deps, outputs, answer, {
+    // A click from the Home tab or a modal has no message to update: its update is a new answer.
+    const shown = action.responseUrl
+      ? outputs
+      : outputs.map((o): Output =>
+          o.kind === 'update' ? { kind: 'reply', view: o.view, visibility: 'private' } : o,
+        );
+    await sendOutputs(deps, shown, answer, {
       openForm: async ({ form }) => {
         if (trigger)
           await deps.gateway.openView(trigger, renderForm(form, openedFrom(action, form)));
