@@ -11,15 +11,18 @@ const EMOJI: Record<string, string> = {
 export type TokenText = (token: InlineToken) => string;
 
 function markup(text: string): string {
-  return text
-    .replace(
-      /<@([A-Za-z0-9_.-]+)(?:\|([^>]+))?>/g,
-      (_m, id: string, name?: string) => `@${name ?? id}`,
-    )
-    .replace(/:[a-z0-9_+-]+:/g, (m) => EMOJI[m] ?? '')
-    .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
-    .replace(/(^|[\s(])_([^_\n]+)_/g, '$1$2')
-    .replace(/`([^`\n]+)`/g, '$1');
+  return (
+    text
+      .replace(
+        /<@([A-Za-z0-9_.-]+)(?:\|([^>]+))?>/g,
+        (_m, id: string, name?: string) => `@${name ?? id}`,
+      )
+      // A shortcode follows a space or punctuation: "19:00-08:00" is a time, not `:00-08:`.
+      .replace(/(?<![A-Za-z0-9]):[a-z0-9_+-]+:/g, (m) => EMOJI[m] ?? '')
+      .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
+      .replace(/(^|[\s(])_([^_\n]+)_/g, '$1$2')
+      .replace(/`([^`\n]+)`/g, '$1')
+  );
 }
 
 /**

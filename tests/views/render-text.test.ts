@@ -26,6 +26,14 @@ const base: Pebble = {
 };
 
 describe('text rendering of the pebble views', () => {
+  it('reads times as times and shortcodes as emoji', () => {
+    const text = renderText({
+      text: 'quiet 19:00-08:00',
+      blocks: [{ type: 'section', text: ':white_check_mark: quiet 19:00-08:00, :unknown: gone' }],
+    });
+    expect(text).toContain('✔ quiet 19:00-08:00,  gone');
+  });
+
   it('renders one pebble and hides an anonymous reporter from others', () => {
     const text = renderText(pebbleView(base, defaultSettings(), { userId: 'U_OTHER' }));
     expect(text).toMatchSnapshot();
