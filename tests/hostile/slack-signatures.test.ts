@@ -1,6 +1,5 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/run-cli.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   commandBody,
   responsePath,
@@ -11,25 +10,30 @@ import {
   uid,
   type SlackTestApp,
 } from '../slack/harness.js';
-import { snapshotStore } from './store-snapshot.js';
+import { hostileStores, type HostileStore } from './store-snapshot.js';
 
 /**
  * Requests that did not come from Slack, or came from it once already: each is refused with
  * 401 before any listener runs (no Web API call, no response_url answer) and writes nothing.
  * Complements tests/slack/security.test.ts (forged, stale, unsigned) with the replayed, the
- * altered, the malformed headers, and a volume run proving valid requests always pass.
+ * altered, the malformed headers, and a volume run proving valid requests always pass. The
+ * refusals run on the embedded store and, when MONGODB_URI is set, on MongoDB (a fresh database
+ * per test); the volume run writes nothing and proves the signature check, so it runs once.
  */
 
 let t: SlackTestApp;
-let dataDir: string;
+let store: HostileStore;
+/** Where start() puts the app: the embedded store unless a describe block says otherwise. */
+let makeStore: () => HostileStore = hostileStores('sig')[0]!.store;
 afterEach(async () => {
   expect(t.slack.unexpected).toEqual([]);
   await t.stop();
+  await store.drop();
 });
 
 async function start(): Promise<void> {
-  dataDir = tempDir('pebblebot-hostile-sig-');
-  t = await startSlackApp({ env: { DATA_DIR: dataDir } });
+  store = makeStore();
+  t = await startSlackApp({ env: store.env });
   // The workspace exists before the attacks, so "nothing written" is about them alone.
   await t.app.services.workspaces.ensure('slack', TEAM);
 }
@@ -53,131 +57,145 @@ const now = () => Math.floor(Date.now() / 1000);
 const sig = (body: string) => sign(body)['x-slack-signature'];
 
 async function expectRefusedUntouched(run: () => Promise<number>): Promise<void> {
-  const before = snapshotStore(dataDir);
+  const before = await store.snapshot();
   expect(await run()).toBe(401);
   // Listeners run after an ack: give one the time it would need to write or call Slack.
   await new Promise((r) => setTimeout(r, 100));
   expect(t.slack.calls.map((c) => c.method)).toEqual(['auth.test']);
-  expect(snapshotStore(dataDir)).toBe(before);
+  expect(await store.snapshot()).toBe(before);
 }
 
-describe('Slack signatures: refused before any listener, nothing written', () => {
-  const cases: [string, (body: string) => Record<string, string>][] = [
-    ['a forged signature (another secret)', (b) => sign(b, now(), 'someone-elses-secret')],
-    ['no signature at all', () => ({ 'x-slack-request-timestamp': String(now()) })],
-    ['no timestamp', (b) => ({ 'x-slack-signature': sig(b) })],
-    [
-      'an empty signature',
-      () => ({ 'x-slack-request-timestamp': String(now()), 'x-slack-signature': '' }),
-    ],
-    ['a stale timestamp (5 min 10 s old)', (b) => sign(b, now() - 310)],
-    ['a timestamp 6 minutes in the future', (b) => sign(b, now() + 360)],
-    [
-      'a timestamp that is not a number',
-      (b) => ({ ...sign(b), 'x-slack-request-timestamp': 'soon' }),
-    ],
-    [
-      'a signature of another version (v1=)',
-      (b) => ({ ...sign(b), 'x-slack-signature': sig(b).replace(/^v0=/, 'v1=') }),
-    ],
-    ['a signature cut short', (b) => ({ ...sign(b), 'x-slack-signature': sig(b).slice(0, 40) })],
-    [
-      'a signature in upper case hex',
-      (b) => ({ ...sign(b), 'x-slack-signature': `v0=${sig(b).slice(3).toUpperCase()}` }),
-    ],
-    [
-      'a timestamp moved by one second after signing',
-      (b) => ({ ...sign(b, now() - 1), 'x-slack-request-timestamp': String(now()) }),
-    ],
-  ];
-  for (const [name, headers] of cases)
-    it(`refuses ${name}`, async () => {
-      await start();
-      const body = reportCommand();
-      await expectRefusedUntouched(async () => (await raw(body, headers(body))).status);
-    });
+for (const target of hostileStores('sig'))
+  (target.skip ? describe.skip : describe)(
+    `Slack signatures: refused before any listener, nothing written, on the ${target.label}`,
+    () => {
+      beforeAll(() => {
+        makeStore = target.store;
+      });
+      const cases: [string, (body: string) => Record<string, string>][] = [
+        ['a forged signature (another secret)', (b) => sign(b, now(), 'someone-elses-secret')],
+        ['no signature at all', () => ({ 'x-slack-request-timestamp': String(now()) })],
+        ['no timestamp', (b) => ({ 'x-slack-signature': sig(b) })],
+        [
+          'an empty signature',
+          () => ({ 'x-slack-request-timestamp': String(now()), 'x-slack-signature': '' }),
+        ],
+        ['a stale timestamp (5 min 10 s old)', (b) => sign(b, now() - 310)],
+        ['a timestamp 6 minutes in the future', (b) => sign(b, now() + 360)],
+        [
+          'a timestamp that is not a number',
+          (b) => ({ ...sign(b), 'x-slack-request-timestamp': 'soon' }),
+        ],
+        [
+          'a signature of another version (v1=)',
+          (b) => ({ ...sign(b), 'x-slack-signature': sig(b).replace(/^v0=/, 'v1=') }),
+        ],
+        [
+          'a signature cut short',
+          (b) => ({ ...sign(b), 'x-slack-signature': sig(b).slice(0, 40) }),
+        ],
+        [
+          'a signature in upper case hex',
+          (b) => ({ ...sign(b), 'x-slack-signature': `v0=${sig(b).slice(3).toUpperCase()}` }),
+        ],
+        [
+          'a timestamp moved by one second after signing',
+          (b) => ({ ...sign(b, now() - 1), 'x-slack-request-timestamp': String(now()) }),
+        ],
+      ];
+      for (const [name, headers] of cases)
+        it(`refuses ${name}`, async () => {
+          await start();
+          const body = reportCommand();
+          await expectRefusedUntouched(async () => (await raw(body, headers(body))).status);
+        });
 
-  it('refuses a body altered after signing (one character, appended field, re-encoded)', async () => {
-    await start();
-    const body = reportCommand('Printer jam on floor 2');
-    const headers = sign(body);
-    const altered = [
-      body.replace('Printer', 'Primter'),
-      `${body}&user_id=U0ADMIN`,
-      body.replace(/%20|\+/g, (m) => (m === '+' ? '%20' : '+')),
-    ];
-    for (const variant of altered) {
-      expect(variant).not.toBe(body);
-      await expectRefusedUntouched(async () => (await raw(variant, headers)).status);
-    }
-  });
+      it('refuses a body altered after signing (one character, appended field, re-encoded)', async () => {
+        await start();
+        const body = reportCommand('Printer jam on floor 2');
+        const headers = sign(body);
+        const altered = [
+          body.replace('Printer', 'Primter'),
+          `${body}&user_id=U0ADMIN`,
+          body.replace(/%20|\+/g, (m) => (m === '+' ? '%20' : '+')),
+        ];
+        for (const variant of altered) {
+          expect(variant).not.toBe(body);
+          await expectRefusedUntouched(async () => (await raw(variant, headers)).status);
+        }
+      });
 
-  it('refuses a captured request sent again (same body, signature and timestamp)', async () => {
-    await start();
-    const id = uid();
-    t.slack.expectRespond(responsePath(id));
-    const body = new URLSearchParams(
-      commandBody('Badge reader at door C is flaky', {
-        response_url: `https://hooks.slack.com${responsePath(id)}`,
-      }),
-    ).toString();
-    const headers = sign(body);
-    expect((await raw(body, headers)).status).toBe(200);
-    await t.slack.done();
-    const ws = await t.app.services.workspaces.get(`slack:${TEAM}`);
-    expect((await t.app.services.pebbles.list(ws)).total).toBe(1);
-    const calls = t.slack.calls.length;
-    const before = snapshotStore(dataDir);
+      it('refuses a captured request sent again (same body, signature and timestamp)', async () => {
+        await start();
+        const id = uid();
+        t.slack.expectRespond(responsePath(id));
+        const body = new URLSearchParams(
+          commandBody('Badge reader at door C is flaky', {
+            response_url: `https://hooks.slack.com${responsePath(id)}`,
+          }),
+        ).toString();
+        const headers = sign(body);
+        expect((await raw(body, headers)).status).toBe(200);
+        await t.slack.done();
+        const ws = await t.app.services.workspaces.get(`slack:${TEAM}`);
+        expect((await t.app.services.pebbles.list(ws)).total).toBe(1);
+        const calls = t.slack.calls.length;
+        const before = await store.snapshot();
 
-    for (let i = 0; i < 3; i++) expect((await raw(body, headers)).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(t.slack.calls).toHaveLength(calls);
-    expect(snapshotStore(dataDir)).toBe(before);
-    expect(t.logs.join('')).toContain('replayed Slack request rejected');
-  });
+        for (let i = 0; i < 3; i++) expect((await raw(body, headers)).status).toBe(401);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(t.slack.calls).toHaveLength(calls);
+        expect(await store.snapshot()).toBe(before);
+        expect(t.logs.join('')).toContain('replayed Slack request rejected');
+      });
 
-  it('refuses a replayed interaction payload, while a fresh signature of it still passes the signature check', async () => {
-    await start();
-    const payload = new URLSearchParams({
-      payload: JSON.stringify({
-        type: 'view_closed',
-        team: { id: TEAM, domain: 'acme' },
-        user: { id: 'U0ALICE', team_id: TEAM },
-        view: { id: 'V0CLOSED', callback_id: 'pebble_report' },
-      }),
-    }).toString();
-    const first = sign(payload);
-    expect((await raw(payload, first)).status).toBe(200);
-    expect((await raw(payload, first)).status).toBe(401);
-    // Signed again a second earlier, the same content is a new request (Slack never resends
-    // interactions, but people do close the same form twice).
-    expect((await raw(payload, sign(payload, now() - 1))).status).toBe(200);
-  });
+      it('refuses a replayed interaction payload, while a fresh signature of it still passes the signature check', async () => {
+        await start();
+        const payload = new URLSearchParams({
+          payload: JSON.stringify({
+            type: 'view_closed',
+            team: { id: TEAM, domain: 'acme' },
+            user: { id: 'U0ALICE', team_id: TEAM },
+            view: { id: 'V0CLOSED', callback_id: 'pebble_report' },
+          }),
+        }).toString();
+        const signedAt = now();
+        const first = sign(payload, signedAt);
+        expect((await raw(payload, first)).status).toBe(200);
+        expect((await raw(payload, first)).status).toBe(401);
+        // Signed again a second earlier, the same content is a new request (Slack never resends
+        // interactions, but people do close the same form twice).
+        expect((await raw(payload, sign(payload, signedAt - 1))).status).toBe(200);
+      });
 
-  it('lets a retried event through to the event-id deduplication even with its first signature', async () => {
-    await start();
-    const body = JSON.stringify({
-      type: 'event_callback',
-      team_id: TEAM,
-      api_app_id: 'A0PEBBLE',
-      event_id: `Ev${uid()}`,
-      event_time: now(),
-      event: { type: 'channel_rename', channel: { id: 'C0X', name: 'renamed', created: 1 } },
-    });
-    const headers = sign(body);
-    const json = 'application/json';
-    expect((await raw(body, headers, json)).status).toBe(200);
-    const retried = {
-      ...headers,
-      'x-slack-retry-num': '1',
-      'x-slack-retry-reason': 'http_timeout',
-    };
-    expect((await raw(body, retried, json)).status).toBe(200);
-    expect((await raw(body, headers, json)).status).toBe(401);
-  });
-});
+      it('lets a retried event through to the event-id deduplication even with its first signature', async () => {
+        await start();
+        const body = JSON.stringify({
+          type: 'event_callback',
+          team_id: TEAM,
+          api_app_id: 'A0PEBBLE',
+          event_id: `Ev${uid()}`,
+          event_time: now(),
+          event: { type: 'channel_rename', channel: { id: 'C0X', name: 'renamed', created: 1 } },
+        });
+        const headers = sign(body);
+        const json = 'application/json';
+        expect((await raw(body, headers, json)).status).toBe(200);
+        const retried = {
+          ...headers,
+          'x-slack-retry-num': '1',
+          'x-slack-retry-reason': 'http_timeout',
+        };
+        expect((await raw(body, retried, json)).status).toBe(200);
+        expect((await raw(body, headers, json)).status).toBe(401);
+      });
+    },
+  );
 
 describe('Slack signatures: valid requests are never refused', () => {
+  beforeAll(() => {
+    makeStore = hostileStores('sig')[0]!.store;
+  });
   it('accepts 10,000 distinct validly signed requests (closed forms and ignored events), 32 at a time, with no false rejection', async () => {
     await start();
     const total = 10_000;
