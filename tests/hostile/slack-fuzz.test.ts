@@ -398,18 +398,17 @@ for (const target of hostileStores('fuzz'))
             .jsonValue()
             .map((v) => ({ type: 'app_mention', user: MALLORY.id, text: v, channel: v })),
         );
+        // The settle window also catches late work of earlier events (a triage card, a thread
+        // reply): what they say may quote any text sent so far, e.g. a title "P-NaN".
+        let inputs = '';
         await fc.assert(
           fc.asyncProperty(event, async (e) => {
             const from = sent.length;
             const res = await t.event(e);
             expect(res.status).toBe(200);
             await settle();
-            const input = JSON.stringify(e);
-            // FIXME: once in a full-suite run a message sent while an event settled read "NaN"
-            // (unattributed: the settle window also catches late work of earlier events); it is
-            // reported for investigation and left out here until found, so the rest stays checked.
-            for (const said of textsSince(from))
-              expect(internals(said, input).filter((f) => f !== 'NaN')).toEqual([]);
+            inputs += JSON.stringify(e);
+            for (const said of textsSince(from)) expect(internals(said, inputs)).toEqual([]);
           }),
           { numRuns: store.runs(RUNS * 3) },
         );

@@ -215,6 +215,9 @@ for (const target of hostileStores('teams'))
       const verbs = [...new Set(Object.values(ACTIONS))];
 
       it('messages with hostile text, in a personal chat or a channel: never a 5xx, replies read as sentences', async () => {
+        // Proactive sends of earlier messages (a triage card) may land during a later one and
+        // quote its text (e.g. a title "P-NaN"): internals are looked for beyond all input sent.
+        let inputs = '';
         await fc.assert(
           fc.asyncProperty(
             hostileText,
@@ -229,8 +232,9 @@ for (const target of hostileStores('teams'))
                 ),
               );
               expect(res.status).toBeLessThan(500);
+              inputs += JSON.stringify(text);
               for (const call of bf.connectorCalls)
-                expect(internalsIn(JSON.stringify(call.body), text)).toEqual([]);
+                expect(internalsIn(JSON.stringify(call.body), inputs)).toEqual([]);
             },
           ),
           { numRuns: hostile.runs(20) },
