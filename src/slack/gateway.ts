@@ -22,7 +22,17 @@ export interface SlackUser {
   tz?: string;
 }
 
-const PostedSchema = z.looseObject({ channel: z.string(), ts: z.string() });
+export const PostedSchema = z.looseObject({ channel: z.string(), ts: z.string() });
+
+/** chat.postMessage arguments for a view, shared by the answering and the outbound gateways. */
+export function postArgs(channel: string, view: MessageView, threadTs?: string) {
+  return {
+    channel,
+    ...renderMessage(view),
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    unfurl_links: false,
+  };
+}
 const UserInfoSchema = z.looseObject({
   user: z.looseObject({
     name: z.string().optional(),
@@ -127,13 +137,9 @@ export class SlackGateway {
 
   /** Posts a message (in a thread when `threadTs` is given). */
   async post(channel: string, view: MessageView, threadTs?: string): Promise<PostedMessage> {
-    const result = await this.client.chat.postMessage({
-      channel,
-      ...renderMessage(view),
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      unfurl_links: false,
-    });
-    const posted = PostedSchema.parse(result);
+    const posted = PostedSchema.parse(
+      await this.client.chat.postMessage(postArgs(channel, view, threadTs)),
+    );
     return { channelId: posted.channel, ts: posted.ts };
   }
 
@@ -163,11 +169,7 @@ export class SlackGateway {
 
   /** A direct message from the bot (the app's Messages tab). */
   async dm(user: string, view: MessageView): Promise<void> {
-    await this.client.chat.postMessage({
-      channel: user,
-      ...renderMessage(view),
-      unfurl_links: false,
-    });
+    await this.client.chat.postMessage(postArgs(user, view));
   }
 
   /**
