@@ -267,30 +267,13 @@ export class SlackGateway {
         ? { text: found.text ?? '', ...(found.user ? { user: found.user } : {}) }
         : undefined;
     };
+    const only = { channel, latest: ts, oldest: ts, inclusive: true, limit: 1 };
     try {
-      const history = HistorySchema.parse(
-        await this.client.conversations.history({
-          channel,
-          latest: ts,
-          oldest: ts,
-          inclusive: true,
-          limit: 1,
-        }),
-      );
-      const top = find(history.messages);
+      const top = find(HistorySchema.parse(await this.client.conversations.history(only)).messages);
       if (top) return top;
       // A reply in a thread is not in the channel's history.
-      const replies = HistorySchema.parse(
-        await this.client.conversations.replies({
-          channel,
-          ts,
-          latest: ts,
-          oldest: ts,
-          inclusive: true,
-          limit: 1,
-        }),
-      );
-      return find(replies.messages);
+      const replies = await this.client.conversations.replies({ ...only, ts });
+      return find(HistorySchema.parse(replies).messages);
     } catch (error) {
       this.logger.warn({ err: error, code: slackErrorCode(error) }, 'could not read a message');
       return undefined;
