@@ -5,7 +5,7 @@ import type { ChatGateway, ChatTarget, MessageRef } from '../core/shared/chat-ga
 import { DeliveryError } from '../core/shared/outbox.port.js';
 import type { Logger } from '../logger.js';
 import type { MessageView } from '../core/ports/message-view.port.js';
-import { slackErrorCode } from './gateway.js';
+import { PostedSchema, postArgs, slackErrorCode } from './gateway.js';
 import { renderMessage, slackPlain } from './render-blocks.js';
 
 type WebClient = webApi.WebClient;
@@ -55,7 +55,6 @@ const PERMANENT = new Set([
   'invalid_metadata_format',
 ]);
 
-const PostedSchema = z.looseObject({ channel: z.string(), ts: z.string() });
 const OpenedSchema = z.looseObject({ channel: z.looseObject({ id: z.string() }) });
 const HistorySchema = z.looseObject({
   messages: z
@@ -131,10 +130,7 @@ export class SlackChatGateway implements ChatGateway {
     const channel = target.kind === 'dm' ? target.userId : target.channelId;
     const result = await this.limited(channel, () =>
       this.client.chat.postMessage({
-        channel,
-        ...renderMessage(view),
-        ...(target.kind === 'channel' && target.threadId ? { thread_ts: target.threadId } : {}),
-        unfurl_links: false,
+        ...postArgs(channel, view, target.kind === 'channel' ? target.threadId : undefined),
         ...(idempotencyKey
           ? { metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { key: idempotencyKey } } }
           : {}),

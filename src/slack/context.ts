@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 import { friendlyError } from './errors.js';
 import { FALLBACK_TEXT_MAX, slackMrkdwn } from './render-blocks.js';
 import type { SlackGateway, SlackUser } from './gateway.js';
-import { TtlCache } from './ttl-cache.js';
+import { loadingCache } from './ttl-cache.js';
 
 /** How long a delivery key is remembered; Slack retries within 5 minutes. */
 const DELIVERY_KEY_TTL_MS = 60 * 60_000;
@@ -168,10 +168,21 @@ export interface ContextDeps {
  */
 export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareArgs> {
   const { services, gateway, logger } = deps;
-  const workspaces = new TtlCache<Workspace>(deps.workspaceTtlMs ?? 10_000, 5_000);
-  const users = new TtlCache<SlackUser>(deps.userTtlMs ?? 5 * 60_000, 20_000);
-  const slackUser = (teamId: string, userId: string) =>
-    users.getOrLoad(`${teamId}:${userId}`, () => gateway.user(userId));
+  // Settings may lag a change made on another replica by the cache's lifetime; the store
+  // is only ever awaited before an acknowledgement on a workspace's first request.
+  const workspaces = loadingCache<Workspace>({
+    ttlMs: deps.workspaceTtlMs ?? 10_000,
+    max: 5_000,
+    load: (teamId) => services.workspaces.ensure('slack', teamId),
+    staleWhileRevalidate: true,
+  });
+  const users = loadingCache<SlackUser>({
+    ttlMs: deps.userTtlMs ?? 5 * 60_000,
+    max: 20_000,
+    load: (key) => gateway.user(key.slice(key.indexOf(':') + 1)),
+  });
+  const slackUser = async (teamId: string, userId: string) =>
+    (await users.fetch(`${teamId}:${userId}`))!;
 
   return async (args) => {
     const identity = Identity.safeParse(args.body);
@@ -202,13 +213,7 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
       return;
     }
     try {
-      // Settings may lag a change made on another replica by the cache's lifetime; the store
-      // is only ever awaited before an acknowledgement on a workspace's first request.
-      const workspace = await workspaces.getOrLoad(
-        teamId,
-        () => services.workspaces.ensure('slack', teamId),
-        { staleWhileRevalidate: true },
-      );
+      const workspace = (await workspaces.fetch(teamId))!;
       let claimed: Promise<boolean> | undefined;
       const firstDelivery = () =>
         (claimed ??= services.store.events

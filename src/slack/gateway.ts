@@ -22,7 +22,17 @@ export interface SlackUser {
   tz?: string;
 }
 
-const PostedSchema = z.looseObject({ channel: z.string(), ts: z.string() });
+export const PostedSchema = z.looseObject({ channel: z.string(), ts: z.string() });
+
+/** chat.postMessage arguments for a view, shared by the answering and the outbound gateways. */
+export function postArgs(channel: string, view: MessageView, threadTs?: string) {
+  return {
+    channel,
+    ...renderMessage(view),
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    unfurl_links: false,
+  };
+}
 const UserInfoSchema = z.looseObject({
   user: z.looseObject({
     name: z.string().optional(),
@@ -127,13 +137,9 @@ export class SlackGateway {
 
   /** Posts a message (in a thread when `threadTs` is given). */
   async post(channel: string, view: MessageView, threadTs?: string): Promise<PostedMessage> {
-    const result = await this.client.chat.postMessage({
-      channel,
-      ...renderMessage(view),
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      unfurl_links: false,
-    });
-    const posted = PostedSchema.parse(result);
+    const posted = PostedSchema.parse(
+      await this.client.chat.postMessage(postArgs(channel, view, threadTs)),
+    );
     return { channelId: posted.channel, ts: posted.ts };
   }
 
@@ -163,11 +169,7 @@ export class SlackGateway {
 
   /** A direct message from the bot (the app's Messages tab). */
   async dm(user: string, view: MessageView): Promise<void> {
-    await this.client.chat.postMessage({
-      channel: user,
-      ...renderMessage(view),
-      unfurl_links: false,
-    });
+    await this.client.chat.postMessage(postArgs(user, view));
   }
 
   /**
@@ -265,30 +267,13 @@ export class SlackGateway {
         ? { text: found.text ?? '', ...(found.user ? { user: found.user } : {}) }
         : undefined;
     };
+    const only = { channel, latest: ts, oldest: ts, inclusive: true, limit: 1 };
     try {
-      const history = HistorySchema.parse(
-        await this.client.conversations.history({
-          channel,
-          latest: ts,
-          oldest: ts,
-          inclusive: true,
-          limit: 1,
-        }),
-      );
-      const top = find(history.messages);
+      const top = find(HistorySchema.parse(await this.client.conversations.history(only)).messages);
       if (top) return top;
       // A reply in a thread is not in the channel's history.
-      const replies = HistorySchema.parse(
-        await this.client.conversations.replies({
-          channel,
-          ts,
-          latest: ts,
-          oldest: ts,
-          inclusive: true,
-          limit: 1,
-        }),
-      );
-      return find(replies.messages);
+      const replies = await this.client.conversations.replies({ ...only, ts });
+      return find(HistorySchema.parse(replies).messages);
     } catch (error) {
       this.logger.warn({ err: error, code: slackErrorCode(error) }, 'could not read a message');
       return undefined;

@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import { installationKey, type InstallationRecord } from '../../core/ports/installations.port.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { ORG_INSTALL_PROPERTY } from '../context.js';
-import { TtlCache } from '../ttl-cache.js';
+import { LRUCache } from 'lru-cache';
 import { SealedSchema, type TokenCipher } from './token-cipher.js';
 
 /** What serving a request or a send needs from an installation, decrypted. */
@@ -39,9 +39,9 @@ export interface InstallationsOptions {
  * on neither the store nor the decryption, and an uninstall drops it from the cache at once.
  */
 export class Installations implements InstallationStore {
-  private readonly cache: TtlCache<ResolvedInstallation>;
+  private readonly cache: LRUCache<string, ResolvedInstallation>;
   /** Workspaces already linked to their org's installation by this process. */
-  private readonly linked = new TtlCache<true>(60 * 60_000, 50_000);
+  private readonly linked = new LRUCache<string, true>({ max: 50_000, ttl: 60 * 60_000 });
 
   constructor(
     private readonly store: Store,
@@ -50,7 +50,7 @@ export class Installations implements InstallationStore {
     private readonly logger: Logger,
     options: InstallationsOptions = {},
   ) {
-    this.cache = new TtlCache(options.ttlMs ?? 30_000, 20_000);
+    this.cache = new LRUCache({ max: 20_000, ttl: options.ttlMs ?? 30_000 });
   }
 
   async storeInstallation<V extends 'v1' | 'v2'>(
