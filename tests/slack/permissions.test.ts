@@ -135,21 +135,21 @@ const VIEW_CASES: Record<
     },
   },
   council_reason: { metadata: '{"v":1}', values: { reason: { v: text('Because') } } },
-  'settings.triage': {
+  settings_triage: {
     metadata: '{"n":0}',
     values: {
       channel: { v: { type: 'conversations_select', selected_conversation: 'C0EVIL' } },
       emoji: { v: text('skull') },
     },
   },
-  'settings.stages': {
+  settings_stages: {
     metadata: '{"n":0}',
     values: {
       action: { v: { type: 'static_select', selected_option: { value: 'retire' } } },
       stage: { v: { type: 'static_select', selected_option: { value: 'customer/buy' } } },
     },
   },
-  'settings.nudges': {
+  settings_nudges: {
     metadata: '{"n":0}',
     values: {
       every: { v: { type: 'number_input', value: '1' } },
@@ -160,7 +160,7 @@ const VIEW_CASES: Record<
       escalate: { v: { type: 'number_input', value: '1' } },
     },
   },
-  'settings.digest': {
+  settings_digest: {
     metadata: '{"n":0}',
     values: {
       enabled: { v: { type: 'checkboxes', selected_options: [] } },
@@ -169,7 +169,7 @@ const VIEW_CASES: Record<
       leaders: { v: { type: 'multi_users_select', selected_users: [MALLORY.id] } },
     },
   },
-  'settings.workspace': {
+  settings_workspace: {
     metadata: '{"n":0}',
     values: {
       timezone: { v: text('Asia/Tokyo') },
@@ -177,7 +177,7 @@ const VIEW_CASES: Record<
       admins: { v: { type: 'multi_users_select', selected_users: [MALLORY.id] } },
     },
   },
-  'settings.api_token': { metadata: '{"n":0}', values: { name: { v: text('exfiltrate') } } },
+  settings_api_token: { metadata: '{"n":0}', values: { name: { v: text('exfiltrate') } } },
 };
 
 /** What Slack was asked to do, recorded without expecting a number of calls. */
