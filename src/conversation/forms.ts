@@ -106,7 +106,7 @@ const SCHEMAS = {
     of: z.string().transform((v, c) => {
       const n = parsePebbleRef(v);
       if (n === undefined) {
-        c.addIssue({ code: 'custom', message: 'Type a pebble id like P-7.' });
+        c.addIssue({ code: 'custom', message: 'Pick a pebble, or type its id like P-7.' });
         return z.NEVER;
       }
       return n;

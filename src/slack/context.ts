@@ -120,6 +120,7 @@ const Identity = z.union([
         'view_closed',
         'shortcut',
         'message_action',
+        'block_suggestion',
       ]),
       team: z.looseObject({ id: Id, enterprise_id: Id.nullish() }).nullish(),
       enterprise: z.looseObject({ id: Id }).nullish(),
@@ -145,7 +146,10 @@ const Identity = z.union([
           ? `action:${b.actions?.[0]?.action_ts ?? b.trigger_id}:${b.user.id}:${b.actions?.[0]?.action_id}`
           : b.type === 'view_submission' || b.type === 'view_closed'
             ? `view:${b.view?.id}:${b.view?.hash ?? ''}`
-            : `shortcut:${b.trigger_id}`,
+            : b.type === 'block_suggestion'
+              ? // Menus are read-only and never claimed: a key only for the record.
+                `suggestion:${b.view?.id ?? ''}:${b.user.id}`
+              : `shortcut:${b.trigger_id}`,
       event: false,
     })),
 ]);

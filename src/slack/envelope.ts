@@ -55,8 +55,21 @@ const ShortcutEnvelope = z.looseObject({
   team: Team,
 });
 
+/** A menu asking for its options (external select) as someone types. */
+const SuggestionEnvelope = z.looseObject({
+  type: z.literal('block_suggestion'),
+  action_id: z.string().min(1).max(255),
+  user: User,
+  team: Team,
+});
+
 const InteractionEnvelope = z
-  .discriminatedUnion('type', [BlockActionsEnvelope, ViewEnvelope, ShortcutEnvelope])
+  .discriminatedUnion('type', [
+    BlockActionsEnvelope,
+    ViewEnvelope,
+    ShortcutEnvelope,
+    SuggestionEnvelope,
+  ])
   .refine((body) => Boolean(body.team?.id ?? body.user.team_id), {
     message: 'an interaction needs team.id or user.team_id',
   });

@@ -8,6 +8,7 @@ import {
   type FormId,
   type FormValues,
   type FormView,
+  type SearchSource,
 } from '../views/form.view.js';
 import {
   mrkdwn,
@@ -65,6 +66,31 @@ const option = (o: OptionView): types.PlainTextOption => ({
   text: plain(o.label, OPTION_TEXT_MAX),
   value: o.value.slice(0, OPTION_VALUE_MAX),
 });
+
+/**
+ * The action_id of a search field's external select: the options listener that fills it is
+ * registered under it (one per source), and it names the list to look in.
+ */
+export const searchActionId = (source: SearchSource): string =>
+  `search_${source.replace(/-/g, '_')}`;
+
+/**
+ * The answer to a block_suggestion: at most 100 options (Slack's limit), labels as plain text
+ * cut to 75 characters.
+ */
+export function renderOptions(options: OptionView[]): { options: types.PlainTextOption[] } {
+  return { options: options.slice(0, SELECT_OPTIONS_MAX).map(option) };
+}
+
+/** The metadata a form carries, read back from a view (a submission or a suggestion request). */
+export function readFormMeta(privateMetadata: string | undefined): SlackFormMeta | undefined {
+  try {
+    const raw = privateMetadata?.trim();
+    return SlackFormMetaSchema.parse(raw ? JSON.parse(raw) : {});
+  } catch {
+    return undefined;
+  }
+}
 
 function element(field: FormField): types.InputBlockElement {
   const initial = field.initial;
@@ -133,6 +159,15 @@ function element(field: FormField): types.InputBlockElement {
         action_id: INPUT,
         filter: { include: ['public', 'private'], exclude_bot_users: true },
         ...(one ? { initial_conversation: one } : {}),
+      };
+    case 'search':
+      // Choices come from the options listener as the person types; an empty menu already
+      // offers the newest ones (min_query_length 0).
+      return {
+        type: 'external_select',
+        action_id: searchActionId(field.source ?? 'open-pebbles'),
+        min_query_length: 0,
+        ...placeholder,
       };
     case 'date':
       return { type: 'datepicker', action_id: INPUT, ...(one ? { initial_date: one } : {}) };
@@ -220,13 +255,8 @@ export type SlackSubmission =
 export function readForm(view: unknown): SlackSubmission {
   const parsed = Submission.safeParse(view);
   if (!parsed.success) return { ok: false };
-  let meta: SlackFormMeta;
-  try {
-    const raw = parsed.data.private_metadata?.trim();
-    meta = SlackFormMetaSchema.parse(raw ? JSON.parse(raw) : {});
-  } catch {
-    return { ok: false };
-  }
+  const meta = readFormMeta(parsed.data.private_metadata);
+  if (!meta) return { ok: false };
   const values: FormValues = {};
   for (const [blockId, inputs] of Object.entries(parsed.data.state.values)) {
     const input = inputs[INPUT] ?? Object.values(inputs)[0];

@@ -158,6 +158,7 @@ function unknownInteractionGuard(ids: ListenerIds, deps: SlackDeps): Middleware<
       actions?: { action_id: string }[];
       view?: { callback_id: string };
       response_url?: string;
+      action_id?: unknown;
     };
     let known = true;
     if (typeof body.command === 'string') known = ids.commands.includes(body.command);
@@ -168,6 +169,8 @@ function unknownInteractionGuard(ids: ListenerIds, deps: SlackDeps): Middleware<
     else if (body.type === 'view_submission')
       known = ids.views.includes(body.view?.callback_id ?? '');
     else if (body.type === 'view_closed') known = false;
+    else if (body.type === 'block_suggestion')
+      known = typeof body.action_id === 'string' && ids.options.includes(body.action_id);
     else if (body.type === 'shortcut' || body.type === 'message_action')
       known = ids.shortcuts.includes(body.callback_id ?? '');
     if (known) {

@@ -39,11 +39,14 @@ function input(field: FormField): Record<string, unknown>[] {
   };
   const initial = field.initial;
   const text = typeof initial === 'string' ? initial : undefined;
+  // A 'search' field is typed here (Teams offers no list filled as people type): its hint says
+  // what to type, like P-7.
   switch (field.kind) {
     case 'text':
     case 'long-text':
     case 'person':
     case 'channel':
+    case 'search':
       return [
         {
           type: 'Input.Text',

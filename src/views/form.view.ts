@@ -27,7 +27,19 @@ export type FormFieldKind =
   | 'checkbox'
   | 'number'
   /** A channel (Slack conversations select; Teams a typed id where a form asks for one). */
-  | 'channel';
+  | 'channel'
+  /**
+   * One item found by what people type, from the list named by the field's `source` (Slack
+   * asks the bot for options as they type; Teams and the console take the typed id).
+   */
+  | 'search';
+
+/** The lists a 'search' field looks in. */
+export const SEARCH_SOURCES = {
+  /** Open pebbles of the workspace, by number or words of their title; the value is the number. */
+  openPebbles: 'open-pebbles',
+} as const;
+export type SearchSource = (typeof SEARCH_SOURCES)[keyof typeof SEARCH_SOURCES];
 
 export interface FormField {
   id: string;
@@ -44,6 +56,8 @@ export interface FormField {
   /** Example text shown in an empty field. */
   placeholder?: string;
   options?: OptionView[];
+  /** Where a 'search' field's choices come from. */
+  source?: SearchSource;
   initial?: string | string[] | boolean;
   maxLength?: number;
   min?: number;
@@ -276,7 +290,17 @@ export function duplicateForm(pebble: Pebble): FormView {
     submit: 'Mark duplicate',
     intro: `${shortId(pebble.number)} ${pebble.title}`,
     meta: { n: pebble.number },
-    fields: [{ id: 'of', label: 'Duplicate of (e.g. P-7)', kind: 'text', maxLength: 12 }],
+    fields: [
+      {
+        id: 'of',
+        label: 'Duplicate of',
+        kind: 'search',
+        source: SEARCH_SOURCES.openPebbles,
+        placeholder: 'A number or words of its title',
+        hint: 'An open pebble, like P-7.',
+        maxLength: 12,
+      },
+    ],
   };
 }
 

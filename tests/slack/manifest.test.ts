@@ -102,4 +102,15 @@ describe('Slack app manifest', () => {
     ];
     for (const url of urls) expect(new URL(url).pathname).toBe('/slack/events');
   });
+
+  it('gives the menus that search as people type an options URL: the interactivity URL', () => {
+    const ids = listenerIds();
+    expect(ids.options.length).toBeGreaterThan(0);
+    // The manifest names Slack's "Options Load URL" message_menu_options_url.
+    const { interactivity } = manifest.settings;
+    expect(interactivity.message_menu_options_url).toBe(interactivity.request_url);
+    expect(new URL(interactivity.message_menu_options_url as string).pathname).toBe(
+      '/slack/events',
+    );
+  });
 });

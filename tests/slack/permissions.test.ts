@@ -90,6 +90,13 @@ const ACTION_CASES: Record<ActionId, ActionCase> = {
 const text = (value: string) => ({ type: 'plain_text_input', value });
 const date = (value: string) => ({ type: 'datepicker', selected_date: value });
 
+/** Every menu Pebblebot fills as people type, and why a plain member may ask for it. */
+const OPTIONS_CASES: Record<string, string> = {
+  // Read-only: the titles `/pebble list` shows every member, of their own workspace only
+  // (tests/slack/duplicate-search.test.ts); marking the duplicate is checked in core.
+  search_open_pebbles: 'open pebbles of the caller’s workspace, as `list` shows any member',
+};
+
 /** Every form Pebblebot registers: crafted values, or why a plain member may submit it. */
 const VIEW_CASES: Record<
   string,
@@ -333,6 +340,7 @@ describe('Slack: a plain member crafting privileged payloads', () => {
     expect([...new Set(ids.actions)].sort()).toEqual(
       [...Object.values(ACTIONS), OVERFLOW_ACTION].sort(),
     );
+    expect(Object.keys(OPTIONS_CASES).sort()).toEqual([...new Set(ids.options)].sort());
     expect(Object.keys(VIEW_CASES).sort()).toEqual([...new Set(ids.views)].sort());
   });
 

@@ -19,6 +19,7 @@ import {
   DESCRIPTION_MAX,
   isOpen,
   OPEN_STATUSES,
+  parsePebbleRef,
   PebbleDetailsSchema,
   shortId,
   TITLE_MAX,
@@ -167,6 +168,10 @@ const SIMILARITY_CANDIDATES = 500;
  * up in suggestions within this time.
  */
 const SIMILARITY_CANDIDATES_TTL_MS = 30_000;
+/** A searchable menu offers at most this many choices (Slack's limit for external selects). */
+export const SEARCH_RESULTS_MAX = 100;
+/** What is typed into a searchable menu is read up to this length. */
+const SEARCH_QUERY_MAX = 200;
 
 /** The pebble use cases, shared by every channel. */
 export class PebbleService {
@@ -737,6 +742,60 @@ export class PebbleService {
    * pebbles for every report would cost more than the comparison itself).
    */
   async findSimilar(workspace: Workspace, pebble: Pebble, limit = 3) {
+    const candidates = (await this.openCandidates(workspace)).filter(
+      (p) => p.number !== pebble.number,
+    );
+    return this.similarity.findSimilar(`${pebble.title}\n${pebble.description}`, candidates, {
+      limit,
+    });
+  }
+
+  /**
+   * Open pebbles of this workspace matching what someone is typing, for a searchable menu: by
+   * number (`7`, `P-7`; numbers that start with it follow the exact one) or by words found in
+   * the title, newest first; everything open when nothing is typed. `exclude` leaves out the
+   * pebble the menu is about.
+   */
+  async searchOpen(
+    workspace: Workspace,
+    query: string,
+    options: { exclude?: number; limit?: number } = {},
+  ): Promise<Pebble[]> {
+    const limit = Math.min(Math.max(options.limit ?? SEARCH_RESULTS_MAX, 0), SEARCH_RESULTS_MAX);
+    const wanted = (p: Pebble) => p.number !== options.exclude && isOpen(p.status);
+    const candidates = (await this.openCandidates(workspace)).filter(wanted);
+    const typed = query.trim().slice(0, SEARCH_QUERY_MAX);
+    if (!typed) return candidates.slice(0, limit);
+    const found = new Map<number, Pebble>();
+    const number = parsePebbleRef(typed);
+    if (number !== undefined) {
+      // Older than the candidates kept in memory, a pebble named by its number is still found.
+      const exact =
+        candidates.find((p) => p.number === number) ??
+        (await this.store.pebbles.get(workspace.id, number));
+      if (exact && exact.workspaceId === workspace.id && wanted(exact)) found.set(number, exact);
+      const digits = String(number);
+      for (const p of candidates) if (String(p.number).startsWith(digits)) found.set(p.number, p);
+    }
+    // `P-4` names a pebble; a bare `40` may also be a number in a title.
+    const byIdOnly = number !== undefined && !/^\d+$/.test(typed);
+    const words = typed
+      .toLocaleLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
+    if (words.length && !byIdOnly)
+      for (const p of candidates) {
+        const title = p.title.toLocaleLowerCase();
+        if (words.every((w) => title.includes(w))) found.set(p.number, p);
+      }
+    return [...found.values()].slice(0, limit);
+  }
+
+  /**
+   * The newest open pebbles, listed once and reused for a short while (listing and parsing
+   * hundreds of pebbles for every report or keystroke would cost more than using them).
+   */
+  private async openCandidates(workspace: Workspace): Promise<Pebble[]> {
     const now = performance.now();
     let entry = this.similarityCandidates.get(workspace.id);
     if (!entry || now - entry.loadedAt > SIMILARITY_CANDIDATES_TTL_MS) {
@@ -748,10 +807,7 @@ export class PebbleService {
       entry = { loadedAt: now, items: open.items };
       this.similarityCandidates.set(workspace.id, entry);
     }
-    const candidates = entry.items.filter((p) => p.number !== pebble.number);
-    return this.similarity.findSimilar(`${pebble.title}\n${pebble.description}`, candidates, {
-      limit,
-    });
+    return entry.items;
   }
 
   /** Keeps the similarity candidates in step with a pebble that was created or changed here. */

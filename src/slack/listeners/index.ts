@@ -8,6 +8,7 @@ import { registerMentions } from './mentions.js';
 import { registerReactions } from './reactions.js';
 import { createRegistrar, type ListenerIds, type Registrar, type SlackDeps } from './registry.js';
 import { registerShortcuts } from './shortcuts.js';
+import { registerSuggestions } from './suggestions.js';
 
 /**
  * Registers every Slack listener: the ways in (commands, shortcuts, mentions, reactions, the
@@ -21,6 +22,7 @@ export function registerListeners(r: Registrar, deps: SlackDeps): void {
   registerAppHome(r, deps);
   registerConversationActions(r, deps);
   registerForms(r, deps);
+  registerSuggestions(r, deps);
   registerCouncilSync(r, deps);
   registerChannelJoin(r, deps);
 }

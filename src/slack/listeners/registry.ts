@@ -4,6 +4,7 @@ import type {
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackEventMiddlewareArgs,
+  SlackOptionsMiddlewareArgs,
   SlackShortcutMiddlewareArgs,
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
@@ -20,6 +21,7 @@ export type ShortcutArgs = SlackShortcutMiddlewareArgs & AllMiddlewareArgs;
 export type EventArgs<T extends string> = SlackEventMiddlewareArgs<T> & AllMiddlewareArgs;
 export type ActionArgs = SlackActionMiddlewareArgs & AllMiddlewareArgs;
 export type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
+export type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
 
 /** What the listeners need, built once by the channel. */
 export interface SlackDeps {
@@ -42,6 +44,8 @@ export interface ListenerIds {
   events: string[];
   actions: string[];
   views: string[];
+  /** The action ids of external selects whose options Pebblebot serves (block_suggestion). */
+  options: string[];
 }
 
 /** Registers listeners on a Bolt app (or nowhere, to list them) and records their ids. */
@@ -52,6 +56,7 @@ export interface Registrar {
   event<T extends string>(type: T, handler: (args: EventArgs<T>) => Promise<void>): void;
   action(actionId: string, handler: (args: ActionArgs) => Promise<void>): void;
   view(callbackId: string, handler: (args: ViewArgs) => Promise<void>): void;
+  options(actionId: string, handler: (args: OptionsArgs) => Promise<void>): void;
 }
 
 const ErrorTarget = z.looseObject({
@@ -112,7 +117,14 @@ function guarded<A>(
  * Action ids match with the `#n` suffix the renderer adds to repeated ids in one block.
  */
 export function createRegistrar(app?: App, deps?: SlackDeps): Registrar {
-  const ids: ListenerIds = { commands: [], shortcuts: [], events: [], actions: [], views: [] };
+  const ids: ListenerIds = {
+    commands: [],
+    shortcuts: [],
+    events: [],
+    actions: [],
+    views: [],
+    options: [],
+  };
   // Bolt runs every registered listener's matching middleware for every request: with some
   // thirty action listeners, a click cost thirty async matching chains before its own listener
   // ran (a tenth of the CPU of a ballot burst). Actions therefore go through one Bolt listener
@@ -151,6 +163,13 @@ export function createRegistrar(app?: App, deps?: SlackDeps): Registrar {
     view(callbackId, handler) {
       ids.views.push(callbackId);
       app?.view(callbackId, guarded('view', callbackId, deps, handler));
+    },
+    options(actionId, handler) {
+      ids.options.push(actionId);
+      app?.options(
+        { type: 'block_suggestion', action_id: actionId },
+        guarded('options', actionId, deps, handler),
+      );
     },
   };
 }
