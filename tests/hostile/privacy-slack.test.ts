@@ -172,6 +172,10 @@ describe('privacy: an anonymous report decided by secret ballot, through Slack',
     // Others look at P-1 and the council's votes.
     await say(ADMIN, 'show P-1');
     await say(ADMIN, 'council votes');
+    // The story happens in public: the vote is posted (through the outbox, which may still be
+    // at it) and the pebble's card is in the triage channel. The scan waits for both.
+    await eventually(() => sent.some((c) => c.body.channel === COUNCIL), 15_000);
+    await eventually(() => sent.some((c) => c.body.channel === TRIAGE), 15_000);
     await new Promise((r) => setTimeout(r, 300));
 
     for (const s of sensitive()) registerSensitive(s);
