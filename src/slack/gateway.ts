@@ -91,14 +91,21 @@ export function createAnsweringClient(
   base: webApi.WebClientOptions,
   options: AnsweringClientOptions = {},
 ): WebClient {
-  const limiter = new Bottleneck({
-    maxConcurrent: options.maxConcurrent ?? 16,
-    highWater: options.maxQueued ?? 500,
-    strategy: Bottleneck.strategy.OVERFLOW,
-  });
-  return new BoundedWebClient(
-    token,
-    {
+  const { clientOptions, limiter } = answeringBounds(base, options);
+  return new BoundedWebClient(token, clientOptions, limiter);
+}
+
+/**
+ * What bounds an answering client: its request timeout and quick retries, and the limiter
+ * capping the calls in flight and the queue behind them (shared by the token and the OAuth
+ * clients).
+ */
+export function answeringBounds(
+  base: webApi.WebClientOptions,
+  options: AnsweringClientOptions,
+): { clientOptions: webApi.WebClientOptions; limiter: Bottleneck } {
+  return {
+    clientOptions: {
       ...base,
       timeout: options.timeoutMs ?? 10_000,
       retryConfig: {
@@ -108,8 +115,12 @@ export function createAnsweringClient(
         maxTimeout: 2_000,
       },
     },
-    limiter,
-  );
+    limiter: new Bottleneck({
+      maxConcurrent: options.maxConcurrent ?? 16,
+      highWater: options.maxQueued ?? 500,
+      strategy: Bottleneck.strategy.OVERFLOW,
+    }),
+  };
 }
 
 /** Slack's error code of a failed Web API call (`not_in_channel`…), if it is one. */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { webApi, type AnyMiddlewareArgs, type Middleware } from '@slack/bolt';
-import Bottleneck from 'bottleneck';
-import type { AnsweringClientOptions } from '../gateway.js';
+import type Bottleneck from 'bottleneck';
+import { answeringBounds, type AnsweringClientOptions } from '../gateway.js';
 
 interface Scope {
   botToken?: string;
@@ -51,25 +51,8 @@ export function createScopedAnsweringClient(
   base: webApi.WebClientOptions,
   options: AnsweringClientOptions = {},
 ): webApi.WebClient {
-  const limiter = new Bottleneck({
-    maxConcurrent: options.maxConcurrent ?? 16,
-    highWater: options.maxQueued ?? 500,
-    strategy: Bottleneck.strategy.OVERFLOW,
-  });
-  return new ScopedWebClient(
-    scope,
-    {
-      ...base,
-      timeout: options.timeoutMs ?? 10_000,
-      retryConfig: {
-        retries: Math.min(2, base.retryConfig?.retries ?? 2),
-        factor: 2,
-        minTimeout: 500,
-        maxTimeout: 2_000,
-      },
-    },
-    limiter,
-  );
+  const { clientOptions, limiter } = answeringBounds(base, options);
+  return new ScopedWebClient(scope, clientOptions, limiter);
 }
 
 // NOTE: the Web API client binds its method shortcuts (`chat.postMessage`…) to `apiCall` when
