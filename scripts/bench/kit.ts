@@ -339,7 +339,14 @@ export function kindAt(i: number): Kind {
 
 type Job =
   | { role: 'fakes'; socketUrl?: string }
-  | { role: 'steady'; scenario: Scenario; rate: number; seconds: number; offset: number }
+  | {
+      role: 'steady';
+      scenario: Scenario;
+      rate: number;
+      seconds: number;
+      offset: number;
+      only?: Kind[];
+    }
   | { role: 'burst'; requests: Prepared[] };
 
 export interface LoadResult {
@@ -471,7 +478,8 @@ async function steady(job: Extract<Job, { role: 'steady' }>): Promise<void> {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const i = job.offset + n;
-    inFlight.push(send(prepare(kindAt(i), i, job.scenario)));
+    const kind = job.only ? job.only[i % job.only.length]! : kindAt(i);
+    inFlight.push(send(prepare(kind, i, job.scenario)));
   }
   await Promise.all(inFlight);
   result.ms = performance.now() - started;
@@ -536,6 +544,7 @@ export async function steadyLoad(
   rate: number,
   seconds: number,
   offset: number,
+  only?: Kind[],
 ): Promise<LoadResult> {
   const { worker: w, first } = worker<LoadResult>(script, {
     role: 'steady',
@@ -543,6 +552,7 @@ export async function steadyLoad(
     rate,
     seconds,
     offset,
+    ...(only?.length ? { only } : {}),
   });
   const result = await first;
   await w.terminate();

@@ -6,7 +6,7 @@
  * CloudAdapter. The targets take turns (rounds), so both meet the same machine; the ratio of
  * their p99s is the figure to read on a shared machine. Prints RSS at the start and the end.
  *
- *   npm run bench:load -- [--rate 100] [--seconds 60] [--rounds 6] [--warmup 5]
+ *   npm run bench:load -- [--rate 100] [--seconds 60] [--rounds 6] [--warmup 5] [--only report,home]
  *
  * --seconds is the measured time per target (120 s in all with the defaults).
  */
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '60' },
       rounds: { type: 'string', default: '6' },
       warmup: { type: 'string', default: '5' },
+      only: { type: 'string' },
     },
   });
   const rate = Number(values.rate);
@@ -60,6 +61,11 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(values.rounds));
   const warmup = Number(values.warmup);
   const perRound = seconds / rounds;
+  const only = values.only?.split(',').map((k) => {
+    if (!KINDS.includes(k as Kind))
+      throw new Error(`--only: ${k} is not one of ${KINDS.join(', ')}`);
+    return k as Kind;
+  });
 
   console.log(`$ ${commandLine('bench:load')}`);
   console.log(`machine: ${machine()}`);
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
     { label: 'Pebblebot, embedded store', system: bot },
   ];
   console.log(
-    `${rate} requests/s of mixed traffic (${KINDS.join(', ')}), ${seconds} s per target in ` +
+    `${rate} requests/s of ${only ? only.join(', ') : `mixed traffic (${KINDS.join(', ')})`}, ${seconds} s per target in ` +
       `${rounds} alternating rounds, after ${warmup} s of warm-up each`,
   );
 
@@ -81,7 +87,14 @@ async function main(): Promise<void> {
   const countReports = (r: LoadResult) =>
     (r.byKind.report?.length ?? 0) + (r.byKind.teamsMessage?.length ?? 0);
   for (const t of targets) {
-    const r = await steadyLoad(SCRIPT, scenarioOf(t.system, fakes, bot), rate, warmup, offset);
+    const r = await steadyLoad(
+      SCRIPT,
+      scenarioOf(t.system, fakes, bot),
+      rate,
+      warmup,
+      offset,
+      only,
+    );
     offset += r.sent;
     if (t.system === bot) expectedPebbles.count += countReports(r);
   }
@@ -100,7 +113,14 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const [i, t] of targets.entries()) {
       loopDelay[i]!.enable();
-      const r = await steadyLoad(SCRIPT, scenarioOf(t.system, fakes, bot), rate, perRound, offset);
+      const r = await steadyLoad(
+        SCRIPT,
+        scenarioOf(t.system, fakes, bot),
+        rate,
+        perRound,
+        offset,
+        only,
+      );
       loopDelay[i]!.disable();
       offset += r.sent;
       merge(results[i]!, r);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
@@ -66,6 +66,26 @@ async function deadPid(): Promise<number> {
   await once(child, 'exit');
   return child.pid!;
 }
+
+describe('embedded store: processed-event claims', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('sweeps out claims past their expiry, which nedb alone would keep in memory for good', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = await openEmbeddedStore();
+    const { db } = store.events as unknown as { db: Datastore };
+    const inAMinute = new Date(Date.now() + 60_000);
+    for (let i = 0; i < 100; i++) await store.events.claim(`evt-old-${i}`, inAMinute);
+    await store.events.claim('evt-kept', new Date(Date.now() + 3_600_000));
+    expect(db.getAllData()).toHaveLength(101);
+
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    expect(await store.events.claim('evt-new', new Date(Date.now() + 60_000))).toBe(true);
+    await vi.waitFor(() => expect(db.getAllData()).toHaveLength(2));
+    expect(await store.events.claim('evt-kept', new Date())).toBe(false);
+    await store.close();
+  });
+});
 
 describe('embedded store on a DATA_DIR folder', () => {
   const children: ChildProcess[] = [];

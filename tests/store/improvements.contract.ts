@@ -414,6 +414,8 @@ export function describeImprovementStoreContract(
       const sent = await store.outbox.get(key);
       expect(sent).toMatchObject({ status: 'sent', sentAt: minutes(4), ref });
       expect(sent!.lockedUntil).toBeUndefined();
+      // Delivered: the fallback text stays, the blocks (the bulk) are not kept.
+      expect(sent!.view).toEqual({ text: `message ${key}`, blocks: [] });
       expect(await store.outbox.claimDue('w3', minutes(60), minutes(61), 10)).toEqual([]);
     });
 

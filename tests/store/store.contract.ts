@@ -375,6 +375,54 @@ export function describeStoreContract(
       });
     });
 
+    describe('pebbles: open by place', () => {
+      it('counts the open pebbles of each place and gives the newest of each, with their +1s', async () => {
+        const ws = freshWorkspaceId();
+        const rows: Partial<NewPebble>[] = [
+          /* 1 */ { journey: 'customer', stage: 'buy' },
+          /* 2 */ { journey: 'customer', stage: 'buy', status: 'triaged' },
+          /* 3 */ { journey: 'customer', stage: 'buy', status: 'resolved' },
+          /* 4 */ { journey: 'customer', stage: 'buy', status: 'approved' },
+          /* 5 */ { journey: 'customer', stage: 'use', status: 'declined' },
+          /* 6 */ { journey: 'customer', stage: 'use' },
+          /* 7 */ {},
+          /* 8 */ { journey: 'partner' },
+          /* 9 */ {},
+          /* 10 */ { journey: 'customer', stage: 'buy', status: 'duplicate' },
+        ];
+        for (const row of rows) await store.pebbles.create(newPebble(ws, row));
+        await store.pebbles.create(
+          newPebble(freshWorkspaceId(), { journey: 'customer', stage: 'buy' }),
+        );
+        await store.pebbles.addSupporter(ws, 4, supporter('U-carl'), entry('supported'));
+
+        const places = await store.pebbles.openByPlace(ws, 2);
+        const summary = places
+          .map((p) => ({
+            place: `${p.journey ?? '-'}/${p.stage ?? '-'}`,
+            total: p.total,
+            newest: numbers(p.newest),
+          }))
+          .sort((a, b) => a.place.localeCompare(b.place));
+        expect(summary).toEqual([
+          { place: '-/-', total: 2, newest: [9, 7] },
+          { place: 'customer/buy', total: 3, newest: [4, 2] },
+          { place: 'customer/use', total: 1, newest: [6] },
+          { place: 'partner/-', total: 1, newest: [8] },
+        ]);
+        const buy = places.find((p) => p.stage === 'buy')!;
+        expect(buy.newest[0]!.supporterCount).toBe(1);
+        expect(buy.newest[0]!.title).toBe('Checkout asks for the delivery address twice');
+        expect(places.find((p) => !p.journey)).not.toHaveProperty('journey');
+      });
+
+      it('finds no place in a workspace without open pebbles', async () => {
+        const ws = freshWorkspaceId();
+        await store.pebbles.create(newPebble(ws, { status: 'resolved', journey: 'customer' }));
+        expect(await store.pebbles.openByPlace(ws, 3)).toEqual([]);
+      });
+    });
+
     describe('pebbles: update', () => {
       it('sets and clears fields, stamps updatedAt and appends history', async () => {
         const ws = freshWorkspaceId();

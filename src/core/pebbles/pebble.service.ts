@@ -278,29 +278,26 @@ export class PebbleService {
     return page.items[0] ?? null;
   }
 
-  /** Open pebbles per stage of the catalog, plus those with no stage yet (when there are any). */
+  /**
+   * Open pebbles per stage of the catalog, plus those with no stage of the catalog (no stage
+   * yet, or one since removed from it) when there are any.
+   */
   async openByStage(workspace: Workspace, newestPerStage = 3): Promise<StageSummary[]> {
-    const open = [...OPEN_STATUSES];
-    const options = {
-      limit: newestPerStage,
-      sort: { field: 'number', direction: 'desc' },
-    } as const;
-    const summaries: StageSummary[] = await Promise.all(
-      catalogStages(workspace.settings).map(async ({ journey, stage }) => {
-        const page = await this.store.pebbles.list(
-          workspace.id,
-          { journey: journey.key, stage: stage.key, status: open },
-          options,
-        );
-        return { journey, stage, total: page.total, newest: page.items };
-      }),
+    const places = await this.store.pebbles.openByPlace(workspace.id, newestPerStage);
+    const summaries: StageSummary[] = catalogStages(workspace.settings).map(
+      ({ journey, stage }) => {
+        const place = places.find((p) => p.journey === journey.key && p.stage === stage.key);
+        return { journey, stage, total: place?.total ?? 0, newest: place?.newest ?? [] };
+      },
     );
-    const all = await this.store.pebbles.list(workspace.id, { status: open }, { limit: 1 });
+    const all = places.reduce((n, p) => n + p.total, 0);
     const staged = summaries.reduce((n, s) => n + s.total, 0);
-    if (all.total > staged) {
-      const page = await this.store.pebbles.list(workspace.id, { status: open }, { limit: 200 });
-      const unstaged = page.items.filter((p) => !p.stage);
-      summaries.push({ total: all.total - staged, newest: unstaged.slice(0, newestPerStage) });
+    if (all > staged) {
+      const unstaged = places
+        .filter((p) => !p.stage)
+        .flatMap((p) => p.newest)
+        .sort((a, b) => b.number - a.number);
+      summaries.push({ total: all - staged, newest: unstaged.slice(0, newestPerStage) });
     }
     return summaries;
   }

@@ -140,7 +140,11 @@ export interface OutboxRepository {
    * those due the longest first. A message is never claimed by two workers at once.
    */
   claimDue(worker: string, now: Date, lockedUntil: Date, limit: number): Promise<OutboxMessage[]>;
-  /** Records the delivery, only while `worker` still holds the claim. */
+  /**
+   * Records the delivery, only while `worker` still holds the claim. A delivered message keeps
+   * its fallback text but not its blocks (the bulk of it; nothing reads them again), so
+   * delivered messages do not pile up in memory and on disk.
+   */
   markSent(key: string, worker: string, result: { at: Date; ref?: MessageRef }): Promise<boolean>;
   /** Gives the claim back for a later attempt, or for good with `failed`. */
   release(

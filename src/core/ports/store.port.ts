@@ -98,6 +98,14 @@ export interface WorkspaceRepository {
   setInactive(id: string, since: Date | null): Promise<boolean>;
 }
 
+/** Open pebbles in one place on the journeys (see `PebbleRepository.openByPlace`). */
+export interface OpenPlace {
+  journey?: string;
+  stage?: string;
+  total: number;
+  newest: Pebble[];
+}
+
 export interface PebbleRepository {
   /** Stores a new pebble with the next per-workspace number (P-1, P-2, …). */
   create(pebble: NewPebble): Promise<Pebble>;
@@ -107,6 +115,12 @@ export interface PebbleRepository {
     filter?: PebbleFilter,
     options?: ListOptions<PebbleSortField>,
   ): Promise<Page<Pebble>>;
+  /**
+   * The open pebbles of a workspace grouped by where they sit on the journeys (journey and
+   * stage, either missing): how many in each place and the `newest` highest-numbered of each,
+   * newest first. One read however many stages the catalog has (App Home shows it on every open).
+   */
+  openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]>;
   /**
    * Applies a change atomically; returns the updated pebble, or null when the pebble does not
    * exist or its status is no longer one of `ifStatus` (someone else changed it first).

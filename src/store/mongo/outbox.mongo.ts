@@ -129,7 +129,12 @@ export class MongoOutboxRepository implements OutboxRepository {
       const done = await this.db.updateOne(
         { _id: key, status: 'sending', lockedBy: worker },
         {
-          $set: { status: 'sent', sentAt: result.at, ...(result.ref ? { ref: result.ref } : {}) },
+          $set: {
+            status: 'sent',
+            sentAt: result.at,
+            'view.blocks': [],
+            ...(result.ref ? { ref: result.ref } : {}),
+          },
           $unset: { lockedUntil: '' },
         },
       );

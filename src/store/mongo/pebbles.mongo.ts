@@ -7,12 +7,13 @@ import {
   type Sort,
   type UpdateFilter,
 } from 'mongodb';
-import type { Pebble, Supporter } from '../../core/pebbles/pebble.model.js';
+import { OPEN_STATUSES, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import { PebbleError } from '../../core/shared/errors.js';
 import type {
   ListOptions,
   NewPebble,
+  OpenPlace,
   Page,
   PebbleChange,
   PebbleFilter,
@@ -176,6 +177,7 @@ export class MongoPebbleRepository implements PebbleRepository {
           .find({ workspaceId, userId: filter.supporterId }, { projection: { number: 1 } })
           .toArray();
         query.number = { $in: supported.map((s) => s.number) };
+        if (supported.length === 0) return { items: [], total: 0 };
       }
       const sort = options.sort ?? { field: 'number', direction: 'desc' };
       if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
@@ -192,6 +194,38 @@ export class MongoPebbleRepository implements PebbleRepository {
         items: await withSupports((q) => this.supports.find(q).toArray(), docs),
         total,
       };
+    });
+  }
+
+  /** Counts per place in one aggregation, then the newest of each place through the index. */
+  openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]> {
+    return guard(async () => {
+      const open = { workspaceId, status: { $in: [...OPEN_STATUSES] } };
+      const groups = await this.db
+        .aggregate<{ _id: { journey?: string | null; stage?: string | null }; total: number }>([
+          { $match: open },
+          { $group: { _id: { journey: '$journey', stage: '$stage' }, total: { $sum: 1 } } },
+        ])
+        .toArray();
+      return Promise.all(
+        groups.map(async ({ _id, total }) => {
+          // null matches a missing field: the place of pebbles with no journey or stage.
+          const place = { ...open, journey: _id.journey ?? null, stage: _id.stage ?? null };
+          const docs = newest
+            ? await this.db
+                .find(place as Filter<PebbleDoc>)
+                .sort({ number: -1 })
+                .limit(newest)
+                .toArray()
+            : [];
+          return {
+            ...(_id.journey ? { journey: _id.journey } : {}),
+            ...(_id.stage ? { stage: _id.stage } : {}),
+            total,
+            newest: await withSupports((q) => this.supports.find(q).toArray(), docs),
+          };
+        }),
+      );
     });
   }
 

@@ -92,7 +92,12 @@ export class NedbOutboxRepository implements OutboxRepository {
       this.db,
       { _id: key, status: 'sending', lockedBy: worker },
       {
-        $set: { status: 'sent', sentAt: result.at, ...(result.ref ? { ref: result.ref } : {}) },
+        $set: {
+          status: 'sent',
+          sentAt: result.at,
+          'view.blocks': [],
+          ...(result.ref ? { ref: result.ref } : {}),
+        },
         $unset: { lockedUntil: true },
       },
     );

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Pebble, Supporter } from '../../core/pebbles/pebble.model.js';
+import { OPEN_STATUSES, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import type {
   ListOptions,
   NewPebble,
+  OpenPlace,
   Page,
   PebbleChange,
   PebbleFilter,
@@ -38,6 +39,11 @@ export class NedbPebbleRepository implements PebbleRepository {
 
   static async indexes(db: Datastore, supports: Datastore): Promise<void> {
     await db.ensureIndexAsync({ fieldName: ['workspaceId', 'number'], unique: true });
+    // A person's own pebbles (App Home, `/pebble mine`): without it every pebble is matched.
+    await db.ensureIndexAsync({ fieldName: 'reporter.userId' });
+    // Open pebbles by place (App Home) and the resolved ones a new report may repeat: a few
+    // keys, so cheap, and far fewer candidates than every pebble once most are closed.
+    await db.ensureIndexAsync({ fieldName: 'status' });
     // NOTE: no single-field workspaceId index: nedb would pick it over the compound one and
     // scan a whole workspace for every update by number (data folders of older versions have it).
     await db.removeIndexAsync('workspaceId');
@@ -110,6 +116,7 @@ export class NedbPebbleRepository implements PebbleRepository {
         { number: 1 },
       )) as unknown as { number: number }[];
       query.number = { $in: supported.map((s) => s.number) };
+      if (supported.length === 0) return { items: [], total: 0 };
     }
     const sort = options.sort ?? { field: 'number', direction: 'desc' };
     if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
@@ -126,6 +133,47 @@ export class NedbPebbleRepository implements PebbleRepository {
       this.db.countAsync(query) as unknown as Promise<number>,
     ]);
     return { items: await withSupports(this.findSupports, docs), total };
+  }
+
+  /**
+   * One pass over the open pebbles nedb holds in memory (its status index), read in place as
+   * the metrics do: a query per stage would match every pebble of every workspace once per
+   * stage, and App Home asks on every open. The newest of each place are then read by their
+   * unique key.
+   */
+  async openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]> {
+    const { indexes } = this.db as unknown as {
+      indexes: Record<string, { getMatching(keys: string[]): PebbleDoc[] }>;
+    };
+    const places = new Map<
+      string,
+      { journey?: string; stage?: string; total: number; numbers: number[] }
+    >();
+    for (const doc of indexes.status!.getMatching([...OPEN_STATUSES])) {
+      if (doc.workspaceId !== workspaceId) continue;
+      const key = `${doc.journey ?? ''}/${doc.stage ?? ''}`;
+      let place = places.get(key);
+      if (!place) {
+        place = {
+          ...(doc.journey ? { journey: doc.journey } : {}),
+          ...(doc.stage ? { stage: doc.stage } : {}),
+          total: 0,
+          numbers: [],
+        };
+        places.set(key, place);
+      }
+      place.total++;
+      keepHighest(place.numbers, doc.number, newest);
+    }
+    return Promise.all(
+      [...places.values()].map(async ({ numbers, ...place }) => {
+        const docs = await Promise.all(
+          numbers.map((number) => this.db.findOneAsync({ workspaceId, number })),
+        );
+        const found = (docs as (PebbleDoc | null)[]).filter((d): d is PebbleDoc => d !== null);
+        return { ...place, newest: await withSupports(this.findSupports, found) };
+      }),
+    );
   }
 
   /** Sorts by a field +1s change, computed from the support documents (see supports.ts). */
@@ -202,4 +250,13 @@ export class NedbPebbleRepository implements PebbleRepository {
     if (deleted) await this.supports.removeAsync({ workspaceId, number }, { multi: true });
     return deleted;
   }
+}
+
+/** Keeps `numbers` as the `size` highest seen so far, highest first. */
+function keepHighest(numbers: number[], number: number, size: number): void {
+  if (numbers.length === size && number <= numbers[size - 1]!) return;
+  let at = numbers.findIndex((n) => n < number);
+  if (at === -1) at = numbers.length;
+  numbers.splice(at, 0, number);
+  if (numbers.length > size) numbers.length = size;
 }
