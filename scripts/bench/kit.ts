@@ -355,6 +355,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   sent: number;
   ms: number;
+  /** Requests slower than 250 ms: kind, send time (ms since the load began) and latency. */
+  slow?: [Kind, number, number][];
 }
 
 export interface Fakes {
@@ -428,6 +430,7 @@ async function fakes(job: Extract<Job, { role: 'fakes' }>): Promise<void> {
 /** Sends prepared requests, each timed from its send to the end of its answer. */
 function sender() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2_000 });
+  const origin = performance.now();
   const result: LoadResult = { byKind: {}, failures: {}, statuses: {}, sent: 0, ms: 0 };
   const send = (p: Prepared) =>
     new Promise<void>((resolve) => {
@@ -450,7 +453,10 @@ function sender() {
         (res) => {
           res.resume();
           res.on('end', () => {
-            (result.byKind[p.kind] ??= []).push(performance.now() - started);
+            const took = performance.now() - started;
+            (result.byKind[p.kind] ??= []).push(took);
+            if (took > 250)
+              (result.slow ??= []).push([p.kind, Math.round(started - origin), Math.round(took)]);
             const status = `${p.kind}:${res.statusCode}`;
             result.statuses[status] = (result.statuses[status] ?? 0) + 1;
             if (res.statusCode !== 200)

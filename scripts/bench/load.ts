@@ -6,9 +6,10 @@
  * CloudAdapter. The targets take turns (rounds), so both meet the same machine; the ratio of
  * their p99s is the figure to read on a shared machine. Prints RSS at the start and the end.
  *
- *   npm run bench:load -- [--rate 100] [--seconds 60] [--rounds 6] [--warmup 5] [--only report,home]
+ *   npm run bench:load -- [--rate 100] [--seconds 60] [--rounds 6] [--warmup 5] [--only report,home] [--slow]
  *
- * --seconds is the measured time per target (120 s in all with the defaults).
+ * --seconds is the measured time per target (120 s in all with the defaults). --only sends just
+ * the kinds named; --slow prints, per round, when the requests slower than 250 ms were sent.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '6' },
       warmup: { type: 'string', default: '5' },
       only: { type: 'string' },
+      slow: { type: 'boolean', default: false },
     },
   });
   const rate = Number(values.rate);
@@ -70,6 +72,8 @@ async function main(): Promise<void> {
   console.log(`$ ${commandLine('bench:load')}`);
   console.log(`machine: ${machine()}`);
   console.log(`load average at start (1/5/15 min): ${loadAverage()}`);
+  if (!global.gc)
+    console.log('(run through npm run bench:load for --expose-gc: memory is read without a GC)');
   const fakes = await startFakes(SCRIPT);
   const bare = await startBare(fakes);
   const bot = await startPebblebot(fakes);
@@ -125,6 +129,14 @@ async function main(): Promise<void> {
       offset += r.sent;
       merge(results[i]!, r);
       if (t.system === bot) expectedPebbles.count += countReports(r);
+      if (values.slow && r.slow?.length) {
+        const bySecond = new Map<number, number>();
+        for (const [, at] of r.slow)
+          bySecond.set(Math.floor(at / 1000), (bySecond.get(Math.floor(at / 1000)) ?? 0) + 1);
+        console.log(
+          `    ${t.label}: ${r.slow.length} slower than 250 ms, by second of the round: ${[...bySecond].map(([sec, n]) => `${sec}s ${n}`).join(', ')}; slowest ${Math.max(...r.slow.map((x) => x[2]))} ms`,
+        );
+      }
     }
     process.stdout.write(`  round ${round + 1}/${rounds} done (load average ${loadAverage()})\n`);
   }

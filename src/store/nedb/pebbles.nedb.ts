@@ -143,13 +143,15 @@ export class NedbPebbleRepository implements PebbleRepository {
    */
   async openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]> {
     const { indexes } = this.db as unknown as {
-      indexes: Record<string, { getMatching(keys: string[]): PebbleDoc[] }>;
+      indexes: Record<string, { getMatching(key: string): PebbleDoc[] }>;
     };
     const places = new Map<
       string,
       { journey?: string; stage?: string; total: number; numbers: number[] }
     >();
-    for (const doc of indexes.status!.getMatching([...OPEN_STATUSES])) {
+    // One status at a time: given several keys, nedb copies every match into a map first.
+    const docs = OPEN_STATUSES.flatMap((status) => indexes.status!.getMatching(status));
+    for (const doc of docs) {
       if (doc.workspaceId !== workspaceId) continue;
       const key = `${doc.journey ?? ''}/${doc.stage ?? ''}`;
       let place = places.get(key);
