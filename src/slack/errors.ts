@@ -1,3 +1,4 @@
+import { webApi } from '@slack/bolt';
 import { isPebbleError } from '../core/shared/errors.js';
 import type { Logger } from '../logger.js';
 import { slackErrorCode } from './gateway.js';
@@ -38,7 +39,10 @@ export function friendlyError(
         return error.message;
     }
   }
-  const code = slackErrorCode(error);
+  // A 429 the answering client could not wait out comes back as the client's own error.
+  const rateLimited =
+    (error as { code?: unknown } | undefined)?.code === webApi.ErrorCode.RateLimitedError;
+  const code = slackErrorCode(error) ?? (rateLimited ? 'ratelimited' : undefined);
   if (code) {
     logger.warn({ ...where, code }, 'Slack call failed');
     return SLACK_ERRORS[code] ?? `Slack refused that (${code}). Please try again in a moment.`;

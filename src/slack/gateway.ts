@@ -61,12 +61,38 @@ export interface AnsweringClientOptions {
   maxQueued?: number;
 }
 
+/**
+ * Web API methods the answering client may send again when a request failed without an
+ * answer: reads, and writes whose second call changes nothing (the same update again, the
+ * same Home tab, the DM that is already open). Any other call (a post, a private message, a
+ * file, a modal opened on a trigger) would show twice, so it is never sent again once Slack
+ * may have received it; a person's answer lost that way is covered by what the caller says
+ * next (see FollowUp.afterReport), and a message that must arrive goes through the outbox.
+ */
+const REPEATABLE: ReadonlySet<string> = new Set([
+  'auth.test',
+  'users.info',
+  'usergroups.users.list',
+  'conversations.info',
+  'conversations.history',
+  'conversations.replies',
+  'chat.getPermalink',
+  'conversations.open',
+  'conversations.join',
+  'chat.update',
+  'views.update',
+  'views.publish',
+]);
+
+/** The longest Retry-After an answer waits for: past it, the answer would come too late. */
+const MAX_RETRY_AFTER_MS = 10_000;
+
 /** A Web API client whose every call (shortcut methods included) passes one limiter. */
 class BoundedWebClient extends webApi.WebClient {
   constructor(
     token: string,
     options: webApi.WebClientOptions,
-    private readonly limiter: Bottleneck,
+    private readonly bounded: AnsweringBounds['schedule'],
   ) {
     super(token, options);
   }
@@ -75,15 +101,15 @@ class BoundedWebClient extends webApi.WebClient {
     method: string,
     options?: Record<string, unknown>,
   ): Promise<webApi.WebAPICallResult> {
-    return this.limiter.schedule(() => super.apiCall(method, options));
+    return this.bounded(method, () => super.apiCall(method, options));
   }
 }
 
 /**
  * The Web API client that answers people (confirmations, forms, reads). Each request is
- * bounded in time with a few quick retries, not Slack's default half hour of them: an answer
- * minutes late is useless, and a failure reaches the person (or the outbox) while it still
- * matters. Calls in flight are capped and the queue behind them is bounded, so a hanging Slack
+ * bounded in time with a few quick retries where a second copy is harmless (see
+ * answeringBounds), not Slack's default half hour of them: an answer minutes late is useless,
+ * and a failure reaches the person (or the outbox) while it still matters. Calls in flight are capped and the queue behind them is bounded, so a hanging Slack
  * API cannot pile up waiting reply chains.
  */
 export function createAnsweringClient(
@@ -91,35 +117,64 @@ export function createAnsweringClient(
   base: webApi.WebClientOptions,
   options: AnsweringClientOptions = {},
 ): WebClient {
-  const { clientOptions, limiter } = answeringBounds(base, options);
-  return new BoundedWebClient(token, clientOptions, limiter);
+  const { clientOptions, schedule } = answeringBounds(base, options);
+  return new BoundedWebClient(token, clientOptions, schedule);
+}
+
+/** What bounds an answering client (see answeringBounds). */
+export interface AnsweringBounds {
+  clientOptions: webApi.WebClientOptions;
+  /** Runs one call of `method` through the limiter, retrying it as the method allows. */
+  schedule: (
+    method: string,
+    call: () => Promise<webApi.WebAPICallResult>,
+  ) => Promise<webApi.WebAPICallResult>;
 }
 
 /**
  * What bounds an answering client: its request timeout and quick retries, and the limiter
  * capping the calls in flight and the queue behind them (shared by the token and the OAuth
  * clients).
+ *
+ * The Web API client itself never retries (like the outbox's, see outboundClientOptions), as
+ * its retry policy cannot tell a post from a read: a post whose answer timed out or whose
+ * connection dropped may well be in the channel already, and sending it again shows it twice.
+ * The limiter retries instead, by method: a 429 for any call (Slack did nothing with it) after
+ * its Retry-After, a timeout, dropped connection or 5xx only for a REPEATABLE one.
  */
 export function answeringBounds(
   base: webApi.WebClientOptions,
   options: AnsweringClientOptions,
-): { clientOptions: webApi.WebClientOptions; limiter: Bottleneck } {
+): AnsweringBounds {
+  const retries = Math.min(2, base.retryConfig?.retries ?? 2);
+  const limiter = new Bottleneck({
+    maxConcurrent: options.maxConcurrent ?? 16,
+    highWater: options.maxQueued ?? 500,
+    strategy: Bottleneck.strategy.OVERFLOW,
+  });
+  limiter.on('failed', (error: unknown, job) => {
+    if (job.retryCount >= retries) return undefined;
+    const [method] = job.args as [string];
+    const { code, retryAfter } = (error ?? {}) as { code?: unknown; retryAfter?: unknown };
+    if (code === webApi.ErrorCode.RateLimitedError && typeof retryAfter === 'number') {
+      const wait = retryAfter * 1_000;
+      return wait <= MAX_RETRY_AFTER_MS ? wait : undefined;
+    }
+    const unanswered =
+      code === webApi.ErrorCode.RequestError || code === webApi.ErrorCode.HTTPError;
+    return unanswered && REPEATABLE.has(method)
+      ? Math.min(500 * 2 ** job.retryCount, 2_000)
+      : undefined;
+  });
   return {
     clientOptions: {
       ...base,
       timeout: options.timeoutMs ?? 10_000,
-      retryConfig: {
-        retries: Math.min(2, base.retryConfig?.retries ?? 2),
-        factor: 2,
-        minTimeout: 500,
-        maxTimeout: 2_000,
-      },
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
     },
-    limiter: new Bottleneck({
-      maxConcurrent: options.maxConcurrent ?? 16,
-      highWater: options.maxQueued ?? 500,
-      strategy: Bottleneck.strategy.OVERFLOW,
-    }),
+    // The method rides along as the job's argument, which is where the failed handler reads it.
+    schedule: (method, call) => limiter.schedule((_method: string) => call(), method),
   };
 }
 

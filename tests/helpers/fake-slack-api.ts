@@ -20,8 +20,10 @@ export type FakeReply =
   | { status: 429; retryAfter: number }
   | { status: number }
   | 'hang'
-  /** Post the message, then never answer (the answer was lost: the message is there). */
-  | 'post-then-hang';
+  /** Do what was asked (post the message), then never answer: the answer was lost. */
+  | 'post-then-hang'
+  /** Do what was asked, then drop the connection without an answer. */
+  | 'post-then-reset';
 
 export interface FakeSlackApiOptions {
   /** Decides each call's fate (default: answer normally). Called before anything is recorded. */
@@ -144,6 +146,8 @@ export class FakeSlackApi {
     this.calls.push({ method, body, at: this.elapsed() });
     recordOutgoing('slack', method, body);
     const send = (payload: Record<string, unknown>) => {
+      if (reply === 'post-then-hang') return this.hang(res);
+      if (reply === 'post-then-reset') return void res.socket?.destroy();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
@@ -165,10 +169,6 @@ export class FakeSlackApi {
         };
         this.messages.push(message);
         this.options.onPosted?.(message);
-        if (reply === 'post-then-hang') {
-          this.hang(res);
-          return;
-        }
         return send({ ok: true, channel, ts: message.ts, message: { text: message.text } });
       }
       case 'chat.update':

@@ -1,8 +1,9 @@
 import { setImmediate as yieldToAcks, setTimeout as sleep } from 'node:timers/promises';
 import { submitForm, type FormResult } from '../../conversation/forms.js';
-import type { PebbleSource } from '../../core/pebbles/pebble.model.js';
+import type { Pebble, PebbleSource } from '../../core/pebbles/pebble.model.js';
 import { PebbleError } from '../../core/shared/errors.js';
 import { FORMS, type FormId } from '../../views/form.view.js';
+import { savedDespiteOutageView } from '../../views/report.view.js';
 import { pebbleContext } from '../context.js';
 import { conversationContext, deferredChat, sendOutputs } from '../conversation.js';
 import type { Answer } from '../follow-up.js';
@@ -65,6 +66,7 @@ async function submitted(deps: SlackDeps, formId: FormId, args: ViewArgs): Promi
     await (errors ? ack({ response_action: 'errors', errors }) : ack());
   };
   let result: FormResult;
+  let stored: Pebble | undefined;
   try {
     result = await submitForm(
       later.conversation,
@@ -74,7 +76,8 @@ async function submitted(deps: SlackDeps, formId: FormId, args: ViewArgs): Promi
       values,
       {
         claim: () => ctx.firstDelivery(),
-        stored: async () => {
+        stored: async (pebble) => {
+          stored = pebble;
           await acknowledge();
           // NOTE: Slack waits 3 s for every acknowledgement: requests that arrived meanwhile
           // are acknowledged before the CPU-heavy similar-pebble search runs.
@@ -101,9 +104,21 @@ async function submitted(deps: SlackDeps, formId: FormId, args: ViewArgs): Promi
   const answer: Answer = meta.r
     ? { responseUrl: meta.r, replaceOriginal: true }
     : { user: body.user.id, ...(meta.k && meta.c ? { channel: meta.c } : {}) };
-  await sendOutputs(deps, result.outputs, answer, {
-    ...(meta.c && meta.t ? { origin: { channelId: meta.c, ts: meta.t } } : {}),
-  });
+  try {
+    await sendOutputs(deps, result.outputs, answer, {
+      ...(meta.c && meta.t ? { origin: { channelId: meta.c, ts: meta.t } } : {}),
+    });
+  } catch (error) {
+    if (!stored) throw error;
+    // The report is stored (its confirmation may even have reached Slack, its answer lost):
+    // never invite the reporter to try again.
+    deps.logger.warn({ err: error }, 'could not confirm a report; telling the reporter');
+    await deps.followUp
+      .say(answer, savedDespiteOutageView(stored, Boolean(ctx.workspace.settings.triageChannel)))
+      .catch((sendError: unknown) =>
+        deps.logger.warn({ err: sendError }, 'reporter not told; the pebble is stored'),
+      );
+  }
   // The Home tab's checklist and settings summary show a change at once.
   if (HOME_FORMS.has(formId)) await refreshHome(deps, ctx);
 }

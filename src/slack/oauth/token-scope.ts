@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { webApi, type AnyMiddlewareArgs, type Middleware } from '@slack/bolt';
-import type Bottleneck from 'bottleneck';
-import { answeringBounds, type AnsweringClientOptions } from '../gateway.js';
+import { answeringBounds, type AnsweringBounds, type AnsweringClientOptions } from '../gateway.js';
 
 interface Scope {
   botToken?: string;
@@ -51,8 +50,8 @@ export function createScopedAnsweringClient(
   base: webApi.WebClientOptions,
   options: AnsweringClientOptions = {},
 ): webApi.WebClient {
-  const { clientOptions, limiter } = answeringBounds(base, options);
-  return new ScopedWebClient(scope, clientOptions, limiter);
+  const { clientOptions, schedule } = answeringBounds(base, options);
+  return new ScopedWebClient(scope, clientOptions, schedule);
 }
 
 // NOTE: the Web API client binds its method shortcuts (`chat.postMessage`…) to `apiCall` when
@@ -61,7 +60,7 @@ class ScopedWebClient extends webApi.WebClient {
   constructor(
     private readonly scope: TokenScope,
     options: webApi.WebClientOptions,
-    private readonly limiter: Bottleneck,
+    private readonly bounded: AnsweringBounds['schedule'],
   ) {
     super(undefined, options);
   }
@@ -75,6 +74,6 @@ class ScopedWebClient extends webApi.WebClient {
       return Promise.reject(
         new Error(`Slack call ${method} outside a request of an installed workspace`),
       );
-    return this.limiter.schedule(() => super.apiCall(method, { ...options, token }));
+    return this.bounded(method, () => super.apiCall(method, { ...options, token }));
   }
 }
