@@ -20,17 +20,23 @@ export async function findRecurrence(
   workspace: Workspace,
   pebble: Pebble,
   now: Date,
+  resolvedOf: (workspace: Workspace) => Promise<Pebble[]> = (ws) => recentlyResolved(store, ws),
 ): Promise<{ pebble: Pebble; score: number } | undefined> {
   const since = now.getTime() - RECURRENCE_WINDOW_DAYS * 24 * 60 * 60_000;
-  const resolved = await store.pebbles.list(
-    workspace.id,
-    { status: ['resolved'] },
-    { sort: { field: 'updatedAt', direction: 'desc' }, limit: RESOLVED_CANDIDATES },
-  );
-  const candidates = resolved.items.filter(
+  const candidates = (await resolvedOf(workspace)).filter(
     (p) => p.number !== pebble.number && p.updatedAt.getTime() >= since,
   );
   if (candidates.length === 0) return undefined;
   const [best] = await similarity.findSimilar(embeddingText(pebble), candidates, { limit: 1 });
   return best;
+}
+
+/** The most recently changed resolved pebbles of a workspace, the candidates a new one may repeat. */
+export async function recentlyResolved(store: Store, workspace: Workspace): Promise<Pebble[]> {
+  const resolved = await store.pebbles.list(
+    workspace.id,
+    { status: ['resolved'] },
+    { sort: { field: 'updatedAt', direction: 'desc' }, limit: RESOLVED_CANDIDATES },
+  );
+  return resolved.items;
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Store } from '../ports/store.port.js';
 import { isOpen, type Pebble } from '../pebbles/pebble.model.js';
 import type { PebbleService } from '../pebbles/pebble.service.js';
@@ -5,7 +6,10 @@ import type { SimilarityPort } from '../pebbles/similarity.js';
 import type { Clock } from '../shared/clock.port.js';
 import type { Workspace } from '../workspaces/workspace.model.js';
 import { embeddingText, type AiService } from './ai.service.js';
-import { findRecurrence } from './recurrence.js';
+import { findRecurrence, recentlyResolved } from './recurrence.js';
+
+/** How long the resolved pebbles a new report is compared with are reused. */
+const RESOLVED_CACHE_MS = 60_000;
 
 export interface TriageAssistDeps {
   store: Store;
@@ -28,6 +32,15 @@ export interface TriageAssistDeps {
  */
 export class TriageAssist {
   private readonly running = new Set<Promise<void>>();
+  /**
+   * The resolved pebbles of each workspace, read at most once a minute: reading them means
+   * sorting every resolved pebble by its last change, too much to do for every report. A
+   * pebble resolved in the last minute is compared from the next reading on.
+   */
+  private readonly resolved = new LRUCache<string, Promise<Pebble[]>>({
+    max: 1_000,
+    ttl: RESOLVED_CACHE_MS,
+  });
 
   constructor(private readonly deps: TriageAssistDeps) {}
 
@@ -35,6 +48,17 @@ export class TriageAssist {
    * Looks for a suggestion and a recurrence; the pebble as updated, or undefined when there was
    * nothing to add. Never throws.
    */
+  private resolvedOf(workspace: Workspace): Promise<Pebble[]> {
+    let reading = this.resolved.get(workspace.id);
+    if (!reading) {
+      reading = recentlyResolved(this.deps.store, workspace);
+      this.resolved.set(workspace.id, reading);
+      // A failed reading is not kept: the next report tries again.
+      reading.catch(() => this.resolved.delete(workspace.id));
+    }
+    return reading;
+  }
+
   async assist(workspace: Workspace, pebble: Pebble): Promise<Pebble | undefined> {
     const { ai, pebbles, store, similarity, clock } = this.deps;
     const failed = (error: unknown) => {
@@ -43,7 +67,9 @@ export class TriageAssist {
     };
     const [suggestion, recurrence] = await Promise.all([
       ai?.suggestTriage(workspace, embeddingText(pebble)).catch(failed),
-      findRecurrence(store, similarity, workspace, pebble, clock.now()).catch(failed),
+      findRecurrence(store, similarity, workspace, pebble, clock.now(), (ws) =>
+        this.resolvedOf(ws),
+      ).catch(failed),
     ]);
     let updated: Pebble | undefined;
     try {

@@ -41,9 +41,9 @@ export class NedbPebbleRepository implements PebbleRepository {
     await db.ensureIndexAsync({ fieldName: ['workspaceId', 'number'], unique: true });
     // A person's own pebbles (App Home, `/pebble mine`): without it every pebble is matched.
     await db.ensureIndexAsync({ fieldName: 'reporter.userId' });
-    // Open pebbles by place (App Home) and the resolved ones a new report may repeat: a few
-    // keys, so cheap, and far fewer candidates than every pebble once most are closed.
-    await db.ensureIndexAsync({ fieldName: 'status' });
+    // NOTE: no index on status: nedb removes a document from an index key by scanning that
+    // key's documents, so with most pebbles resolved, every update or removal of one (the
+    // retention sweep, deleting a workspace) would scan them all.
     // NOTE: no single-field workspaceId index: nedb would pick it over the compound one and
     // scan a whole workspace for every update by number (data folders of older versions have it).
     await db.removeIndexAsync('workspaceId');
@@ -115,8 +115,13 @@ export class NedbPebbleRepository implements PebbleRepository {
         { workspaceId, userId: filter.supporterId },
         { number: 1 },
       )) as unknown as { number: number }[];
-      query.number = { $in: supported.map((s) => s.number) };
       if (supported.length === 0) return { items: [], total: 0 };
+      // By `_id`, which nedb looks up in its index: given `number: {$in}` (no index of its
+      // own), it would match every pebble of every workspace. Each id comes from the unique key.
+      const found = await Promise.all(
+        supported.map(({ number }) => this.db.findOneAsync({ workspaceId, number }, { _id: 1 })),
+      );
+      query._id = { $in: (found as ({ _id: string } | null)[]).flatMap((d) => (d ? [d._id] : [])) };
     }
     const sort = options.sort ?? { field: 'number', direction: 'desc' };
     if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
@@ -136,23 +141,19 @@ export class NedbPebbleRepository implements PebbleRepository {
   }
 
   /**
-   * One pass over the open pebbles nedb holds in memory (its status index), read in place as
-   * the metrics do: a query per stage would match every pebble of every workspace once per
-   * stage, and App Home asks on every open. The newest of each place are then read by their
+   * One pass over the pebbles nedb holds in memory, read in place as the metrics do: a query
+   * per stage would match every pebble of every workspace once per stage (and again for its
+   * count), and App Home asks on every open. The newest of each place are then read by their
    * unique key.
    */
   async openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]> {
-    const { indexes } = this.db as unknown as {
-      indexes: Record<string, { getMatching(key: string): PebbleDoc[] }>;
-    };
+    const open = new Set<string>(OPEN_STATUSES);
     const places = new Map<
       string,
       { journey?: string; stage?: string; total: number; numbers: number[] }
     >();
-    // One status at a time: given several keys, nedb copies every match into a map first.
-    const docs = OPEN_STATUSES.flatMap((status) => indexes.status!.getMatching(status));
-    for (const doc of docs) {
-      if (doc.workspaceId !== workspaceId) continue;
+    for (const doc of this.db.getAllData() as PebbleDoc[]) {
+      if (doc.workspaceId !== workspaceId || !open.has(doc.status)) continue;
       const key = `${doc.journey ?? ''}/${doc.stage ?? ''}`;
       let place = places.get(key);
       if (!place) {
