@@ -420,6 +420,8 @@ for (const target of hostileStores('fuzz'))
 
       it('shortcuts and options requests with hostile content: never a 5xx, nothing written for options', async () => {
         const { shortcuts } = listenerIds();
+        // As for events: late work of an earlier run may quote its text (a title "P-NaN").
+        let inputs = '';
         await fc.assert(
           fc.asyncProperty(
             fc.constantFrom(...shortcuts, 'retired_shortcut'),
@@ -440,7 +442,8 @@ for (const target of hostileStores('fuzz'))
               });
               expect(res.status).toBeLessThan(500);
               await settle();
-              for (const said of textsSince(from)) expect(internals(said, text)).toEqual([]);
+              inputs += text;
+              for (const said of textsSince(from)) expect(internals(said, inputs)).toEqual([]);
             },
           ),
           { numRuns: store.runs(RUNS * 2) },
