@@ -19,12 +19,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MongoClient, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 import { DigestService } from '../../src/core/digest/digest.service.js';
 import { completedPeriod } from '../../src/core/digest/period.js';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
-import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/core/ports/store.port.js';
@@ -336,6 +335,10 @@ async function runOne(kind: 'embedded' | 'embedded-files' | 'mongodb'): Promise<
       await dbs[collection].insertAsync(docs);
     };
   } else {
+    // Imported here, as the bot imports them only on MongoDB (src/store/open-store.ts), so the
+    // embedded stores' processes do not hold the driver.
+    const { MongoClient } = await import('mongodb');
+    const { openMongoStore } = await import('../../src/store/mongo/mongo.store.js');
     const uri = process.env.MONGODB_URI!;
     const dbName = `pebblebot_bench_${Date.now().toString(36)}`;
     const mongo = await openMongoStore({ uri, dbName, appName: 'pebblebot-bench' });
