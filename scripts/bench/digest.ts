@@ -408,6 +408,7 @@ async function runOne(kind: 'embedded' | 'embedded-files' | 'mongodb'): Promise<
     firstMs: Math.round(times[0]!),
     medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]!),
     maxMs: Math.round(sorted.at(-1)!),
+    runsMs: times.map((t) => Math.round(t)),
     rssAfterSeedMb: mb(rssAfterSeed),
     heapAfterSeedMb: mb(heapAfterSeed),
     peakRssDuringDigestMb: mb(peakRss),
@@ -457,7 +458,7 @@ async function main(): Promise<void> {
     const r = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, unknown>;
     if (r.seedOnly) continue;
     console.log(
-      `${String(r.store).padEnd(9)} ${String(r.server)}: digest ${String(r.period)} (${String(r.newPebbles)} new pebbles) first ${String(r.firstMs)} ms, median ${String(r.medianMs)} ms, max ${String(r.maxMs)} ms; ` +
+      `${String(r.store).padEnd(9)} ${String(r.server)}: digest ${String(r.period)} (${String(r.newPebbles)} new pebbles) first ${String(r.firstMs)} ms, median ${String(r.medianMs)} ms, max ${String(r.maxMs)} ms (each run: ${(r.runsMs as number[]).join(', ')} ms); ` +
         `peak RSS ${String(r.peakRssDuringDigestMb)} MB while computing (data loaded: ${String(r.rssAfterSeedMb)} MB RSS, ${String(r.heapAfterSeedMb)} MB heap; process peak incl. ${phase ? 'opening' : 'seeding'} ${String(r.peakRssOfProcessMb)} MB, ${phase ? 'opening' : 'seeding'} ${String(r.seedSeconds)} s)`,
     );
   }
