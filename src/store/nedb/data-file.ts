@@ -43,7 +43,8 @@ const COMPACTION_CHUNK = 1 << 20;
  * share one Date object. A stored pebble repeats its creation time in its first history entry
  * and its last change in `updatedAt`, and a Date costs about 110 bytes of heap: at 100,000
  * pebbles the copies were some 20 MB. Sharing is safe because nedb never hands out its own
- * objects (every read is a deep copy) and the only direct reader, the digest, only reads them.
+ * objects (every read is a deep copy, every update replaces the document) and the code that
+ * reads them in place (the digest's metrics) only reads them.
  */
 export function deserializeLine(line: string): Doc {
   let dates: Map<unknown, Date> | undefined;
