@@ -19,12 +19,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MongoClient, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 import { DigestService } from '../../src/core/digest/digest.service.js';
 import { completedPeriod } from '../../src/core/digest/period.js';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
-import { openMongoStore } from '../../src/store/mongo/mongo.store.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { Store } from '../../src/core/ports/store.port.js';
@@ -336,6 +335,10 @@ async function runOne(kind: 'embedded' | 'embedded-files' | 'mongodb'): Promise<
       await dbs[collection].insertAsync(docs);
     };
   } else {
+    // Imported here, as the bot imports them only on MongoDB (src/store/open-store.ts), so the
+    // embedded stores' processes do not hold the driver.
+    const { MongoClient } = await import('mongodb');
+    const { openMongoStore } = await import('../../src/store/mongo/mongo.store.js');
     const uri = process.env.MONGODB_URI!;
     const dbName = `pebblebot_bench_${Date.now().toString(36)}`;
     const mongo = await openMongoStore({ uri, dbName, appName: 'pebblebot-bench' });
@@ -405,6 +408,7 @@ async function runOne(kind: 'embedded' | 'embedded-files' | 'mongodb'): Promise<
     firstMs: Math.round(times[0]!),
     medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]!),
     maxMs: Math.round(sorted.at(-1)!),
+    runsMs: times.map((t) => Math.round(t)),
     rssAfterSeedMb: mb(rssAfterSeed),
     heapAfterSeedMb: mb(heapAfterSeed),
     peakRssDuringDigestMb: mb(peakRss),
@@ -454,7 +458,7 @@ async function main(): Promise<void> {
     const r = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, unknown>;
     if (r.seedOnly) continue;
     console.log(
-      `${String(r.store).padEnd(9)} ${String(r.server)}: digest ${String(r.period)} (${String(r.newPebbles)} new pebbles) first ${String(r.firstMs)} ms, median ${String(r.medianMs)} ms, max ${String(r.maxMs)} ms; ` +
+      `${String(r.store).padEnd(9)} ${String(r.server)}: digest ${String(r.period)} (${String(r.newPebbles)} new pebbles) first ${String(r.firstMs)} ms, median ${String(r.medianMs)} ms, max ${String(r.maxMs)} ms (each run: ${(r.runsMs as number[]).join(', ')} ms); ` +
         `peak RSS ${String(r.peakRssDuringDigestMb)} MB while computing (data loaded: ${String(r.rssAfterSeedMb)} MB RSS, ${String(r.heapAfterSeedMb)} MB heap; process peak incl. ${phase ? 'opening' : 'seeding'} ${String(r.peakRssOfProcessMb)} MB, ${phase ? 'opening' : 'seeding'} ${String(r.seedSeconds)} s)`,
     );
   }

@@ -1,6 +1,5 @@
 import type { Config } from '../config.js';
 import type { PebbleError } from '../core/shared/errors.js';
-import { openMongoStore } from './mongo/mongo.store.js';
 import { openEmbeddedStore } from './nedb/nedb.store.js';
 import type { Store } from '../core/ports/store.port.js';
 
@@ -15,13 +14,17 @@ function exitOnLockLost(error: PebbleError): void {
   process.exit(1);
 }
 
-/** MongoDB when MONGODB_URI is set, otherwise the embedded store in DATA_DIR. */
-export function openStore(
+/**
+ * MongoDB when MONGODB_URI is set, otherwise the embedded store in DATA_DIR. The MongoDB driver
+ * is imported only when it is used: loaded, it holds about 18 MB that a bot on the embedded
+ * store never needs.
+ */
+export async function openStore(
   config: Pick<Config, 'mongodb' | 'dataDir'>,
   hooks: { onLockLost?: (error: PebbleError) => void } = {},
 ): Promise<Store> {
   return config.mongodb
-    ? openMongoStore({
+    ? (await import('./mongo/mongo.store.js')).openMongoStore({
         uri: config.mongodb.uri,
         dbName: config.mongodb.dbName,
         appName: 'pebblebot',

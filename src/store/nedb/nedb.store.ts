@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
+import { readAndCompactInChunks } from './data-file.js';
 import { appendThroughOpenFile, Datastore } from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import {
@@ -95,6 +96,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       dbs[name] = options.dataDir
         ? new Datastore({ filename: path.join(options.dataDir, `${name}.db`) })
         : new Datastore({ inMemoryOnly: true });
+      readAndCompactInChunks(dbs[name]);
       descriptors.push(appendThroughOpenFile(dbs[name]));
       if (lost) refuseWrites(dbs[name], lost);
       await dbs[name].loadDatabaseAsync();

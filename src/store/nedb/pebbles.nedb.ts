@@ -47,8 +47,12 @@ export class NedbPebbleRepository implements PebbleRepository {
     // NOTE: no single-field workspaceId index: nedb would pick it over the compound one and
     // scan a whole workspace for every update by number (data folders of older versions have it).
     await db.removeIndexAsync('workspaceId');
-    // The `_id` is the unique (workspace, pebble, user) key; these serve the lookups.
-    await supports.ensureIndexAsync({ fieldName: ['workspaceId', 'number'] });
+    // The `_id` is the unique (workspace, pebble, user) key; these serve the lookups. No
+    // (workspaceId, number) index: nedb tries single-field indexes first, so `number` served
+    // every query such an index could, and it held a tree node per +1 (about 15 MB at 100,000);
+    // data folders of older versions have it.
+    const indexes = (supports as unknown as { indexes: Record<string, unknown> }).indexes;
+    if (indexes['number,workspaceId']) await supports.removeIndexAsync('number,workspaceId');
     await supports.ensureIndexAsync({ fieldName: 'number' });
     await supports.ensureIndexAsync({ fieldName: 'userId' });
   }

@@ -1,0 +1,194 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Datastore } from './datastore.js';
+
+const require = createRequire(import.meta.url);
+// nedb's own serializer and file helpers, so the files stay exactly what nedb writes and reads.
+const model = require('@seald-io/nedb/lib/model.js') as { serialize(doc: unknown): string };
+const storage = require('@seald-io/nedb/lib/storage.js') as {
+  existsAsync(file: string): Promise<boolean>;
+  renameAsync(from: string, to: string): Promise<void>;
+  flushToStorageAsync(options: { filename: string; isDir?: boolean; mode?: number }): Promise<void>;
+};
+
+type Doc = Record<string, unknown> & { _id?: unknown };
+interface IndexSpec {
+  fieldName: string | string[];
+  unique?: boolean;
+  sparse?: boolean;
+}
+interface Loaded {
+  data: Doc[];
+  indexes: Record<string, IndexSpec>;
+}
+
+interface FilePersistence {
+  filename: string;
+  inMemoryOnly: boolean;
+  corruptAlertThreshold: number;
+  modes: { fileMode: number; dirMode: number };
+  db: Datastore;
+  afterSerialization(line: string): Promise<string>;
+  beforeDeserialization(line: string): Promise<string>;
+  treatRawStreamAsync(stream: AsyncIterable<string>): Promise<Loaded>;
+  persistCachedDatabaseAsync(): Promise<void>;
+}
+
+/** How much serialized text a compaction holds before writing it out. */
+const COMPACTION_CHUNK = 1 << 20;
+
+/**
+ * nedb's reading of one line (`model.deserialize`), except that equal dates within a document
+ * share one Date object. A stored pebble repeats its creation time in its first history entry
+ * and its last change in `updatedAt`, and a Date costs about 110 bytes of heap: at 100,000
+ * pebbles the copies were some 20 MB. Sharing is safe because nedb never hands out its own
+ * objects (every read is a deep copy, every update replaces the document) and the code that
+ * reads them in place (the digest's metrics) only reads them.
+ */
+export function deserializeLine(line: string): Doc {
+  let dates: Map<unknown, Date> | undefined;
+  return JSON.parse(line, function (key, value: unknown) {
+    if (key === '$$date') {
+      dates ??= new Map();
+      let date = dates.get(value);
+      if (!date) dates.set(value, (date = new Date(value as number)));
+      return date;
+    }
+    if (typeof value !== 'object' || value === null) return value;
+    const wrapped = (value as { $$date?: unknown }).$$date;
+    return wrapped ? wrapped : value;
+  }) as Doc;
+}
+
+/**
+ * Reads a data file the way nedb's loader does (the last line of a document wins, `$$deleted`
+ * removes it, `$$indexCreated`/`$$indexRemoved` define the indexes, too many unreadable lines
+ * refuse the file), with two differences. Lines end only at `\n`: nedb's line splitter also cuts
+ * at U+2028, U+2029, U+0085, \v, \f and \r, which JSON leaves unescaped inside strings, so a
+ * document whose text held one of them was dropped as corrupt at the next start and lost at the
+ * compaction after it. And lines are read in one loop rather than one promise chain per line.
+ */
+export async function readDataLines(
+  chunks: AsyncIterable<string>,
+  options: {
+    corruptAlertThreshold: number;
+    beforeDeserialization?: (line: string) => Promise<string>;
+  },
+): Promise<Loaded> {
+  const byId = new Map<unknown, Doc>();
+  const indexes: Record<string, IndexSpec> = {};
+  let lines = 0;
+  let corrupt = 0;
+  const take = async (line: string) => {
+    if (line === '') return;
+    lines++;
+    try {
+      const doc = deserializeLine(
+        options.beforeDeserialization ? await options.beforeDeserialization(line) : line,
+      );
+      const created = doc.$$indexCreated as IndexSpec | undefined;
+      if (doc._id) {
+        if (doc.$$deleted === true) byId.delete(doc._id);
+        else byId.set(doc._id, doc);
+      } else if (created && created.fieldName != null) indexes[String(created.fieldName)] = created;
+      else if (typeof doc.$$indexRemoved === 'string') delete indexes[doc.$$indexRemoved];
+    } catch {
+      corrupt++;
+    }
+  };
+  let rest = '';
+  for await (const chunk of chunks) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      await take(text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  await take(rest);
+  if (lines > 0 && corrupt / lines > options.corruptAlertThreshold) {
+    const rate = corrupt / lines;
+    throw Object.assign(
+      new Error(
+        `${Math.floor(100 * rate)}% of the data file is corrupt, more than given corruptAlertThreshold (${Math.floor(100 * options.corruptAlertThreshold)}%). Cautiously refusing to start NeDB to prevent dataloss.`,
+      ),
+      { corruptionRate: rate, corruptItems: corrupt, dataLength: lines },
+    );
+  }
+  return { data: [...byId.values()], indexes };
+}
+
+/**
+ * Writes text at a file's current position, all of it, through one buffer reused from piece to
+ * piece (grown when a piece needs more): a new buffer per piece would leave each one to the
+ * garbage collector, and they piled up outside the heap.
+ */
+function pieceWriter(file: FileHandle): (text: string) => Promise<void> {
+  let buffer = Buffer.allocUnsafe(0);
+  return async (text) => {
+    const length = Buffer.byteLength(text, 'utf8');
+    if (length > buffer.length) buffer = Buffer.allocUnsafe(length);
+    buffer.write(text, 0, length, 'utf8');
+    for (let written = 0; written < length;)
+      written += (await file.write(buffer, written, length - written)).bytesWritten;
+  };
+}
+
+/**
+ * nedb's compaction (`persistCachedDatabaseAsync` with `crashSafeWriteFileLinesAsync`: flush the
+ * folder and the file, write a copy beside it, flush the copy, rename it over the file, flush
+ * the folder), writing the copy a megabyte at a time. nedb serializes every document into one
+ * array of lines first, then queues each line on a write stream without waiting: at 100,000
+ * pebbles that held the whole file twice over, 280 MB at the peak, on every start and every
+ * ten minutes afterwards, and left some 115 MB of freed memory the process never returned.
+ */
+async function compactInChunks(persistence: FilePersistence): Promise<void> {
+  const { filename, modes } = persistence;
+  const dir = path.dirname(filename);
+  const copy = `${filename}~`;
+  await storage.flushToStorageAsync({ filename: dir, isDir: true, mode: modes.dirMode });
+  if (await storage.existsAsync(filename))
+    await storage.flushToStorageAsync({ filename, mode: modes.fileMode });
+  const file = await open(copy, 'w', modes.fileMode);
+  try {
+    const write = pieceWriter(file);
+    let text = '';
+    const line = async (doc: unknown) => {
+      text += `${await persistence.afterSerialization(model.serialize(doc))}\n`;
+      if (text.length < COMPACTION_CHUNK) return;
+      await write(text);
+      text = '';
+    };
+    for (const doc of persistence.db.getAllData()) await line(doc);
+    const { indexes } = persistence.db as unknown as { indexes: Record<string, IndexSpec> };
+    for (const [name, index] of Object.entries(indexes))
+      if (name !== '_id') {
+        const { fieldName, unique, sparse } = index;
+        await line({ $$indexCreated: { fieldName, unique, sparse } });
+      }
+    if (text) await write(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await storage.renameAsync(copy, filename);
+  await storage.flushToStorageAsync({ filename: dir, isDir: true, mode: modes.dirMode });
+  persistence.db.emit('compaction.done');
+}
+
+/**
+ * Makes `db` read its file with `readDataLines` and compact it with `compactInChunks`. Call it
+ * before `appendThroughOpenFile`, which wraps the compaction.
+ */
+export function readAndCompactInChunks(db: Datastore): void {
+  const persistence = db.persistence as unknown as FilePersistence;
+  if (persistence.inMemoryOnly) return;
+  persistence.treatRawStreamAsync = (chunks) =>
+    readDataLines(chunks, {
+      corruptAlertThreshold: persistence.corruptAlertThreshold,
+      beforeDeserialization: (line) => persistence.beforeDeserialization(line),
+    });
+  persistence.persistCachedDatabaseAsync = () => compactInChunks(persistence);
+}
