@@ -437,8 +437,10 @@ function sender() {
       const target = new URL(p.url);
       const started = performance.now();
       result.sent++;
-      const fail = () => {
+      const fail = (error: Error) => {
         result.failures[p.kind] = (result.failures[p.kind] ?? 0) + 1;
+        const status = `${p.kind}:${error.message === 'timeout' ? 'no answer in 30 s' : error.message}`;
+        result.statuses[status] = (result.statuses[status] ?? 0) + 1;
         resolve();
       };
       const req = http.request(

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   const heap: number[] = [];
   let offset = 0;
   let failedAll = 0;
+  const failures = new Map<string, number>();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   for (let minute = 1; minute <= minutes; minute++) {
     delay.reset();
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
     const s = summary(latencies);
     const failed = KINDS.reduce((n, k) => n + (result.failures[k] ?? 0), 0);
     failedAll += failed;
+    for (const [status, n] of Object.entries(result.statuses))
+      if (!status.endsWith(':200')) failures.set(status, (failures.get(status) ?? 0) + n);
     console.log(
       `${String(minute).padEnd(7)}${String(result.sent).padStart(9)}${String(failed).padStart(8)}${ms(s.p50).padStart(10)}${ms(s.p99).padStart(11)}${ms(delay.percentile(99) / 1e6).padStart(10)}${ms(digestMs).padStart(10)}${mb(memory.rss).padStart(8)}${mb(memory.heapUsed).padStart(8)}  ${String(await bot.pebbleCount()).padStart(7)}  ${loadAverage()}`,
     );
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
     `\n${minutes > 3 ? `${verdict('RSS', rss)}; ${verdict('heap', heap)}` : 'too short to read a trend (4 minutes at least)'}`,
   );
   console.log(
-    `${failedAll} requests failed; load average at the end (1/5/15 min): ${loadAverage()}`,
+    `${failedAll} requests failed${failures.size ? ` (${[...failures].map(([k, n]) => `${k} ×${n}`).join(', ')})` : ''}; load average at the end (1/5/15 min): ${loadAverage()}`,
   );
   await bot.stop();
   fakes.stop();

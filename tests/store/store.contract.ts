@@ -416,6 +416,29 @@ export function describeStoreContract(
         expect(places.find((p) => !p.journey)).not.toHaveProperty('journey');
       });
 
+      it('follows pebbles that close, reopen, move and are deleted after a first reading', async () => {
+        const ws = freshWorkspaceId();
+        for (const row of [
+          { journey: 'customer', stage: 'buy' },
+          { journey: 'customer', stage: 'buy' },
+          { journey: 'customer', stage: 'use', status: 'resolved' as const },
+        ])
+          await store.pebbles.create(newPebble(ws, row));
+        const read = async () =>
+          (await store.pebbles.openByPlace(ws, 5))
+            .map((p) => `${p.stage ?? '-'}:${numbers(p.newest).join(',')}`)
+            .sort();
+        expect(await read()).toEqual(['buy:2,1']);
+        const change = (set: Partial<NewPebble>) => ({ set, history: entry('status') });
+        await store.pebbles.update(ws, 1, change({ status: 'resolved' }));
+        await store.pebbles.update(ws, 3, change({ status: 'approved' }));
+        await store.pebbles.update(ws, 2, change({ stage: 'onboard' }));
+        expect(await read()).toEqual(['onboard:2', 'use:3']);
+        await store.pebbles.delete(ws, 2);
+        await store.pebbles.create(newPebble(ws, { journey: 'customer', stage: 'use' }));
+        expect(await read()).toEqual(['use:4,3']);
+      });
+
       it('finds no place in a workspace without open pebbles', async () => {
         const ws = freshWorkspaceId();
         await store.pebbles.create(newPebble(ws, { status: 'resolved', journey: 'customer' }));

@@ -31,6 +31,10 @@ import { nextSequence } from './sequences.nedb.js';
  * (see supports.ts), as in the MongoDB adapter.
  */
 export class NedbPebbleRepository implements PebbleRepository {
+  /** Per workspace, the place (see `placeOf`) of each open pebble by number. */
+  private openPlaces: Map<string, Map<number, string>> | undefined;
+  private openPlacesBuiltAt = 0;
+
   constructor(
     private readonly db: Datastore,
     private readonly sequences: Datastore,
@@ -100,7 +104,9 @@ export class NedbPebbleRepository implements PebbleRepository {
   async create(pebble: NewPebble): Promise<Pebble> {
     const number = await nextSequence(this.sequences, `${pebble.workspaceId}:pebble`);
     const doc: PebbleDoc = { ...pebble, _id: randomUUID(), number };
-    return toPebble(await this.db.insertAsync(doc), []);
+    const stored = await this.db.insertAsync(doc);
+    this.track(stored);
+    return toPebble(stored, []);
   }
 
   async get(workspaceId: string, number: number): Promise<Pebble | null> {
@@ -145,35 +151,48 @@ export class NedbPebbleRepository implements PebbleRepository {
   }
 
   /**
-   * One pass over the pebbles nedb holds in memory, read in place as the metrics do: a query
-   * per stage would match every pebble of every workspace once per stage (and again for its
-   * count), and App Home asks on every open. The newest of each place are then read by their
-   * unique key.
+   * The open pebbles' places of one workspace. Built from every document, kept in step by
+   * this adapter's own writes (it is the only writer of its folder, see data-lock.ts), and
+   * built again every minute for the writes made around it (deleting a workspace's data).
+   */
+  private openPlacesOf(workspaceId: string): Map<number, string> {
+    const now = Date.now();
+    if (!this.openPlaces || now - this.openPlacesBuiltAt > OPEN_PLACES_REBUILD_MS) {
+      this.openPlaces = new Map();
+      for (const doc of this.db.getAllData() as PebbleDoc[]) this.track(doc);
+      this.openPlacesBuiltAt = now;
+    }
+    return this.openPlaces.get(workspaceId) ?? new Map<number, string>();
+  }
+
+  /** Records where a pebble now is: its place while open, nowhere once closed or deleted. */
+  private track(doc: Pick<PebbleDoc, 'workspaceId' | 'number'> & Partial<PebbleDoc>): void {
+    if (!this.openPlaces) return;
+    let places = this.openPlaces.get(doc.workspaceId);
+    if (!places) this.openPlaces.set(doc.workspaceId, (places = new Map<number, string>()));
+    if (doc.status && OPEN.has(doc.status)) places.set(doc.number, placeOf(doc));
+    else places.delete(doc.number);
+  }
+
+  /**
+   * App Home asks on every open, and a query per stage would match every pebble of every
+   * workspace once per stage (and again for its count); even one pass over every pebble costs
+   * milliseconds per open once there are tens of thousands. So the open pebbles' places are
+   * kept here by number, per workspace (see `openPlacesOf`); the newest of each place are then
+   * read by their unique key.
    */
   async openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]> {
-    const open = new Set<string>(OPEN_STATUSES);
-    const places = new Map<
-      string,
-      { journey?: string; stage?: string; total: number; numbers: number[] }
-    >();
-    for (const doc of this.db.getAllData() as PebbleDoc[]) {
-      if (doc.workspaceId !== workspaceId || !open.has(doc.status)) continue;
-      const key = `${doc.journey ?? ''}/${doc.stage ?? ''}`;
+    const places = new Map<string, { total: number; numbers: number[] }>();
+    for (const [number, key] of this.openPlacesOf(workspaceId)) {
       let place = places.get(key);
-      if (!place) {
-        place = {
-          ...(doc.journey ? { journey: doc.journey } : {}),
-          ...(doc.stage ? { stage: doc.stage } : {}),
-          total: 0,
-          numbers: [],
-        };
-        places.set(key, place);
-      }
+      if (!place) places.set(key, (place = { total: 0, numbers: [] }));
       place.total++;
-      keepHighest(place.numbers, doc.number, newest);
+      keepHighest(place.numbers, number, newest);
     }
     return Promise.all(
-      [...places.values()].map(async ({ numbers, ...place }) => {
+      [...places].map(async ([key, { numbers, total }]) => {
+        const [journey, stage] = key.split(PLACE_SEPARATOR);
+        const place = { ...(journey ? { journey } : {}), ...(stage ? { stage } : {}), total };
         const docs = await Promise.all(
           numbers.map((number) => this.db.findOneAsync({ workspaceId, number })),
         );
@@ -217,7 +236,9 @@ export class NedbPebbleRepository implements PebbleRepository {
     if (change.unset?.length) ops.$unset = Object.fromEntries(change.unset.map((k) => [k, true]));
     const result = await update<PebbleDoc>(this.db, query, ops);
     const doc = result.affectedDocuments;
-    return doc && !Array.isArray(doc) ? this.withSupports(doc) : null;
+    if (!doc || Array.isArray(doc)) return null;
+    this.track(doc);
+    return this.withSupports(doc);
   }
 
   /** One insert under the unique (workspace, pebble, user) key; the pebble is not written. */
@@ -254,6 +275,7 @@ export class NedbPebbleRepository implements PebbleRepository {
   /** Removes the pebble, then its supports (left over only if a crash falls in between). */
   async delete(workspaceId: string, number: number): Promise<boolean> {
     const deleted = (await this.db.removeAsync({ workspaceId, number }, {})) > 0;
+    if (deleted) this.track({ workspaceId, number });
     if (deleted) await this.supports.removeAsync({ workspaceId, number }, { multi: true });
     return deleted;
   }
@@ -266,4 +288,14 @@ function keepHighest(numbers: number[], number: number, size: number): void {
   if (at === -1) at = numbers.length;
   numbers.splice(at, 0, number);
   if (numbers.length > size) numbers.length = size;
+}
+
+/** How often the open pebbles' places are read again from every document. */
+const OPEN_PLACES_REBUILD_MS = 60_000;
+const OPEN = new Set<string>(OPEN_STATUSES);
+/** Between journey and stage in a place's key (neither can hold control characters). */
+const PLACE_SEPARATOR = '\u0000';
+
+function placeOf(doc: Partial<PebbleDoc>): string {
+  return `${doc.journey ?? ''}${PLACE_SEPARATOR}${doc.stage ?? ''}`;
 }
