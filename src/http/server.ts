@@ -91,7 +91,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       else res.end();
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // A proxy in front (an ingress, a load balancer) and busy clients keep idle connections for
+  // up to a minute: closing one first races their next request on it, which then fails with a
+  // reset. Idle connections are closed on shutdown (see close).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
