@@ -44,10 +44,6 @@ export class TriageAssist {
 
   constructor(private readonly deps: TriageAssistDeps) {}
 
-  /**
-   * Looks for a suggestion and a recurrence; the pebble as updated, or undefined when there was
-   * nothing to add. Never throws.
-   */
   private resolvedOf(workspace: Workspace): Promise<Pebble[]> {
     let reading = this.resolved.get(workspace.id);
     if (!reading) {
@@ -59,6 +55,10 @@ export class TriageAssist {
     return reading;
   }
 
+  /**
+   * Looks for a suggestion and a recurrence; the pebble as updated, or undefined when there was
+   * nothing to add. Never throws.
+   */
   async assist(workspace: Workspace, pebble: Pebble): Promise<Pebble | undefined> {
     const { ai, pebbles, store, similarity, clock } = this.deps;
     const failed = (error: unknown) => {

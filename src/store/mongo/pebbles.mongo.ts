@@ -176,8 +176,8 @@ export class MongoPebbleRepository implements PebbleRepository {
         const supported = await this.supports
           .find({ workspaceId, userId: filter.supporterId }, { projection: { number: 1 } })
           .toArray();
-        query.number = { $in: supported.map((s) => s.number) };
         if (supported.length === 0) return { items: [], total: 0 };
+        query.number = { $in: supported.map((s) => s.number) };
       }
       const sort = options.sort ?? { field: 'number', direction: 'desc' };
       if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {

@@ -90,3 +90,34 @@ export function appendThroughOpenFile(db: Datastore): () => void {
   };
   return release;
 }
+
+/**
+ * State an adapter derives from a file's documents (an index nedb cannot keep cheaply): kept in
+ * step by the adapter's own writes (it is the only writer of its folder, see data-lock.ts) and
+ * built again from every document every `everyMs`, for writes made around it (deleting a
+ * workspace's data, a file repaired by hand), so what it missed is missed for that long at most.
+ */
+export class DerivedState<T> {
+  private state: T | undefined;
+  private builtAt = 0;
+
+  constructor(
+    private readonly build: () => T,
+    private readonly everyMs = 60_000,
+  ) {}
+
+  /** The state, built first when missing or older than `everyMs`. */
+  get(): T {
+    const now = Date.now();
+    if (this.state === undefined || now - this.builtAt > this.everyMs) {
+      this.state = this.build();
+      this.builtAt = now;
+    }
+    return this.state;
+  }
+
+  /** The state if built, for a write to keep in step (before the first read there is none). */
+  peek(): T | undefined {
+    return this.state;
+  }
+}

@@ -6,7 +6,7 @@ import type {
   OutboxRepository,
 } from '../../core/ports/improvements.port.js';
 import { outboxQuery, reopenQuery } from '../outbox-queries.js';
-import { isUniqueViolation, update, type Datastore } from './datastore.js';
+import { DerivedState, isUniqueViolation, update, type Datastore } from './datastore.js';
 
 type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };
 
@@ -14,20 +14,21 @@ function toMessage({ _id, ...rest }: OutboxDoc): OutboxMessage {
   return OutboxMessageSchema.parse({ ...rest, key: _id });
 }
 
-/** How often the keys of undelivered messages are read again from every document. */
-const UNSENT_REBUILD_MS = 60_000;
-
 /** The outbox on nedb: the key is the document's `_id`, so it is unique by construction. */
 export class NedbOutboxRepository implements OutboxRepository {
   /**
    * The keys of messages not yet delivered or given up, where a claim looks for work. Without
    * it every claim would match every message ever sent (nedb keeps them all in memory, and an
-   * index on status would make each later update or removal scan all delivered ones): it is
-   * built from every document, kept in step by this adapter (the only writer of its folder,
-   * see data-lock.ts), and built again every minute, so a key it missed waits a minute at most.
+   * index on status would make each later update or removal scan all delivered ones).
    */
-  private unsent: Set<string> | undefined;
-  private unsentBuiltAt = 0;
+  private readonly unsent = new DerivedState(
+    () =>
+      new Set(
+        (this.db.getAllData() as OutboxDoc[])
+          .filter((d) => d.status === 'pending' || d.status === 'sending')
+          .map((d) => d._id),
+      ),
+  );
 
   constructor(private readonly db: Datastore) {}
 
@@ -40,23 +41,11 @@ export class NedbOutboxRepository implements OutboxRepository {
     await Promise.resolve();
   }
 
-  private unsentKeys(): Set<string> {
-    const now = Date.now();
-    if (!this.unsent || now - this.unsentBuiltAt > UNSENT_REBUILD_MS) {
-      const docs = this.db.getAllData() as OutboxDoc[];
-      this.unsent = new Set(
-        docs.filter((d) => d.status === 'pending' || d.status === 'sending').map((d) => d._id),
-      );
-      this.unsentBuiltAt = now;
-    }
-    return this.unsent;
-  }
-
   async enqueue(message: NewOutboxMessage): Promise<boolean> {
     const { key, ...rest } = message;
     try {
       await this.db.insertAsync({ ...rest, _id: key, status: 'pending', attempts: 0 });
-      this.unsent?.add(key);
+      this.unsent.peek()?.add(key);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -84,7 +73,7 @@ export class NedbOutboxRepository implements OutboxRepository {
     ] as const) {
       while (claimed.length < limit) {
         const candidates = (await this.db
-          .findAsync({ ...query, _id: { $in: [...this.unsentKeys()] } }, { _id: 1 })
+          .findAsync({ ...query, _id: { $in: [...this.unsent.get()] } }, { _id: 1 })
           .sort({ nextAttemptAt: 1 })
           .limit(limit - claimed.length)) as unknown as { _id: string }[];
         if (candidates.length === 0) break;
@@ -127,7 +116,7 @@ export class NedbOutboxRepository implements OutboxRepository {
         $unset: { lockedUntil: true },
       },
     );
-    if (done.numAffected > 0) this.unsent?.delete(key);
+    if (done.numAffected > 0) this.unsent.peek()?.delete(key);
     return done.numAffected > 0;
   }
 
@@ -148,7 +137,7 @@ export class NedbOutboxRepository implements OutboxRepository {
         $unset: { lockedUntil: true },
       },
     );
-    if (done.numAffected > 0 && result.failed) this.unsent?.delete(key);
+    if (done.numAffected > 0 && result.failed) this.unsent.peek()?.delete(key);
     return done.numAffected > 0;
   }
 
@@ -166,7 +155,7 @@ export class NedbOutboxRepository implements OutboxRepository {
     );
     const reopened = done.affectedDocuments;
     for (const doc of Array.isArray(reopened) ? reopened : reopened ? [reopened] : [])
-      this.unsent?.add(doc._id);
+      this.unsent.peek()?.add(doc._id);
     return done.numAffected;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OPEN_STATUSES, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
+import { isOpen, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import type {
   ListOptions,
@@ -23,7 +23,7 @@ import {
   type PebbleDoc,
   type SupportDoc,
 } from '../supports.js';
-import { isUniqueViolation, update, type Datastore } from './datastore.js';
+import { DerivedState, isUniqueViolation, update, type Datastore } from './datastore.js';
 import { nextSequence } from './sequences.nedb.js';
 
 /**
@@ -32,8 +32,11 @@ import { nextSequence } from './sequences.nedb.js';
  */
 export class NedbPebbleRepository implements PebbleRepository {
   /** Per workspace, the place (see `placeOf`) of each open pebble by number. */
-  private openPlaces: Map<string, Map<number, string>> | undefined;
-  private openPlacesBuiltAt = 0;
+  private readonly openPlaces = new DerivedState(() => {
+    const places = new Map<string, Map<number, string>>();
+    for (const doc of this.db.getAllData() as PebbleDoc[]) track(places, doc);
+    return places;
+  });
 
   constructor(
     private readonly db: Datastore,
@@ -105,7 +108,7 @@ export class NedbPebbleRepository implements PebbleRepository {
     const number = await nextSequence(this.sequences, `${pebble.workspaceId}:pebble`);
     const doc: PebbleDoc = { ...pebble, _id: randomUUID(), number };
     const stored = await this.db.insertAsync(doc);
-    this.track(stored);
+    track(this.openPlaces.peek(), stored);
     return toPebble(stored, []);
   }
 
@@ -151,39 +154,15 @@ export class NedbPebbleRepository implements PebbleRepository {
   }
 
   /**
-   * The open pebbles' places of one workspace. Built from every document, kept in step by
-   * this adapter's own writes (it is the only writer of its folder, see data-lock.ts), and
-   * built again every minute for the writes made around it (deleting a workspace's data).
-   */
-  private openPlacesOf(workspaceId: string): Map<number, string> {
-    const now = Date.now();
-    if (!this.openPlaces || now - this.openPlacesBuiltAt > OPEN_PLACES_REBUILD_MS) {
-      this.openPlaces = new Map();
-      for (const doc of this.db.getAllData() as PebbleDoc[]) this.track(doc);
-      this.openPlacesBuiltAt = now;
-    }
-    return this.openPlaces.get(workspaceId) ?? new Map<number, string>();
-  }
-
-  /** Records where a pebble now is: its place while open, nowhere once closed or deleted. */
-  private track(doc: Pick<PebbleDoc, 'workspaceId' | 'number'> & Partial<PebbleDoc>): void {
-    if (!this.openPlaces) return;
-    let places = this.openPlaces.get(doc.workspaceId);
-    if (!places) this.openPlaces.set(doc.workspaceId, (places = new Map<number, string>()));
-    if (doc.status && OPEN.has(doc.status)) places.set(doc.number, placeOf(doc));
-    else places.delete(doc.number);
-  }
-
-  /**
    * App Home asks on every open, and a query per stage would match every pebble of every
    * workspace once per stage (and again for its count); even one pass over every pebble costs
    * milliseconds per open once there are tens of thousands. So the open pebbles' places are
-   * kept here by number, per workspace (see `openPlacesOf`); the newest of each place are then
-   * read by their unique key.
+   * kept here by number, per workspace (`openPlaces`); the newest of each place are then read
+   * by their unique key.
    */
   async openByPlace(workspaceId: string, newest: number): Promise<OpenPlace[]> {
     const places = new Map<string, { total: number; numbers: number[] }>();
-    for (const [number, key] of this.openPlacesOf(workspaceId)) {
+    for (const [number, key] of this.openPlaces.get().get(workspaceId) ?? []) {
       let place = places.get(key);
       if (!place) places.set(key, (place = { total: 0, numbers: [] }));
       place.total++;
@@ -237,7 +216,7 @@ export class NedbPebbleRepository implements PebbleRepository {
     const result = await update<PebbleDoc>(this.db, query, ops);
     const doc = result.affectedDocuments;
     if (!doc || Array.isArray(doc)) return null;
-    this.track(doc);
+    track(this.openPlaces.peek(), doc);
     return this.withSupports(doc);
   }
 
@@ -275,7 +254,7 @@ export class NedbPebbleRepository implements PebbleRepository {
   /** Removes the pebble, then its supports (left over only if a crash falls in between). */
   async delete(workspaceId: string, number: number): Promise<boolean> {
     const deleted = (await this.db.removeAsync({ workspaceId, number }, {})) > 0;
-    if (deleted) this.track({ workspaceId, number });
+    if (deleted) track(this.openPlaces.peek(), { workspaceId, number });
     if (deleted) await this.supports.removeAsync({ workspaceId, number }, { multi: true });
     return deleted;
   }
@@ -290,9 +269,18 @@ function keepHighest(numbers: number[], number: number, size: number): void {
   if (numbers.length > size) numbers.length = size;
 }
 
-/** How often the open pebbles' places are read again from every document. */
-const OPEN_PLACES_REBUILD_MS = 60_000;
-const OPEN = new Set<string>(OPEN_STATUSES);
+/** Records where a pebble now is: its place while open, nowhere once closed or deleted. */
+function track(
+  places: Map<string, Map<number, string>> | undefined,
+  doc: Pick<PebbleDoc, 'workspaceId' | 'number'> & Partial<PebbleDoc>,
+): void {
+  if (!places) return;
+  let ofWorkspace = places.get(doc.workspaceId);
+  if (!ofWorkspace) places.set(doc.workspaceId, (ofWorkspace = new Map<number, string>()));
+  if (doc.status && isOpen(doc.status)) ofWorkspace.set(doc.number, placeOf(doc));
+  else ofWorkspace.delete(doc.number);
+}
+
 /** Between journey and stage in a place's key (neither can hold control characters). */
 const PLACE_SEPARATOR = '\u0000';
 
