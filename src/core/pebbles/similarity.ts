@@ -31,23 +31,40 @@ function pebbleText(p: Pebble): string {
   return `${p.title} ${p.title} ${p.description}`;
 }
 
+/** A text's terms: each distinct token once, in order of first use, with its count. */
+interface Terms {
+  tokens: string[];
+  counts: number[];
+  countOf: Map<string, number>;
+}
+
+function termsOf(tokens: string[]): Terms {
+  const countOf = new Map<string, number>();
+  for (const t of tokens) countOf.set(t, (countOf.get(t) ?? 0) + 1);
+  return { tokens: [...countOf.keys()], counts: [...countOf.values()], countOf };
+}
+
 /**
- * Tokens of a pebble's text (stemming is the costly part), memoised per pebble object: the
- * service reuses the same objects as candidates, and a changed pebble is a new object.
+ * Terms of a pebble's text (stemming and counting are the costly part), memoised per pebble
+ * object: the service reuses the same objects as candidates, and a changed pebble is a new
+ * object.
  */
-const tokenMemo = new WeakMap<Pebble, string[]>();
-function pebbleTokens(p: Pebble): string[] {
-  let tokens = tokenMemo.get(p);
-  if (!tokens) {
-    tokens = tokenize(pebbleText(p));
-    tokenMemo.set(p, tokens);
+const termsMemo = new WeakMap<Pebble, Terms>();
+function pebbleTerms(p: Pebble): Terms {
+  let terms = termsMemo.get(p);
+  if (!terms) {
+    terms = termsOf(tokenize(pebbleText(p)));
+    termsMemo.set(p, terms);
   }
-  return tokens;
+  return terms;
 }
 
 /**
  * Deterministic lexical similarity: TF-IDF vectors over title (weighted twice) and description,
- * compared by cosine. Same inputs, same ranking, no network.
+ * compared by cosine. Same inputs, same ranking, no network. A report compares itself with up
+ * to 500 open pebbles before it is answered, so the work per candidate is kept small: its terms
+ * are counted once, each term's weight once per call, and a candidate that shares no term with
+ * the text (cosine 0, under any positive threshold) is not weighed at all.
  */
 export class LexicalSimilarity implements SimilarityPort {
   findSimilar(
@@ -55,34 +72,44 @@ export class LexicalSimilarity implements SimilarityPort {
     candidates: readonly Pebble[],
     { limit = 3, threshold = 0.25 }: { limit?: number; threshold?: number } = {},
   ): Promise<{ pebble: Pebble; score: number }[]> {
-    const docs = candidates.map(pebbleTokens);
-    const query = tokenize(text);
-    if (query.length === 0 || docs.length === 0) return Promise.resolve([]);
+    const docs = candidates.map(pebbleTerms);
+    const query = termsOf(tokenize(text));
+    if (query.tokens.length === 0 || docs.length === 0) return Promise.resolve([]);
 
     const df = new Map<string, number>();
-    for (const tokens of [...docs, query]) {
-      for (const t of new Set(tokens)) df.set(t, (df.get(t) ?? 0) + 1);
+    for (const terms of [...docs, query]) {
+      for (const t of terms.tokens) df.set(t, (df.get(t) ?? 0) + 1);
     }
     const n = docs.length + 1;
-    const vector = (tokens: string[]): Map<string, number> => {
-      const tf = new Map<string, number>();
-      for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
-      const v = new Map<string, number>();
-      for (const [t, count] of tf) v.set(t, count * (1 + Math.log(n / (df.get(t) ?? 1))));
-      return v;
+    const idf = new Map<string, number>();
+    for (const [t, count] of df) idf.set(t, 1 + Math.log(n / count));
+    const norm = (terms: Terms) => {
+      let sum = 0;
+      for (let i = 0; i < terms.tokens.length; i++) {
+        const w = terms.counts[i]! * idf.get(terms.tokens[i]!)!;
+        sum += w * w;
+      }
+      return Math.sqrt(sum);
     };
-    const norm = (v: Map<string, number>) =>
-      Math.sqrt([...v.values()].reduce((s, x) => s + x * x, 0));
-    const q = vector(query);
-    const qn = norm(q);
+    const q = query.tokens.map((t, i) => query.counts[i]! * idf.get(t)!);
+    const qn = norm(query);
 
-    const scored = candidates.map((pebble, i) => {
-      const d = vector(docs[i] ?? []);
+    const scored: { pebble: Pebble; score: number }[] = [];
+    for (let i = 0; i < candidates.length; i++) {
+      const d = docs[i]!;
       let dot = 0;
-      for (const [t, w] of q) dot += w * (d.get(t) ?? 0);
+      let shared = false;
+      for (let k = 0; k < query.tokens.length; k++) {
+        const t = query.tokens[k]!;
+        const count = d.countOf.get(t);
+        if (count === undefined) continue;
+        shared = true;
+        dot += q[k]! * (count * idf.get(t)!);
+      }
+      if (!shared && threshold > 0) continue;
       const dn = norm(d);
-      return { pebble, score: dn && qn ? dot / (dn * qn) : 0 };
-    });
+      scored.push({ pebble: candidates[i]!, score: dn && qn ? dot / (dn * qn) : 0 });
+    }
     return Promise.resolve(
       scored
         .filter((s) => s.score >= threshold)
