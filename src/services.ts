@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 import type { Store } from './core/ports/store.port.js';
 import { councilNotices } from './views/council.view.js';
 import { improvementNotices } from './views/improvement.view.js';
+import { pebbleNotices } from './views/triage.view.js';
 
 /** The domain services every channel uses, built once per process. */
 export interface Services {
@@ -65,8 +66,11 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
         ...(options.aiPort ? { port: options.aiPort } : {}),
       })
     : undefined;
-  const pebbles = new PebbleService(store, clock, ai?.similarity ?? lexical);
   const outbox = new StoreOutbox(store, clock);
+  const pebbles = new PebbleService(store, clock, ai?.similarity ?? lexical, {
+    outbox,
+    notices: pebbleNotices,
+  });
   const improvements = new ImprovementService({
     store,
     clock,

@@ -15,9 +15,9 @@ export function triageCardKey(workspaceId: string, number: number): string {
 }
 
 /**
- * The steps that follow a change, whatever the channel: the triage card and its updates, and
- * notices to the people concerned, through the platform's ChatGateway. A new card is owed to
- * the triage channel, so it goes through the outbox: an outage delays it but never drops it.
+ * The steps that follow a change, whatever the channel: the triage card and its updates. A new
+ * card is owed to the triage channel, so it goes through the outbox: an outage delays it but
+ * never drops it. (Notices to the people concerned are core's to queue, in the outbox too.)
  */
 export class Cards {
   constructor(private readonly deps: ConversationDeps) {}
@@ -69,21 +69,6 @@ export class Cards {
         { err: error, pebble: shortId(pebble.number) },
         'could not update the triage card',
       );
-    }
-  }
-
-  /** Direct messages to each person; one failing does not stop the others. */
-  async notify(
-    workspace: Workspace,
-    users: string[],
-    viewFor: (user: string) => MessageView,
-  ): Promise<void> {
-    const chat = this.deps.chat;
-    if (!chat) return;
-    for (const user of users) {
-      await chat
-        .send(workspace.id, { kind: 'dm', userId: user }, viewFor(user))
-        .catch((error: unknown) => this.deps.log?.warn({ err: error }, 'notice not delivered'));
     }
   }
 

@@ -34,7 +34,7 @@ import {
 import { supportNoticeText } from '../views/report.view.js';
 import { dayText } from '../views/dates.js';
 import { channel, person, plainText } from '../views/tokens.js';
-import { declinedNoticeView, duplicateNoticeView, triageCardView } from '../views/triage.view.js';
+import { triageCardView } from '../views/triage.view.js';
 import {
   parseCommand,
   quote,
@@ -495,17 +495,10 @@ async function triage(
       return [reply(triageCardView(pebble, workspace.settings))];
     }
     case 'decline': {
-      const { pebble, notify } = await pebbles.decline(
-        workspace,
-        user,
-        command.number,
-        change.reason,
-      );
+      // Core has queued the notices to the reporter and supporters in the outbox.
+      const { pebble } = await pebbles.decline(workspace, user, command.number, change.reason);
       deps.log?.info({ pebble: shortId(pebble.number) }, 'pebble declined');
       await cards.refresh(workspace, pebble);
-      await cards.notify(workspace, notify, (to) =>
-        declinedNoticeView(pebble, to === pebble.reporter.userId),
-      );
       return [reply(noticeView(`${shortId(pebble.number)} is declined.`))];
     }
     case 'duplicate': {
@@ -516,9 +509,6 @@ async function triage(
       );
       await cards.refresh(workspace, result.pebble);
       await cards.refresh(workspace, result.original);
-      await cards.notify(workspace, result.notify, (to) =>
-        duplicateNoticeView(result.pebble, result.original, to === result.pebble.reporter.userId),
-      );
       return [
         reply(
           noticeView(

@@ -5,6 +5,7 @@ import {
   STAKEHOLDER_LABELS,
   type Pebble,
 } from '../core/pebbles/pebble.model.js';
+import type { PebbleNotices } from '../core/pebbles/pebble.notices.js';
 import { canTransition } from '../core/pebbles/pebble.status.js';
 import type { WorkspaceSettings } from '../core/workspaces/workspace.model.js';
 import { ACTIONS } from './actions.js';
@@ -253,3 +254,9 @@ export function duplicateNoticeView(
     ],
   };
 }
+
+/** The pebble use cases' notices (core's PebbleNotices port), wired in src/services.ts. */
+export const pebbleNotices: PebbleNotices = {
+  declined: declinedNoticeView,
+  duplicate: duplicateNoticeView,
+};

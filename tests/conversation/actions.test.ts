@@ -5,6 +5,7 @@ import { TRIAGE_CARD_KIND } from '../../src/conversation/cards.js';
 import { submitForm } from '../../src/conversation/forms.js';
 import { runText } from '../../src/conversation/run-command.js';
 import { slackMarkupToTokens } from '../../src/conversation/slack-markup.js';
+import { DECLINED_NOTICE_KIND } from '../../src/core/pebbles/pebble.notices.js';
 import type { ChatGateway, ChatTarget } from '../../src/core/shared/chat-gateway.port.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { UserContext } from '../../src/core/workspaces/workspace.service.js';
@@ -62,7 +63,7 @@ describe('the action dispatcher', () => {
   });
 
   it('opens a form for a button that needs more, and the form submission does the work', async () => {
-    const { deps, ctx, services, workspace, admin, sent } = await setup();
+    const { deps, ctx, services, workspace, admin, store } = await setup();
     await runText(deps, await ctx(alice), 'Wrong VAT on invoices');
     const [open] = await dispatchAction(deps, await ctx(admin), ACTIONS.decline, '1');
     expect(open?.kind).toBe('form');
@@ -81,7 +82,10 @@ describe('the action dispatcher', () => {
     });
     expect(done.ok).toBe(true);
     expect((await services.pebbles.get(workspace, 1)).status).toBe('declined');
-    expect(sent.some((s) => s.target.kind === 'dm' && s.target.userId === alice.userId)).toBe(true);
+    // The reporter's notice is owed: it waits in the outbox, not on a live send.
+    expect(
+      await store.outbox.list({ workspaceId: workspace.id, kind: DECLINED_NOTICE_KIND }),
+    ).toMatchObject([{ target: { kind: 'dm', userId: alice.userId } }]);
   });
 
   it('shows a refusal of the service next to the field, and writes nothing', async () => {

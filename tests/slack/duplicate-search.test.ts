@@ -76,7 +76,10 @@ async function seed() {
   await report('Waiting on hold takes forever', bob.id);
   await report('Hold queue drops calls');
   await report(`Invoice PDF is <b>blank</b> & ${'very '.repeat(30)}long`);
+  // The decline's notice to the reporter leaves through the outbox.
+  t.slack.expect('chat.postMessage', { channel: 'D0ALICE', ts: '1.1' });
   await pebbles.decline(ws, { userId: 'U0ADMIN', platformAdmin: true }, 3, 'Not a pebble');
+  await t.slack.done();
   const other = await workspaces.ensure('slack', OTHER_TEAM);
   for (const title of ['Hold music elsewhere is secret', 'Another hold secret', 'Third secret'])
     await pebbles.report(other, { userId: 'U0STRANGER' }, { title }, { kind: 'slash' });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAMMAR } from '../../src/conversation/help.js';
+import { DECLINED_NOTICE_KIND } from '../../src/core/pebbles/pebble.notices.js';
 import { cardBytes, CARD_BYTE_LIMIT, type AdaptiveCard } from '../../src/teams/render-card.js';
 import { FORM_SUBMIT_VERB, renderFormCard } from '../../src/teams/render-form.js';
 import { REPORT_AS_PEBBLE_COMMAND, TEAMS_COMMANDS } from '../../src/teams/commands.js';
@@ -8,7 +9,7 @@ import { ACTIONS } from '../../src/views/actions.js';
 import { councilSettingsForm, reportForm } from '../../src/views/form.view.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { cardSchemaProblems } from './card-schema.js';
-import { TeamsDriver, WORKSPACE_ID } from './teams.driver.js';
+import { PEOPLE, TeamsDriver, WORKSPACE_ID } from './teams.driver.js';
 
 let t: TeamsDriver;
 
@@ -190,12 +191,20 @@ describe('"Report as pebble" and dialogs', () => {
     expect(JSON.stringify(empty.value)).toContain('Say why, in a sentence.');
     expect((await t.services.pebbles.get(ws, pebble.number)).status).toBe('new');
 
+    const before = t.dmsOf('raj');
     const done = await t.click('ana', FORM_SUBMIT_VERB, '', 'triage', {
       ...meta,
       reason: 'Handled by the facilities team',
     });
     expect(done.statusCode).toBe(200);
     expect((await t.services.pebbles.get(ws, pebble.number)).status).toBe('declined');
+    // The reporter's notice reaches his personal chat through the outbox.
+    await t.settle();
+    expect(t.dmsOf('raj').slice(before.length)).toContain('was declined by triage');
+    const notices = await t.services.store.outbox.list({ kind: DECLINED_NOTICE_KIND });
+    expect(notices.filter((m) => m.key.includes(`:P-${pebble.number}:`))).toMatchObject([
+      { status: 'sent', target: { kind: 'dm', userId: PEOPLE.raj.id } },
+    ]);
   });
 
   it('refuses the same form from someone who may not use it (the check is core’s)', async () => {

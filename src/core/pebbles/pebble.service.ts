@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock.port.js';
+import type { OutboxPort } from '../shared/outbox.port.js';
 import { PebbleError } from '../shared/errors.js';
 import type {
   ListOptions,
@@ -30,9 +31,15 @@ import {
   type PebbleSuggestion,
   type RecurrenceFlag,
 } from './pebble.model.js';
+import {
+  DECLINED_NOTICE_KIND,
+  DUPLICATE_NOTICE_KIND,
+  type PebbleNotices,
+} from './pebble.notices.js';
 import { assertTransition } from './pebble.status.js';
 import { inferStakeholder } from './stakeholder.js';
 import type { SimilarityPort } from './similarity.js';
+import type { MessageView } from '../ports/message-view.port.js';
 import { cleanText } from '../shared/text.js';
 
 export const TRUNCATION_NOTE = '… (truncated: the original was longer than Pebblebot keeps)';
@@ -96,11 +103,17 @@ export interface ReportResult {
 /** Outcome of folding a fresh report into another pebble: `merged` is now its duplicate. */
 export type MergeResult = SupportResult & { merged: Pebble };
 
-/** A triage decision that closes a pebble, and who should be told why. */
+/** A triage decision that closes a pebble, and who is told why (through the outbox). */
 export interface ClosedResult {
   pebble: Pebble;
-  /** Reporter and supporters, without the person who decided. */
+  /** Reporter and supporters, without the person who decided: each has a notice queued. */
   notify: string[];
+}
+
+/** Where the triage decisions' notices go: the outbox, with views built outside core. */
+export interface PebbleNoticeDeps {
+  outbox: OutboxPort;
+  notices: PebbleNotices;
 }
 
 export interface DuplicateResult extends ClosedResult {
@@ -123,6 +136,16 @@ export function stakeholdersOf(pebble: Pebble, except?: string): string[] {
   const ids = new Set([pebble.reporter.userId, ...pebble.supporters.map((s) => s.userId)]);
   if (except) ids.delete(except);
   return [...ids];
+}
+
+/**
+ * Whether the pebble already is `status` by this user's own latest status change (with this
+ * note, when given): the same decision sent again, not a second one.
+ */
+function isRepeat(pebble: Pebble, status: PebbleStatus, actor: string, note?: string): boolean {
+  if (pebble.status !== status) return false;
+  const last = pebble.history.findLast((h) => h.action === 'status');
+  return last?.to === status && last.actor === actor && (note === undefined || last.note === note);
 }
 
 /**
@@ -182,6 +205,7 @@ export class PebbleService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly similarity: SimilarityPort,
+    private readonly tell: PebbleNoticeDeps,
   ) {}
 
   /** Records a pebble from free text and/or structured details. Nothing is written if invalid. */
@@ -519,7 +543,11 @@ export class PebbleService {
     return { pebble: updated, truncated: title.truncated || description.truncated };
   }
 
-  /** Declines a pebble with a reason (admins only); the reporter and supporters are to be told. */
+  /**
+   * Declines a pebble with a reason (admins only) and queues a notice to its reporter and
+   * supporters. The same admin sending the same decline again (a repeated click, a request
+   * retried after a failure) is answered as done and queues only what is still missing.
+   */
   async decline(
     workspace: Workspace,
     user: UserContext,
@@ -529,14 +557,22 @@ export class PebbleService {
     await this.requireTriager(workspace, user, 'decline a pebble');
     const why = cleanText(reason).trim();
     if (!why) throw new PebbleError('PEBBLE.INVALID_INPUT', 'Say why the pebble is declined.');
-    const pebble = await this.transition(workspace, user, number, 'declined', { reason: why });
-    return { pebble, notify: stakeholdersOf(pebble, user.userId) };
+    const current = await this.get(workspace, number);
+    const pebble = isRepeat(current, 'declined', user.userId, why.slice(0, 500))
+      ? current
+      : await this.transition(workspace, user, number, 'declined', { reason: why });
+    const notify = stakeholdersOf(pebble, user.userId);
+    await this.queueNotices(workspace, pebble, DECLINED_NOTICE_KIND, notify, (forReporter) =>
+      this.tell.notices.declined(pebble, forReporter),
+    );
+    return { pebble, notify };
   }
 
   /**
-   * Marks a pebble as a duplicate of another (admins only). Its reporter and supporters become
-   * supporters of the original while that one is open, so no voice is lost; a duplicate of a
-   * duplicate points at the first original.
+   * Marks a pebble as a duplicate of another (admins only) and queues a notice to its reporter
+   * and supporters. They become supporters of the original while that one is open, so no voice
+   * is lost; a duplicate of a duplicate points at the first original. The same admin marking
+   * it again the same way finishes what a failed first attempt left undone, and adds nothing.
    */
   async markDuplicate(
     workspace: Workspace,
@@ -552,9 +588,13 @@ export class PebbleService {
     if (original.number === number) {
       throw new PebbleError('PEBBLE.INVALID_INPUT', 'A pebble cannot duplicate itself.');
     }
-    const pebble = await this.transition(workspace, user, number, 'duplicate', {
-      duplicateOf: original.number,
-    });
+    const current = await this.get(workspace, number);
+    const pebble =
+      isRepeat(current, 'duplicate', user.userId) && current.duplicateOf === original.number
+        ? current
+        : await this.transition(workspace, user, number, 'duplicate', {
+            duplicateOf: original.number,
+          });
     let moved = 0;
     if (isOpen(original.status)) {
       const voices = [pebble.reporter, ...pebble.supporters];
@@ -577,7 +617,12 @@ export class PebbleService {
       original = await this.get(workspace, original.number);
       this.candidateChanged(original);
     }
-    return { pebble, original, moved, notify: stakeholdersOf(pebble, user.userId) };
+    const notify = stakeholdersOf(pebble, user.userId);
+    const target = original;
+    await this.queueNotices(workspace, pebble, DUPLICATE_NOTICE_KIND, notify, (forReporter) =>
+      this.tell.notices.duplicate(pebble, target, forReporter),
+    );
+    return { pebble, original, moved, notify };
   }
 
   /**
@@ -676,6 +721,33 @@ export class PebbleService {
       set: { triageCard: card },
       history: { at: this.clock.now(), actor: 'pebblebot', action: 'triage-card' },
     });
+  }
+
+  /**
+   * Queues one notice per person about the pebble's latest status change, keyed by the
+   * pebble, that change and the person: a repeat queues nothing new, a decline after a
+   * reopening is a new change and a new notice. The reporter's key says `reporter`, not
+   * their id, since keys reach logs and an anonymous reporter's id must not.
+   */
+  private async queueNotices(
+    workspace: Workspace,
+    pebble: Pebble,
+    kind: string,
+    people: string[],
+    viewFor: (forReporter: boolean) => MessageView,
+  ): Promise<void> {
+    const change = pebble.history.filter((h) => h.action === 'status').length;
+    const prefix = `${kind}:${workspace.id}:${shortId(pebble.number)}:${change}`;
+    for (const userId of people) {
+      const forReporter = userId === pebble.reporter.userId;
+      await this.tell.outbox.enqueue({
+        key: `${prefix}:${forReporter ? 'reporter' : userId}`,
+        workspaceId: workspace.id,
+        kind,
+        target: { kind: 'dm', userId },
+        view: viewFor(forReporter),
+      });
+    }
   }
 
   /**

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  DECLINED_NOTICE_KIND,
+  DUPLICATE_NOTICE_KIND,
+} from '../../../src/core/pebbles/pebble.notices.js';
 import { stakeholdersOf } from '../../../src/core/pebbles/pebble.service.js';
 import { isPebbleError } from '../../../src/core/shared/errors.js';
 import { alice, bob, carol, makeServices } from '../../helpers/services.js';
@@ -196,5 +200,82 @@ describe('PebbleService.reviseReport and anonymity', () => {
     const result = await services.pebbles.mergeInto(workspace, bob, mine.pebble.number, 1);
     expect(result.merged.number).toBe(mine.pebble.number);
     expect(result.pebble.supporterCount).toBe(1);
+  });
+});
+
+describe('PebbleService triage notices through the outbox', () => {
+  const notices = async (store: Awaited<ReturnType<typeof withPebbles>>['store'], kind: string) =>
+    (await store.outbox.list({ kind })).sort((a, b) => (a.key < b.key ? -1 : 1));
+
+  it('queues one notice per person on a decline, and none again for the same decline', async () => {
+    const { services, workspace, store } = await withPebbles();
+    await services.pebbles.decline(workspace, admin, 2, 'Known vendor issue');
+    const queued = await notices(store, DECLINED_NOTICE_KIND);
+    expect(queued.map((m) => m.target)).toEqual([
+      { kind: 'dm', userId: bob.userId },
+      { kind: 'dm', userId: carol.userId },
+    ]);
+    expect(queued.map((m) => m.key)).toEqual([
+      `pebble.declined:${workspace.id}:P-2:1:${bob.userId}`,
+      `pebble.declined:${workspace.id}:P-2:1:reporter`,
+    ]);
+    expect(queued.every((m) => m.status === 'pending' && m.view.text === 'P-2 was declined')).toBe(
+      true,
+    );
+    // The same admin's decline again (a repeated click, a retried request) is answered as done
+    // and queues nothing; another admin's is refused as before.
+    const again = await services.pebbles.decline(workspace, admin, 2, 'Known vendor issue');
+    expect(again.pebble.status).toBe('declined');
+    expect(await notices(store, DECLINED_NOTICE_KIND)).toHaveLength(2);
+    const other = await services.pebbles
+      .decline(workspace, { userId: 'U_OTHER', platformAdmin: true }, 2, 'Known vendor issue')
+      .catch((e: unknown) => e);
+    expect(isPebbleError(other, 'PEBBLE.ILLEGAL_TRANSITION')).toBe(true);
+    expect(await notices(store, DECLINED_NOTICE_KIND)).toHaveLength(2);
+  });
+
+  it('tells people again when a reopened pebble is declined again', async () => {
+    const { services, workspace, store } = await withPebbles();
+    await services.pebbles.decline(workspace, admin, 1, 'Not ours');
+    await services.pebbles.transition(workspace, admin, 1, 'triaged');
+    await services.pebbles.decline(workspace, admin, 1, 'Not ours');
+    expect((await notices(store, DECLINED_NOTICE_KIND)).map((m) => m.key)).toEqual([
+      `pebble.declined:${workspace.id}:P-1:1:reporter`,
+      `pebble.declined:${workspace.id}:P-1:3:reporter`,
+    ]);
+  });
+
+  it('queues what a failed first attempt could not, when the admin tries again', async () => {
+    const { services, workspace, store } = await withPebbles();
+    const enqueue = vi
+      .spyOn(store.outbox, 'enqueue')
+      .mockRejectedValueOnce(new Error('store unavailable'));
+    await expect(services.pebbles.decline(workspace, admin, 2, 'Vendor')).rejects.toThrow(
+      'store unavailable',
+    );
+    expect((await services.pebbles.get(workspace, 2)).status).toBe('declined');
+    enqueue.mockRestore();
+    await services.pebbles.decline(workspace, admin, 2, 'Vendor');
+    expect(await notices(store, DECLINED_NOTICE_KIND)).toHaveLength(2);
+  });
+
+  it('queues duplicate notices once, and never names an anonymous reporter to a supporter', async () => {
+    const { services, workspace, store } = await withPebbles();
+    await services.pebbles.markDuplicate(workspace, admin, 2, 1);
+    await services.pebbles.markDuplicate(workspace, admin, 2, 1);
+    const queued = await notices(store, DUPLICATE_NOTICE_KIND);
+    expect(queued.map((m) => m.key)).toEqual([
+      `pebble.duplicate:${workspace.id}:P-2:1:${bob.userId}`,
+      `pebble.duplicate:${workspace.id}:P-2:1:reporter`,
+    ]);
+    expect((await services.pebbles.get(workspace, 1)).supporterCount).toBe(2);
+    const toBob = JSON.stringify(
+      queued.find((m) => m.target.kind === 'dm' && m.target.userId === bob.userId),
+    );
+    expect(toBob).toContain('A pebble you supported');
+    // P-2's reporter (Carol) is anonymous: neither her id nor her name reach Bob's notice.
+    expect(toBob).not.toMatch(/carol/i);
+    const toCarol = queued.find((m) => m.key.endsWith(':reporter'))!;
+    expect(JSON.stringify(toCarol.view)).toContain('Your pebble');
   });
 });
