@@ -19,6 +19,7 @@ import type { Services } from '../../src/services.js';
 import { slackScenario, startSlackBot } from './compare.js';
 import {
   BOT_USER,
+  ms,
   percentile,
   runWorkerRole,
   startBare,
@@ -132,7 +133,7 @@ async function authorizeMicrobench(calls = 20_000) {
   return { coldMs, ...summary(times) };
 }
 
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`.padStart(9);
+const fmt = (value: number) => ms(value).padStart(9);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -19,6 +19,7 @@ import {
   burstLoad,
   COUNCIL,
   memberId,
+  ms,
   percentile,
   runWorkerRole,
   startBare,
@@ -42,8 +43,6 @@ async function runLoad(clicks: Prepared[]) {
 /** Member `member`'s click on `vote` sent to `url` (its option follows the member). */
 const click = (fakes: Fakes, url: string, i: number, member: number, vote: number) =>
   ballotClick(i, slackScenario(fakes, url, vote), member, vote);
-
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 /** Pebblebot through its composition root, a council of `members`, and one open vote. */
 async function pebblebot(apiUrl: string, mongoUri: string | undefined, members: number) {
@@ -115,7 +114,7 @@ async function main(): Promise<void> {
   await bare.stop();
   const bareSorted = baseline.sorted;
   console.log(
-    `\nbare Bolt (same receiver, ack only, same ${members}-click burst)\n  ack latency:         p50 ${fmt(percentile(bareSorted, 50))}, p99 ${fmt(percentile(bareSorted, 99))}, max ${fmt(bareSorted.at(-1) ?? Number.NaN)}`,
+    `\nbare Bolt (same receiver, ack only, same ${members}-click burst)\n  ack latency:         p50 ${ms(percentile(bareSorted, 50))}, p99 ${ms(percentile(bareSorted, 99))}, max ${ms(bareSorted.at(-1) ?? Number.NaN)}`,
   );
   let failed = false;
   for (const store of stores) {
@@ -168,10 +167,10 @@ async function main(): Promise<void> {
       `  ballots/s:           ${(members / seconds).toFixed(0)} (${members} ballots stored ${seconds.toFixed(2)} s after the first click)`,
     );
     console.log(
-      `  ack latency:         p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))} (${(percentile(sorted, 99) / percentile(bareSorted, 99)).toFixed(2)}x bare Bolt), max ${fmt(sorted.at(-1) ?? Number.NaN)} (${sorted.length} acks, ${non200} not 200)`,
+      `  ack latency:         p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))} (${(percentile(sorted, 99) / percentile(bareSorted, 99)).toFixed(2)}x bare Bolt), max ${ms(sorted.at(-1) ?? Number.NaN)} (${sorted.length} acks, ${non200} not 200)`,
     );
     console.log(
-      `  ${repeats} clicks, 1 member: ${afterRepeats} ballot (acks p99 ${fmt(percentile(repeated.sorted, 99))})`,
+      `  ${repeats} clicks, 1 member: ${afterRepeats} ballot (acks p99 ${ms(percentile(repeated.sorted, 99))})`,
     );
     console.log(
       `  final tally:         ${JSON.stringify(after)} = ${counted} (must be ${members}): ${ok ? 'PASS' : 'FAIL'}`,

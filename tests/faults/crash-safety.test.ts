@@ -1,7 +1,6 @@
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
 import { OutboxDispatcher } from '../../src/scheduler/outbox.js';
 import { createServices } from '../../src/services.js';
@@ -9,10 +8,8 @@ import { createSlackChatGateway } from '../../src/slack/chat-gateway.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import { digestViews } from '../../src/views/digest.view.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { tempDir } from '../helpers/run-cli.js';
 import {
-  killBots,
+  crashScene,
   postSigned,
   startBot,
   stopBot,
@@ -31,13 +28,7 @@ const REPORTS = 120;
 const KILL_AFTER = 90;
 const logger = pino({ level: 'silent' });
 
-let dir: string | undefined;
-let fake: FakeSlackApi | undefined;
-afterEach(async () => {
-  killBots();
-  await fake?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const scene = crashScene('pebblebot-crash-safety-');
 
 /** The bot on DATA_DIR with the fake Slack API at `slackApi`. */
 const start = (dataDir: string, slackApi: string) =>
@@ -144,19 +135,18 @@ async function prepare(dataDir: string): Promise<string> {
 
 describe('crash safety: a bot killed -9 while it creates pebbles, casts ballots and sends the digest', () => {
   it('restarts consistent: every acknowledged request stored, counters match documents, the outbox resumes without sending twice', async () => {
-    dir = tempDir('pebblebot-crash-safety-');
+    const dir = scene.folder();
     const digestKey = await prepare(dir);
     let digestPosted!: () => void;
     const posted = new Promise<void>((resolve) => (digestPosted = resolve));
     // The digest reaches Slack but its answer never comes back: it is mid-send at the kill.
-    fake = new FakeSlackApi({
+    const { fake, api } = await scene.slack({
       reply: (method, body) =>
         method === 'chat.postMessage' && body.channel === LEADERS ? 'post-then-hang' : 'ok',
       onPosted: (m) => {
         if (m.channel === LEADERS) digestPosted();
       },
     });
-    const api = await fake.start();
     const bot = await start(dir, api);
     // The outbox runs every 10 s: the digest goes out within one round of the start.
     await posted;
@@ -172,8 +162,8 @@ describe('crash safety: a bot killed -9 while it creates pebbles, casts ballots 
       requests.map(async (r) => {
         const status = await (
           r.kind === 'report'
-            ? slash(bot, `U0REP${r.i}`, text(r.i), `${fake!.url}/r/${r.i}`)
-            : ballot(bot, MEMBERS[r.i]!, `${fake!.url}/b/${r.i}`)
+            ? slash(bot, `U0REP${r.i}`, text(r.i), `${fake.url}/r/${r.i}`)
+            : ballot(bot, MEMBERS[r.i]!, `${fake.url}/b/${r.i}`)
         ).catch(() => 0);
         if (status !== 200) return;
         acked.push(r);

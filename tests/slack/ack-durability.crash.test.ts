@@ -1,10 +1,13 @@
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { tempDir } from '../helpers/run-cli.js';
-import { killBots, postSigned, startBot, stopBot, type BotProcess as Bot } from './bot-process.js';
+import {
+  crashScene,
+  postSigned,
+  startBot,
+  stopBot,
+  type BotProcess as Bot,
+} from './bot-process.js';
 
 const SECRET = 'crash-test-signing-secret';
 // The fake Slack's auth.test names this team: requests come from the workspace the token serves.
@@ -13,13 +16,7 @@ const WORKSPACE = `slack:${TEAM}`;
 const BURST = 200;
 const KILL_AFTER = 60;
 
-let dir: string | undefined;
-let fake: FakeSlackApi | undefined;
-afterEach(async () => {
-  killBots();
-  await fake?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const scene = crashScene('pebblebot-ack-crash-');
 
 /** The bot on DATA_DIR with the fake Slack API at `slackApi`. */
 const start = (dataDir: string, slackApi: string) =>
@@ -109,14 +106,13 @@ async function afterRestart<T>(
 
 describe('Slack: a request the bot acknowledged survives a crash', () => {
   it('stores every acknowledged /pebble report before a kill -9 mid-burst', async () => {
-    dir = tempDir('pebblebot-ack-crash-');
-    fake = new FakeSlackApi();
-    const api = await fake.start();
+    const dir = scene.folder();
+    const { fake, api } = await scene.slack();
     const bot = await start(dir, api);
     const text = (i: number) => `crash-report-${String(i).padStart(3, '0')} the hold music loops`;
 
     const acked = await burstThenKill(bot, BURST, KILL_AFTER, (i) =>
-      slash(bot, text(i), `U0REP${i}`, `${fake!.url}/response/${i}`),
+      slash(bot, text(i), `U0REP${i}`, `${fake.url}/response/${i}`),
     );
     expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER);
 
@@ -129,9 +125,8 @@ describe('Slack: a request the bot acknowledged survives a crash', () => {
   }, 180_000);
 
   it('stores every acknowledged @mention report before a kill -9 mid-burst', async () => {
-    dir = tempDir('pebblebot-ack-crash-');
-    fake = new FakeSlackApi();
-    const api = await fake.start();
+    const dir = scene.folder();
+    const { api } = await scene.slack();
     const bot = await start(dir, api);
     const text = (i: number) => `crash-mention-${String(i).padStart(3, '0')} the wiki is down`;
 
@@ -147,9 +142,8 @@ describe('Slack: a request the bot acknowledged survives a crash', () => {
   }, 180_000);
 
   it('stores every acknowledged /pebble +1 before a kill -9 mid-burst', async () => {
-    dir = tempDir('pebblebot-ack-crash-');
-    fake = new FakeSlackApi();
-    const api = await fake.start();
+    const dir = scene.folder();
+    const { fake, api } = await scene.slack();
     const first = await start(dir, api);
     expect(await slash(first, 'The badge reader forgets me', 'U0OWNER', `${fake.url}/r/0`)).toBe(
       200,
@@ -159,7 +153,7 @@ describe('Slack: a request the bot acknowledged survives a crash', () => {
 
     const bot = await start(dir, api);
     const acked = await burstThenKill(bot, BURST, KILL_AFTER, (i) =>
-      slash(bot, '+1 P-1', `U0FAN${i}`, `${fake!.url}/response/${i}`),
+      slash(bot, '+1 P-1', `U0FAN${i}`, `${fake.url}/response/${i}`),
     );
     const supporters = await afterRestart(dir, api, async (store) => {
       const found = new Set<number>();

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanEnv, ROOT } from '../helpers/run-cli.js';
+import { afterEach } from 'vitest';
+import { FakeSlackApi, type FakeSlackApiOptions } from '../helpers/fake-slack-api.js';
+import { cleanEnv, ROOT, tempDir } from '../helpers/run-cli.js';
 
 /**
  * The real bot (`src/main.ts`) in a child process on a data folder, for the tests that kill it
@@ -22,8 +25,32 @@ export interface BotProcess {
 const running: ChildProcess[] = [];
 
 /** Kills (-9) every bot still running: call it after each test. */
-export function killBots(): void {
+function killBots(): void {
   for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * What each test of a file works in: a fresh data folder and a loopback Slack API, which are
+ * removed and stopped after the test, with every bot still running killed (-9) first.
+ */
+export function crashScene(prefix: string) {
+  let dir: string | undefined;
+  let fake: FakeSlackApi | undefined;
+  afterEach(async () => {
+    killBots();
+    await fake?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+    fake = undefined;
+  });
+  return {
+    folder: (): string => (dir = tempDir(prefix)),
+    slack: async (options?: FakeSlackApiOptions) => {
+      const started = new FakeSlackApi(options);
+      fake = started;
+      return { fake: started, api: await started.start() };
+    },
+  };
 }
 
 /**
