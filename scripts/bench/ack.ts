@@ -9,259 +9,59 @@
  *   npx tsx scripts/bench/ack.ts [--requests 1000] [--rate 100] [--rounds 10] [--warmup 200]
  *
  * The systems under test run on the main thread; the load generator and the fake Slack API
- * each run on their own worker thread, so neither steals the measured event loop.
+ * each run on their own worker thread (kit.ts), so neither steals the measured event loop.
  */
-import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import type { Services } from '../../src/services.js';
+import { slackScenario, startSlackBot } from './compare.js';
+import {
+  BOT_USER,
+  ms,
+  percentile,
+  runWorkerRole,
+  startBare,
+  startFakes,
+  steadyLoad,
+  summary,
+  TEAM,
+  type Fakes,
+} from './kit.js';
 
-const SECRET = 'bench-signing-secret';
-const TEAM = 'T0BENCH';
-const BOT_USER = 'U0BENCHBOT';
-const PATHS = ['checkout', 'onboarding', 'invoice', 'VPN', 'badge reader', 'expense tool', 'wiki'];
-const PROBLEMS = [
-  'times out',
-  'asks twice for the address',
-  'loses the attachment',
-  'is blank on mobile',
-  'needs three approvals',
-];
+const SCRIPT = import.meta.url;
 
-type Job =
-  | { role: 'fake-api' }
-  | { role: 'load'; url: string; count: number; rate: number; responseUrl: string; label: string };
-
-interface LoadResult {
-  latencies: number[];
-  errors: number;
-  statuses: Record<string, number>;
+/** `count` signed `/pebble` reports at `rate` per second (open loop), each ack timed. */
+async function runLoad(url: string, count: number, rate: number, fakes: Fakes) {
+  const result = await steadyLoad(SCRIPT, slackScenario(fakes, url), rate, count / rate, 0, [
+    'report',
+  ]);
+  return { latencies: result.byKind.report ?? [], failures: result.failures.report ?? 0 };
 }
 
-/** A signed slash command, shaped like Slack's (see tests/fixtures/slack/payloads). */
-function commandRequest(
-  i: number,
-  responseUrl: string,
-): { body: string; headers: Record<string, string> } {
-  const text = `The ${PATHS[i % PATHS.length]} ${PROBLEMS[i % PROBLEMS.length]} (case ${i})\nSeen by a customer on ${(i % 28) + 1} March.`;
-  const body = new URLSearchParams({
-    token: 'legacy',
-    team_id: TEAM,
-    team_domain: 'bench',
-    channel_id: 'C0BENCH',
-    channel_name: 'general',
-    user_id: `U0USER${i % 40}`,
-    user_name: `user${i % 40}`,
-    command: '/pebble',
-    text,
-    api_app_id: 'A0BENCH',
-    is_enterprise_install: 'false',
-    response_url: `${responseUrl}/${i}`,
-    trigger_id: `${i}.${randomUUID()}`,
-  }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-  return {
-    body,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'content-length': String(Buffer.byteLength(body)),
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': signature,
-    },
-  };
-}
-
-/** Worker: a loopback Slack Web API (and response_url endpoint) that answers at once. */
-function fakeApi(): void {
-  let calls = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      calls++;
-      const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
-      const body =
-        method === 'auth.test'
-          ? { ok: true, user_id: BOT_USER, bot_id: 'B0BENCH', team_id: TEAM }
-          : method === 'chat.postMessage'
-            ? { ok: true, channel: 'C0TRIAGE', ts: `${Date.now() / 1000}` }
-            : { ok: true };
-      const payload = JSON.stringify(body);
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(payload),
-      });
-      res.end(payload);
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.listen(0, '127.0.0.1', () => {
-    parentPort!.postMessage({ port: (server.address() as AddressInfo).port });
-  });
-  parentPort!.on('message', (message: string) => {
-    if (message === 'calls') parentPort!.postMessage({ calls });
-    if (message === 'stop') server.close(() => process.exit(0));
-  });
-}
-
-/** Worker: sends `count` requests at `rate` per second (open loop) and times each acknowledgement. */
-async function load(job: Extract<Job, { role: 'load' }>): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const target = new URL(job.url);
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  let errors = 0;
-  const interval = 1000 / job.rate;
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < job.count; i++) {
-    const due = started + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const { body, headers } = commandRequest(i, job.responseUrl);
-    inFlight.push(
-      new Promise<void>((resolve) => {
-        const sent = performance.now();
-        const req = http.request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: 'POST',
-            headers,
-            agent,
-          },
-          (res) => {
-            latencies.push(performance.now() - sent);
-            statuses[String(res.statusCode)] = (statuses[String(res.statusCode)] ?? 0) + 1;
-            res.resume();
-            res.on('end', () => resolve());
-          },
-        );
-        req.on('error', () => {
-          errors++;
-          resolve();
-        });
-        req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-        req.end(body);
-      }),
-    );
-  }
-  await Promise.all(inFlight);
-  agent.destroy();
-  const result: LoadResult = { latencies, errors, statuses };
-  parentPort!.postMessage(result);
-}
-
-if (!isMainThread) {
-  const job = workerData as Job;
-  if (job.role === 'fake-api') fakeApi();
-  else void load(job);
-}
-
-// ---------------------------------------------------------------- main thread
-
-function worker<T>(job: Job): { worker: Worker; first: Promise<T> } {
-  // The worker runs this same TypeScript file: it registers tsx's loader first.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const w = new Worker(bootstrap, { eval: true, workerData: job });
-  const first = new Promise<T>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-  return { worker: w, first };
-}
-
-async function runLoad(
-  url: string,
-  count: number,
-  rate: number,
-  responseUrl: string,
-  label: string,
-) {
-  const { worker: w, first } = worker<LoadResult>({
-    role: 'load',
-    url,
-    count,
-    rate,
-    responseUrl,
-    label,
-  });
-  const result = await first;
-  await w.terminate();
-  return result;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summary(latencies: number[]) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? Number.NaN,
-  };
-}
-
-async function bareBolt(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const receiver = new HTTPReceiver({ signingSecret: SECRET, logLevel: LogLevel.ERROR });
-  const app = new App({
-    receiver,
-    authorize: () =>
-      Promise.resolve({ botToken: 'xoxb-bench', botId: 'B0BENCH', botUserId: BOT_USER }),
-    logLevel: LogLevel.ERROR,
-  });
-  app.command('/pebble', async ({ ack }) => {
-    await ack();
-  });
-  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as http.Server;
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => app.stop() as Promise<void> };
-}
+const withP95 = (latencies: number[]) => ({
+  ...summary(latencies),
+  p95: percentile(
+    [...latencies].sort((a, b) => a - b),
+    95,
+  ),
+});
 
 const BENCH_KEY = 'be'.repeat(32);
 
 async function pebblebot(apiUrl: string, mongoUri: string | undefined, oauth = false) {
-  const [{ startApp }, { createChannels }, { loadConfig }] = await Promise.all([
-    import('../../src/app.js'),
-    import('../../src/channels.js'),
-    import('../../src/config.js'),
-  ]);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pebblebot-bench-'));
-  const dbName = `pebblebot_bench_${randomUUID().slice(0, 8)}`;
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    SLACK_SIGNING_SECRET: SECRET,
-    ...(oauth
+  const { app, url, stop } = await startSlackBot(apiUrl, {
+    name: 'bench',
+    mongoUri,
+    env: oauth
       ? {
           SLACK_CLIENT_ID: '1.2',
           SLACK_CLIENT_SECRET: 'bench-client-secret',
           SLACK_STATE_SECRET: 'bench-state-secret',
           PEBBLEBOT_ENCRYPTION_KEY: BENCH_KEY,
         }
-      : { SLACK_BOT_TOKEN: 'xoxb-bench' }),
-    SLACK_API_URL: apiUrl,
-    ...(mongoUri ? { MONGODB_URI: mongoUri, MONGODB_DB: dbName } : {}),
-  });
-  const logger = pino({ level: 'warn' }, pino.destination(2));
-  const app = await startApp(config, {
-    logger,
-    channels: (services) => createChannels(config, services, logger),
+      : { SLACK_BOT_TOKEN: 'xoxb-bench' },
   });
   if (oauth) await installBench(app.services);
   // Every report also goes to a triage channel: the full path of a real workspace.
@@ -272,19 +72,9 @@ async function pebblebot(apiUrl: string, mongoUri: string | undefined, oauth = f
     { triageChannel: 'C0TRIAGE' },
   );
   return {
-    url: `http://127.0.0.1:${app.http!.port}/slack/events`,
+    url,
     count: async () => (await app.services.pebbles.list(ws, {}, { limit: 1 })).total,
-    stop: async () => {
-      await app.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-      if (mongoUri) {
-        const client = new MongoClient(mongoUri);
-        await client
-          .db(dbName)
-          .dropDatabase()
-          .finally(() => client.close());
-      }
-    },
+    stop,
   };
 }
 
@@ -343,7 +133,7 @@ async function authorizeMicrobench(calls = 20_000) {
   return { coldMs, ...summary(times) };
 }
 
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`.padStart(9);
+const fmt = (value: number) => ms(value).padStart(9);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -361,16 +151,20 @@ async function main(): Promise<void> {
   const perRound = Math.ceil(requests / rounds);
   const mongoUri = process.env.MONGODB_URI;
 
-  const api = worker<{ port: number }>({ role: 'fake-api' });
-  const apiPort = (await api.first).port;
-  const apiUrl = `http://127.0.0.1:${apiPort}/api/`;
-  const responseUrl = `http://127.0.0.1:${apiPort}/respond`;
+  const fakes = await startFakes(SCRIPT);
+  const { apiUrl } = fakes;
 
   const targets: {
     label: string;
     start: () => Promise<{ url: string; stop: () => Promise<void>; count?: () => Promise<number> }>;
   }[] = [
-    { label: 'bare Bolt (HTTPReceiver, ack only)', start: bareBolt },
+    {
+      label: 'bare Bolt (HTTPReceiver, ack only)',
+      start: async () => {
+        const bare = await startBare(fakes);
+        return { url: bare.slackUrl, stop: () => bare.stop() };
+      },
+    },
     { label: 'Pebblebot, embedded store', start: () => pebblebot(apiUrl, undefined) },
   ];
   targets.push({
@@ -408,7 +202,7 @@ async function main(): Promise<void> {
     );
   };
   for (const t of running) {
-    await runLoad(t.system.url, warmup, rate, responseUrl, `${t.label} warm-up`);
+    await runLoad(t.system.url, warmup, rate, fakes);
     await drain(t, warmup);
   }
 
@@ -422,15 +216,10 @@ async function main(): Promise<void> {
     for (const t of running) {
       const delay = loopDelay.get(t.label)!;
       delay.enable();
-      const result = await runLoad(t.system.url, perRound, rate, responseUrl, t.label);
+      const result = await runLoad(t.system.url, perRound, rate, fakes);
       delay.disable();
       latencies.get(t.label)!.push(...result.latencies);
-      const bad =
-        result.errors +
-        Object.entries(result.statuses)
-          .filter(([s]) => s !== '200')
-          .reduce((n, [, c]) => n + c, 0);
-      failures.set(t.label, failures.get(t.label)! + bad);
+      failures.set(t.label, failures.get(t.label)! + result.failures);
       await drain(t, warmup + perRound * (round + 1));
     }
   }
@@ -439,10 +228,10 @@ async function main(): Promise<void> {
   console.log(
     `\n${'target'.padEnd(36)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}  non-200  loop delay p99`,
   );
-  const bare = summary(latencies.get(targets[0]!.label)!);
+  const bare = withP95(latencies.get(targets[0]!.label)!);
   const rows: { label: string; p99: number; p50: number }[] = [];
   for (const t of running) {
-    const s = summary(latencies.get(t.label)!);
+    const s = withP95(latencies.get(t.label)!);
     rows.push({ label: t.label, p99: s.p99, p50: s.p50 });
     const loop = loopDelay.get(t.label)!.percentile(99) / 1e6;
     console.log(
@@ -479,16 +268,13 @@ async function main(): Promise<void> {
         `finished at most ${drainSeconds.get(t.label)!.toFixed(1)} s after a round's last request`,
     );
   }
-  api.worker.postMessage('calls');
-  const { calls } = await new Promise<{ calls: number }>((resolve) =>
-    api.worker.once('message', resolve),
-  );
+  const calls = await fakes.calls();
   console.log(`fake Slack API answered ${calls} Web API calls and response_url posts`);
   for (const t of running) await t.system.stop();
-  api.worker.postMessage('stop');
+  fakes.stop();
 }
 
-if (isMainThread) {
+if (!runWorkerRole()) {
   main().then(
     () => process.exit(0),
     (error: unknown) => {

@@ -1,10 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/shared/clock.port.js';
 import { OutboxDispatcher } from '../../src/scheduler/outbox.js';
 import { createServices } from '../../src/services.js';
@@ -12,8 +8,13 @@ import { createSlackChatGateway } from '../../src/slack/chat-gateway.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import { digestViews } from '../../src/views/digest.view.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { cleanEnv, ROOT, tempDir } from '../helpers/run-cli.js';
+import {
+  crashScene,
+  postSigned,
+  startBot,
+  stopBot,
+  type BotProcess as Bot,
+} from '../slack/bot-process.js';
 
 const SECRET = 'crash-safety-signing-secret';
 // The fake Slack's auth.test names this team.
@@ -27,83 +28,14 @@ const REPORTS = 120;
 const KILL_AFTER = 90;
 const logger = pino({ level: 'silent' });
 
-let dir: string | undefined;
-let fake: FakeSlackApi | undefined;
-const bots: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of bots.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await fake?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const scene = crashScene('pebblebot-crash-safety-');
 
-interface Bot {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Starts the real bot (`src/main.ts`) on DATA_DIR; retries while the killed one's lock is fresh. */
-async function startBot(dataDir: string, slackApi: string): Promise<Bot> {
-  for (let attempt = 0; ; attempt++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: cleanEnv({
-        DATA_DIR: dataDir,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-crash-safety',
-        SLACK_API_URL: slackApi,
-        LOG_LEVEL: 'info',
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    bots.push(child);
-    let output = '';
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`bot did not start:\n${output}`)), 60_000);
-        child.stdout.on('data', (d: Buffer) => {
-          output += d.toString();
-          const match = /"port":(\d+)[^\n]*HTTP server listening/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Number(match[1]));
-          }
-        });
-        child.on('exit', () => {
-          clearTimeout(timer);
-          reject(new Error(`bot exited before listening:\n${output}`));
-        });
-      });
-      return { child, url: `http://127.0.0.1:${port}/slack/events`, output: () => output };
-    } catch (error) {
-      // The killed bot's folder lock is taken over once stale (src/store/nedb/data-lock.ts).
-      if (attempt > 30 || !String(error).includes('is in use by another Pebblebot process'))
-        throw error;
-      await sleep(1_000);
-    }
-  }
-}
-
-async function post(bot: Bot, body: string, contentType: string): Promise<number> {
-  const ts = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-  const response = await fetch(bot.url, {
-    method: 'POST',
-    headers: {
-      'content-type': contentType,
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': signature,
-    },
-    body,
-    signal: AbortSignal.timeout(30_000),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+/** The bot on DATA_DIR with the fake Slack API at `slackApi`. */
+const start = (dataDir: string, slackApi: string) =>
+  startBot(dataDir, { slackApi, secret: SECRET, token: 'xoxb-crash-safety' });
 
 const slash = (bot: Bot, user: string, text: string, responseUrl: string) =>
-  post(
+  postSigned(
     bot,
     new URLSearchParams({
       team_id: TEAM,
@@ -117,12 +49,11 @@ const slash = (bot: Bot, user: string, text: string, responseUrl: string) =>
       response_url: responseUrl,
       trigger_id: `trigger-${user}-${Math.random().toString(36).slice(2)}`,
     }).toString(),
-    'application/x-www-form-urlencoded',
   );
 
 /** A council member's ballot button click, as Slack sends it. */
 const ballot = (bot: Bot, user: string, responseUrl: string) =>
-  post(
+  postSigned(
     bot,
     new URLSearchParams({
       payload: JSON.stringify({
@@ -148,7 +79,6 @@ const ballot = (bot: Bot, user: string, responseUrl: string) =>
         ],
       }),
     }).toString(),
-    'application/x-www-form-urlencoded',
   );
 
 /**
@@ -205,20 +135,19 @@ async function prepare(dataDir: string): Promise<string> {
 
 describe('crash safety: a bot killed -9 while it creates pebbles, casts ballots and sends the digest', () => {
   it('restarts consistent: every acknowledged request stored, counters match documents, the outbox resumes without sending twice', async () => {
-    dir = tempDir('pebblebot-crash-safety-');
+    const dir = scene.folder();
     const digestKey = await prepare(dir);
     let digestPosted!: () => void;
     const posted = new Promise<void>((resolve) => (digestPosted = resolve));
     // The digest reaches Slack but its answer never comes back: it is mid-send at the kill.
-    fake = new FakeSlackApi({
+    const { fake, api } = await scene.slack({
       reply: (method, body) =>
         method === 'chat.postMessage' && body.channel === LEADERS ? 'post-then-hang' : 'ok',
       onPosted: (m) => {
         if (m.channel === LEADERS) digestPosted();
       },
     });
-    const api = await fake.start();
-    const bot = await startBot(dir, api);
+    const bot = await start(dir, api);
     // The outbox runs every 10 s: the digest goes out within one round of the start.
     await posted;
 
@@ -233,8 +162,8 @@ describe('crash safety: a bot killed -9 while it creates pebbles, casts ballots 
       requests.map(async (r) => {
         const status = await (
           r.kind === 'report'
-            ? slash(bot, `U0REP${r.i}`, text(r.i), `${fake!.url}/r/${r.i}`)
-            : ballot(bot, MEMBERS[r.i]!, `${fake!.url}/b/${r.i}`)
+            ? slash(bot, `U0REP${r.i}`, text(r.i), `${fake.url}/r/${r.i}`)
+            : ballot(bot, MEMBERS[r.i]!, `${fake.url}/b/${r.i}`)
         ).catch(() => 0);
         if (status !== 200) return;
         acked.push(r);
@@ -247,13 +176,11 @@ describe('crash safety: a bot killed -9 while it creates pebbles, casts ballots 
     expect(acked.filter((r) => r.kind === 'ballot').length).toBeGreaterThan(0);
 
     // Restarted, the bot closes the vote early for an admin.
-    const again = await startBot(dir, api);
+    const again = await start(dir, api);
     expect(
       await slash(again, 'U0ADMIN', 'council close V-1 "decided in the room"', `${fake.url}/c`),
     ).toBe(200);
-    const stopped = once(again.child, 'exit');
-    again.child.kill('SIGTERM');
-    await stopped;
+    await stopBot(again);
 
     const store = await openEmbeddedStore({ dataDir: dir });
     try {

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { webApi } from '@slack/bolt';
@@ -11,6 +10,7 @@ import { friendlyError } from '../../src/slack/errors.js';
 import { createAnsweringClient, SlackGateway } from '../../src/slack/gateway.js';
 import { FakeSlackApi, type FakeReply } from '../helpers/fake-slack-api.js';
 import { ROOT, tempDir } from '../helpers/run-cli.js';
+import { postSigned } from '../slack/bot-process.js';
 
 const SECRET = 'answers-test-signing-secret';
 const TEAM = 'T1';
@@ -81,20 +81,8 @@ async function start(reply: (method: string, body: Record<string, unknown>) => F
   const { services } = app;
   const workspace = await services.workspaces.ensure('slack', TEAM);
   const url = `http://127.0.0.1:${app.http!.port}/slack/events`;
-  const post = async (body: string, contentType: string) => {
-    const ts = Math.floor(Date.now() / 1000);
-    const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': contentType,
-        'x-slack-request-timestamp': String(ts),
-        'x-slack-signature': signature,
-      },
-      body,
-    });
-    return response.status;
-  };
+  const post = (body: string, contentType: string) =>
+    postSigned({ url, secret: SECRET }, body, contentType);
   return {
     services,
     workspace,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/views/actions.js';
 import { blockAction, sign, uid } from '../slack/harness.js';
-import { startOAuthApp, type FakeInstall, type OAuthTestApp } from '../slack/oauth-harness.js';
+import { fakeInstall, startOAuthApp, type OAuthTestApp } from '../slack/oauth-harness.js';
 import { hostileStores, type HostileStore } from './store-snapshot.js';
 
 /**
@@ -12,20 +12,8 @@ import { hostileStores, type HostileStore } from './store-snapshot.js';
  * MONGODB_URI is set.
  */
 
-const ACME: FakeInstall = {
-  code: 'code-hostile-acme',
-  token: 'xoxb-hostile-acme-0001',
-  botUserId: 'UBOTACME',
-  installer: 'UANNA',
-  team: { id: 'TACME', name: 'Acme' },
-};
-const GLOBEX: FakeInstall = {
-  code: 'code-hostile-globex',
-  token: 'xoxb-hostile-globex-02',
-  botUserId: 'UBOTGLOBEX',
-  installer: 'UBRUNO',
-  team: { id: 'TGLOBEX', name: 'Globex' },
-};
+const ACME = fakeInstall('UANNA', { team: { id: 'TACME', name: 'Acme' } }, 'hostile-');
+const GLOBEX = fakeInstall('UBRUNO', { team: { id: 'TGLOBEX', name: 'Globex' } }, 'hostile-');
 const ATTACKER = { id: 'UMALLORYACME', name: 'mallory' };
 
 let t: OAuthTestApp;

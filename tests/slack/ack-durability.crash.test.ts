@@ -1,11 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { cleanEnv, ROOT, tempDir } from '../helpers/run-cli.js';
+import {
+  crashScene,
+  postSigned,
+  startBot,
+  stopBot,
+  type BotProcess as Bot,
+} from './bot-process.js';
 
 const SECRET = 'crash-test-signing-secret';
 // The fake Slack's auth.test names this team: requests come from the workspace the token serves.
@@ -14,51 +16,11 @@ const WORKSPACE = `slack:${TEAM}`;
 const BURST = 200;
 const KILL_AFTER = 60;
 
-interface Bot {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
+const scene = crashScene('pebblebot-ack-crash-');
 
-let dir: string | undefined;
-let fake: FakeSlackApi | undefined;
-const bots: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of bots.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await fake?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-/** Starts the real bot (`src/main.ts`) on DATA_DIR and resolves once it listens. */
-async function startBot(dataDir: string, slackApi: string): Promise<Bot> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: cleanEnv({
-      DATA_DIR: dataDir,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-crash-test',
-      SLACK_API_URL: slackApi,
-      LOG_LEVEL: 'info',
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  bots.push(child);
-  let output = '';
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start:\n${output}`)), 60_000);
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /"port":(\d+)[^\n]*HTTP server listening/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.on('exit', () => reject(new Error(`bot exited before listening:\n${output}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}/slack/events`, output: () => output };
-}
+/** The bot on DATA_DIR with the fake Slack API at `slackApi`. */
+const start = (dataDir: string, slackApi: string) =>
+  startBot(dataDir, { slackApi, secret: SECRET, token: 'xoxb-crash-test' });
 
 /** A signed `/pebble …` from `user`, as Slack sends it. */
 async function slash(bot: Bot, text: string, user: string, responseUrl: string): Promise<number> {
@@ -75,20 +37,7 @@ async function slash(bot: Bot, text: string, user: string, responseUrl: string):
     response_url: responseUrl,
     trigger_id: `trigger-${user}-${text.length}-${Math.random().toString(36).slice(2)}`,
   }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-  const response = await fetch(bot.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': signature,
-    },
-    body,
-    signal: AbortSignal.timeout(30_000),
-  });
-  await response.arrayBuffer();
-  return response.status;
+  return postSigned(bot, body);
 }
 
 /** A signed `app_mention` event, as Slack sends it. */
@@ -111,20 +60,7 @@ async function mention(bot: Bot, text: string, i: number): Promise<number> {
       event_ts: ts,
     },
   });
-  const now = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${now}:${body}`).digest('hex')}`;
-  const response = await fetch(bot.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-slack-request-timestamp': String(now),
-      'x-slack-signature': signature,
-    },
-    body,
-    signal: AbortSignal.timeout(30_000),
-  });
-  await response.arrayBuffer();
-  return response.status;
+  return postSigned(bot, body, 'application/json');
 }
 
 /**
@@ -158,21 +94,8 @@ async function afterRestart<T>(
   slackApi: string,
   read: (store: Awaited<ReturnType<typeof openEmbeddedStore>>) => Promise<T>,
 ): Promise<T> {
-  // The killed bot's folder lock is taken over once it has not been refreshed for the staleness
-  // window (src/store/nedb/data-lock.ts), as a restart policy would: start until it is free.
-  let again: Bot | undefined;
-  for (let attempt = 0; !again; attempt++) {
-    try {
-      again = await startBot(dataDir, slackApi);
-    } catch (error) {
-      if (attempt > 20 || !String(error).includes('is in use by another Pebblebot process'))
-        throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-  const exited = once(again.child, 'exit');
-  again.child.kill('SIGTERM');
-  await exited;
+  // startBot waits for the killed bot's folder lock to go stale.
+  await stopBot(await start(dataDir, slackApi));
   const store = await openEmbeddedStore({ dataDir });
   try {
     return await read(store);
@@ -183,14 +106,13 @@ async function afterRestart<T>(
 
 describe('Slack: a request the bot acknowledged survives a crash', () => {
   it('stores every acknowledged /pebble report before a kill -9 mid-burst', async () => {
-    dir = tempDir('pebblebot-ack-crash-');
-    fake = new FakeSlackApi();
-    const api = await fake.start();
-    const bot = await startBot(dir, api);
+    const dir = scene.folder();
+    const { fake, api } = await scene.slack();
+    const bot = await start(dir, api);
     const text = (i: number) => `crash-report-${String(i).padStart(3, '0')} the hold music loops`;
 
     const acked = await burstThenKill(bot, BURST, KILL_AFTER, (i) =>
-      slash(bot, text(i), `U0REP${i}`, `${fake!.url}/response/${i}`),
+      slash(bot, text(i), `U0REP${i}`, `${fake.url}/response/${i}`),
     );
     expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER);
 
@@ -203,10 +125,9 @@ describe('Slack: a request the bot acknowledged survives a crash', () => {
   }, 180_000);
 
   it('stores every acknowledged @mention report before a kill -9 mid-burst', async () => {
-    dir = tempDir('pebblebot-ack-crash-');
-    fake = new FakeSlackApi();
-    const api = await fake.start();
-    const bot = await startBot(dir, api);
+    const dir = scene.folder();
+    const { api } = await scene.slack();
+    const bot = await start(dir, api);
     const text = (i: number) => `crash-mention-${String(i).padStart(3, '0')} the wiki is down`;
 
     const acked = await burstThenKill(bot, BURST, KILL_AFTER, (i) => mention(bot, text(i), i));
@@ -221,21 +142,18 @@ describe('Slack: a request the bot acknowledged survives a crash', () => {
   }, 180_000);
 
   it('stores every acknowledged /pebble +1 before a kill -9 mid-burst', async () => {
-    dir = tempDir('pebblebot-ack-crash-');
-    fake = new FakeSlackApi();
-    const api = await fake.start();
-    const first = await startBot(dir, api);
+    const dir = scene.folder();
+    const { fake, api } = await scene.slack();
+    const first = await start(dir, api);
     expect(await slash(first, 'The badge reader forgets me', 'U0OWNER', `${fake.url}/r/0`)).toBe(
       200,
     );
     // The pebble is stored before its acknowledgement; a clean stop hands the folder on.
-    const stopped = once(first.child, 'exit');
-    first.child.kill('SIGTERM');
-    await stopped;
+    await stopBot(first);
 
-    const bot = await startBot(dir, api);
+    const bot = await start(dir, api);
     const acked = await burstThenKill(bot, BURST, KILL_AFTER, (i) =>
-      slash(bot, '+1 P-1', `U0FAN${i}`, `${fake!.url}/response/${i}`),
+      slash(bot, '+1 P-1', `U0FAN${i}`, `${fake.url}/response/${i}`),
     );
     const supporters = await afterRestart(dir, api, async (store) => {
       const found = new Set<number>();

@@ -5,7 +5,6 @@ import { ACTIONS } from '../../src/views/actions.js';
 import { apiError, FakeOpenAi } from '../helpers/fake-openai.js';
 import {
   alice,
-  API,
   blockAction,
   bob,
   carol,
@@ -13,11 +12,13 @@ import {
   eventually,
   fixture,
   HOOKS,
+  recordSlack,
   startSlackApp,
   TEAM,
   TRIAGE,
   uid,
   viewSubmission,
+  type Recorded,
   type SlackTestApp,
 } from './harness.js';
 
@@ -29,53 +30,17 @@ import {
 
 const ADMIN = { userId: 'U0ADMIN', platformAdmin: true };
 
-/** A call Pebblebot made to Slack (Web API or response_url). */
-interface Recorded {
-  method: string;
-  body: Record<string, unknown>;
-}
-
-function decode(raw: unknown): Record<string, unknown> {
-  const s = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  if (s.startsWith('{')) return JSON.parse(s) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(s))
-    out[key] = /^[[{]/.test(value) ? (JSON.parse(value) as unknown) : value;
-  return out;
-}
-
 /** Answers every Slack call and records it; carol is a workspace admin, nobody else. */
-function recordSlack(): Recorded[] {
-  const calls: Recorded[] = [];
+function recordCalls(): Recorded[] {
   let ts = 0;
-  nock(API)
-    .post(/^\/api\/.+/)
-    .reply(200, (uri, body) => {
-      const method = uri.replace(/^\/api\//, '');
-      const decoded = decode(body);
-      calls.push({ method, body: decoded });
-      if (method === 'users.info')
-        return {
-          ok: true,
-          user: {
-            id: decoded.user,
-            name: String(decoded.user),
-            is_admin: decoded.user === carol.id,
-          },
-        };
-      if (method === 'views.open') return { ok: true, view: { id: 'V0FORM', hash: 'h-1' } };
+  return recordSlack({
+    user: (id) => ({ name: id, is_admin: id === carol.id }),
+    reply: (method, body) => {
+      if (method === 'views.open') return { view: { id: 'V0FORM', hash: 'h-1' } };
       ts += 1;
-      return { ok: true, channel: decoded.channel ?? 'D0', ts: `1700000100.00000${ts}` };
-    })
-    .persist();
-  nock(HOOKS)
-    .post(/.*/)
-    .reply(200, (uri, body) => {
-      calls.push({ method: `respond ${uri}`, body: decode(body) });
-      return 'ok';
-    })
-    .persist();
-  return calls;
+      return { channel: body.channel ?? 'D0', ts: `1700000100.00000${ts}` };
+    },
+  });
 }
 
 const SUGGESTION = {
@@ -112,7 +77,7 @@ async function start(withAi: boolean): Promise<void> {
     });
   }
   t = await startSlackApp({ env });
-  calls = recordSlack();
+  calls = recordCalls();
 }
 
 async function workspace(): Promise<Workspace> {

@@ -4,16 +4,16 @@ import type { Workspace } from '../../src/core/workspaces/workspace.model.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import {
   alice,
-  API,
   blockAction,
   bob,
   eventually,
-  HOOKS,
+  recordSlack,
   startSlackApp,
   TEAM,
   TRIAGE,
   uid,
   viewSubmission,
+  type Recorded,
   type SlackTestApp,
 } from './harness.js';
 
@@ -26,11 +26,6 @@ import {
 const ADA = { id: 'U0ADA', name: 'ada' };
 const ADMINS = new Set([ADA.id]);
 
-interface Recorded {
-  method: string;
-  body: Record<string, unknown>;
-}
-
 type Block = {
   type: string;
   text?: { text: string };
@@ -38,50 +33,15 @@ type Block = {
   elements?: { action_id?: string; value?: string; text?: { text: string } | string }[];
 };
 
-function decode(raw: unknown): Record<string, unknown> {
-  const s = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  if (s.startsWith('{')) return JSON.parse(s) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(s))
-    out[key] = /^[[{]/.test(value) ? (JSON.parse(value) as unknown) : value;
-  return out;
-}
-
-/** Answers every Web API call and response_url and records them; ada is a workspace admin. */
-function recordSlack(): Recorded[] {
-  const calls: Recorded[] = [];
-  nock(API)
-    .post(/^\/api\/.+/)
-    .reply(200, (uri, body) => {
-      const method = uri.replace(/^\/api\//, '');
-      const decoded = decode(body);
-      calls.push({ method, body: decoded });
-      if (method === 'users.info') {
-        const id = String(decoded.user);
-        return {
-          ok: true,
-          user: { id, name: id.slice(2).toLowerCase(), is_admin: ADMINS.has(id) },
-        };
-      }
-      return { ok: true, channel: decoded.channel ?? 'D0', ts: `${Date.now() / 1000}` };
-    })
-    .persist();
-  nock(HOOKS)
-    .post(/.*/)
-    .reply(200, (uri, body) => {
-      calls.push({ method: `respond ${uri}`, body: decode(body) });
-      return 'ok';
-    })
-    .persist();
-  return calls;
-}
-
 let t: SlackTestApp;
 let calls: Recorded[];
 
 beforeEach(async () => {
   t = await startSlackApp();
-  calls = recordSlack();
+  // ada is a workspace admin.
+  calls = recordSlack({
+    user: (id) => ({ name: id.slice(2).toLowerCase(), is_admin: ADMINS.has(id) }),
+  });
 });
 afterEach(async () => {
   expect(t.slack.unexpected).toEqual([]);

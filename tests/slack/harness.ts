@@ -449,3 +449,53 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** What Pebblebot asked of Slack: a Web API method, or `respond <path>` for a response_url. */
+export interface Recorded {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Answers every Web API call and response_url and records them in order, without expecting a
+ * number of calls (for tests that read what was sent rather than count it). users.info answers
+ * as `user` says; `reply` may answer other methods, which otherwise get a channel and a ts.
+ * `scan` hands every call to the suite's privacy scan, as FakeSlack does.
+ */
+export function recordSlack(options: {
+  user: (id: string) => { name: string; is_admin: boolean };
+  reply?: (method: string, body: Record<string, unknown>) => Record<string, unknown> | undefined;
+  scan?: boolean;
+}): Recorded[] {
+  const calls: Recorded[] = [];
+  nock(API)
+    .post(/^\/api\/.+/)
+    .reply(200, (uri, raw) => {
+      const method = uri.replace(/^\/api\//, '');
+      const { body } = decode(raw);
+      calls.push({ method, body });
+      if (options.scan) recordOutgoing('slack', method, body);
+      if (method === 'users.info') {
+        const id = String(body.user);
+        return { ok: true, user: { id, ...options.user(id) } };
+      }
+      return {
+        ok: true,
+        ...(options.reply?.(method, body) ?? {
+          channel: body.channel ?? 'D0',
+          ts: `${Date.now() / 1000}`,
+        }),
+      };
+    })
+    .persist();
+  nock(HOOKS)
+    .post(/.*/)
+    .reply(200, (uri, raw) => {
+      const { body } = decode(raw);
+      calls.push({ method: `respond ${uri}`, body });
+      if (options.scan) recordOutgoing('slack', 'response_url', body, uri);
+      return 'ok';
+    })
+    .persist();
+  return calls;
+}

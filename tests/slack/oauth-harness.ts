@@ -33,6 +33,27 @@ export interface FakeInstall {
   enterprise?: { id: string; name: string };
 }
 
+/**
+ * An install by `installer` of a workspace (`{ team }`) or of an org (`{ enterprise }`), its
+ * code, bot token and bot user named after it; `tag` keeps one test file's codes and tokens
+ * apart from another's.
+ */
+export function fakeInstall(
+  installer: string,
+  where: { team: { id: string; name: string } } | { enterprise: { id: string; name: string } },
+  tag = '',
+): FakeInstall {
+  const name = 'team' in where ? where.team.name : where.enterprise.name;
+  const slug = `${tag}${name.toLowerCase()}`;
+  return {
+    code: `code-${slug}`,
+    token: `xoxb-${slug}-0001`,
+    botUserId: `UBOT${name.toUpperCase()}`,
+    installer,
+    ...where,
+  };
+}
+
 function decode(raw: unknown): Record<string, unknown> {
   if (typeof raw !== 'string') return (raw ?? {}) as Record<string, unknown>;
   try {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './harness.js';
 import {
   CLIENT_SECRET,
+  fakeInstall,
   KEY_A,
   KEY_B,
   startOAuthApp,
@@ -17,36 +18,12 @@ afterEach(async () => {
   t = undefined;
 });
 
-const ACME: FakeInstall = {
-  code: 'code-acme',
-  token: 'xoxb-acme-0000000001',
-  botUserId: 'UBOTACME',
-  installer: 'UANNA',
-  team: { id: 'TACME', name: 'Acme' },
-};
-const GLOBEX: FakeInstall = {
-  code: 'code-globex',
-  token: 'xoxb-globex-000000002',
-  botUserId: 'UBOTGLOBEX',
-  installer: 'UBRUNO',
-  team: { id: 'TGLOBEX', name: 'Globex' },
-};
+const ACME = fakeInstall('UANNA', { team: { id: 'TACME', name: 'Acme' } });
+const GLOBEX = fakeInstall('UBRUNO', { team: { id: 'TGLOBEX', name: 'Globex' } });
 /** An Enterprise Grid org installed org-wide: its workspaces TINITECH1 and TINITECH2. */
-const INITECH: FakeInstall = {
-  code: 'code-initech',
-  token: 'xoxb-initech-org-00003',
-  botUserId: 'UBOTINITECH',
-  installer: 'UCARLA',
-  enterprise: { id: 'EINITECH', name: 'Initech' },
-};
+const INITECH = fakeInstall('UCARLA', { enterprise: { id: 'EINITECH', name: 'Initech' } });
 /** A second org, with its workspace TUMBRELLA. */
-const UMBRELLA: FakeInstall = {
-  code: 'code-umbrella',
-  token: 'xoxb-umbrella-org-0004',
-  botUserId: 'UBOTUMBRELLA',
-  installer: 'UDARIO',
-  enterprise: { id: 'EUMBRELLA', name: 'Umbrella' },
-};
+const UMBRELLA = fakeInstall('UDARIO', { enterprise: { id: 'EUMBRELLA', name: 'Umbrella' } });
 
 const text = (answer: Record<string, unknown> | undefined) => JSON.stringify(answer ?? {});
 

@@ -5,17 +5,16 @@ import { listenerIds } from '../../src/slack/listeners/index.js';
 import { ACTIONS, OVERFLOW_ACTION, type ActionId } from '../../src/views/actions.js';
 import {
   alice,
-  API,
   blockAction,
   eventually,
-  HOOKS,
+  recordSlack,
   startSlackApp,
   TEAM,
   uid,
   viewSubmission,
+  type Recorded,
   type SlackTestApp,
 } from './harness.js';
-import { recordOutgoing } from '../helpers/privacy.js';
 
 /**
  * A plain member (no admin, not on the council, not the sponsor, owner, reporter or supporter)
@@ -180,50 +179,6 @@ const VIEW_CASES: Record<
   settings_api_token: { metadata: '{"n":0}', values: { name: { v: text('exfiltrate') } } },
 };
 
-/** What Slack was asked to do, recorded without expecting a number of calls. */
-interface Recorded {
-  method: string;
-  body: Record<string, unknown>;
-}
-
-function decode(raw: unknown): Record<string, unknown> {
-  const s = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  if (s.startsWith('{')) return JSON.parse(s) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(s))
-    out[key] = /^[[{]/.test(value) ? (JSON.parse(value) as unknown) : value;
-  return out;
-}
-
-/** Answers every Web API call and response_url, and records them; nobody is an admin. */
-function recordSlack(): Recorded[] {
-  const calls: Recorded[] = [];
-  nock(API)
-    .post(/^\/api\/.+/)
-    .reply(200, (uri, body) => {
-      const method = uri.replace(/^\/api\//, '');
-      const decoded = decode(body);
-      calls.push({ method, body: decoded });
-      recordOutgoing('slack', method, decoded);
-      if (method === 'users.info')
-        return {
-          ok: true,
-          user: { id: decoded.user, name: String(decoded.user).toLowerCase(), is_admin: false },
-        };
-      return { ok: true, channel: decoded.channel ?? 'D0', ts: `${Date.now() / 1000}` };
-    })
-    .persist();
-  nock(HOOKS)
-    .post(/.*/)
-    .reply(200, (uri, body) => {
-      calls.push({ method: `respond ${uri}`, body: decode(body) });
-      recordOutgoing('slack', 'response_url', decode(body), uri);
-      return 'ok';
-    })
-    .persist();
-  return calls;
-}
-
 let t: SlackTestApp;
 let calls: Recorded[];
 let ws: Workspace;
@@ -323,7 +278,11 @@ const REFUSAL = /only|not offered|not a member|are asked/i;
 
 beforeEach(async () => {
   t = await startSlackApp();
-  calls = recordSlack();
+  // Nobody is an admin; every call goes to the privacy scan.
+  calls = recordSlack({
+    user: (id) => ({ name: id.toLowerCase(), is_admin: false }),
+    scan: true,
+  });
   await seed();
 });
 afterEach(async () => {
