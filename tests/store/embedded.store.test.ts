@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
-import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
+import { COMPACTION_FLOOR, openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
 import { expectMigratedSupports, legacyPebble } from './legacy-supports.js';
 import { describeStoreContract } from './store.contract.js';
@@ -218,6 +218,49 @@ describe('embedded store on a DATA_DIR folder', () => {
       expect(file).toContain('Written after the compaction');
     } finally {
       await store.close();
+    }
+  });
+
+  it('rewrites a file only when its stale lines outnumber its documents', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-compact';
+    const store = await openEmbeddedStore({ dataDir: dir, compactionIntervalMs: 10 });
+    const { db: pebbles, sequences } = store.pebbles as unknown as {
+      db: Datastore;
+      sequences: Datastore;
+    };
+    const rewrites = { pebbles: 0, sequences: 0 };
+    pebbles.on('compaction.done', () => rewrites.pebbles++);
+    sequences.on('compaction.done', () => rewrites.sequences++);
+    const created = COMPACTION_FLOOR + 200;
+    try {
+      // Each pebble is one insert in its file (a file that only grows) and one more update of
+      // the workspace's one counter document (a file that is almost all stale lines).
+      for (let i = 1; i <= created; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
+      await vi.waitFor(() => expect(rewrites.sequences).toBeGreaterThan(0), { timeout: 5_000 });
+      const counterLines = (await readFile(path.join(dir, 'sequences.db'), 'utf8')).split('\n');
+      expect(counterLines.length).toBeLessThan(COMPACTION_FLOOR);
+      // Many more checks, none of which finds the pebbles' file worth rewriting.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(rewrites.pebbles).toBe(0);
+      // Updating every pebble twice leaves two stale lines in that file per document: now it is.
+      for (const status of ['triaged', 'approved'] as const)
+        for (let number = 1; number <= created; number++)
+          await store.pebbles.update(ws, number, {
+            set: { status },
+            history: { at: new Date(), actor: 'U-1', action: status },
+          });
+      await vi.waitFor(() => expect(rewrites.pebbles).toBeGreaterThan(0), { timeout: 5_000 });
+    } finally {
+      await store.close();
+    }
+    const reopened = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const approved = await reopened.pebbles.list(ws, { status: ['approved'] }, { limit: 1 });
+      expect(approved.total).toBe(created);
+      expect((await reopened.pebbles.create(pebble(ws, 'Next'))).number).toBe(created + 1);
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -49,6 +49,14 @@ interface AppendablePersistence {
   persistCachedDatabaseAsync(): Promise<void>;
 }
 
+/** A data file written through `appendThroughOpenFile`. */
+export interface AppendedFile {
+  /** Lines in the file now: the documents at its last load or compaction, plus every line since. */
+  lines(): number;
+  /** Closes the descriptor. */
+  close(): void;
+}
+
 /**
  * Makes `db` append each write with one `write(2)` on a descriptor it keeps open, instead of
  * nedb's `fs.appendFile` (open, write, close: three trips through libuv's thread pool per
@@ -61,11 +69,12 @@ interface AppendablePersistence {
  * process being killed. The write is synchronous: a few microseconds for one line, less than
  * the event loop spends handing it to the thread pool. Compaction replaces the file (write a
  * copy, rename), so the descriptor is closed before it and reopened by the next append.
- * Returns a function that closes the descriptor.
+ * The lines are counted, so that a file is compacted only when worth it (see nedb.store.ts).
  */
-export function appendThroughOpenFile(db: Datastore): () => void {
+export function appendThroughOpenFile(db: Datastore): AppendedFile {
   const persistence = db.persistence as unknown as AppendablePersistence;
-  if (persistence.inMemoryOnly) return () => undefined;
+  let lines = 0;
+  if (persistence.inMemoryOnly) return { lines: () => lines, close: () => undefined };
   let fd: number | undefined;
   const release = () => {
     if (fd === undefined) return;
@@ -77,6 +86,9 @@ export function appendThroughOpenFile(db: Datastore): () => void {
   persistence.persistCachedDatabaseAsync = async () => {
     release();
     await compact();
+    // Loading compacts too, so this also counts what a freshly loaded file holds (its indexes'
+    // few lines aside). The data cannot change meanwhile: compaction runs on nedb's queue.
+    lines = db.getAllData().length;
   };
   persistence.persistNewStateAsync = async (docs) => {
     let text = '';
@@ -87,8 +99,9 @@ export function appendThroughOpenFile(db: Datastore): () => void {
     const bytes = Buffer.from(text, 'utf8');
     for (let written = 0; written < bytes.length;)
       written += writeSync(fd, bytes, written, bytes.length - written);
+    lines += docs.length;
   };
-  return release;
+  return { lines: () => lines, close: release };
 }
 
 /**
