@@ -1,9 +1,15 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { readAndCompactInChunks } from './data-file.js';
-import { appendThroughOpenFile, Datastore, type AppendedFile } from './datastore.js';
+import {
+  appendThroughOpenFile,
+  besideQueueCopy,
+  Datastore,
+  type AppendedFile,
+} from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import {
   NedbApiTokenRepository,
@@ -71,13 +77,14 @@ export const COMPACTION_FLOOR = 1_000;
  * by a later line of the same document, or deleted) outnumber the live ones, and the floor.
  *
  * nedb's own autocompaction rewrote every file every 10 minutes however little it had gained,
- * and a rewrite holds that file's queue for as long as it takes to write every document: in the
- * soak the pebbles file (20,000 documents, mostly inserts) held every request that touched it
- * for seconds, 20 times the usual worst acknowledgement. With this rule a file that mostly grows
+ * holding the file's queue for the whole rewrite: in the soak the pebbles file (20,000
+ * documents, mostly inserts) held every request that touched it for seconds. The rewrite now
+ * runs beside the queue (`compactBesideQueue` in datastore.ts), but still costs a pass over
+ * every document and three flushes to the disk. With this rule a file that mostly grows
  * (pebbles: one insert and a few updates each) is rewritten each time it has about doubled, so
  * the cost of rewriting stays proportional to what was written; a file of few documents updated
- * often (leases, sequences, the outbox's claims) is rewritten when its stale lines pass the
- * floor, which keeps each rewrite short; and the file never exceeds about twice its live data
+ * often (leases, sequences, ballots being changed) is rewritten when its stale lines pass the
+ * floor, which keeps each rewrite short; and a file never exceeds about twice its live data
  * plus the floor, which bounds the time a start spends reading it.
  */
 export function worthCompacting(lines: number, live: number): boolean {
@@ -120,7 +127,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       if (lost) return;
       // Counting the documents walks the _id index: only for files past the floor.
       if (file.lines() <= COMPACTION_FLOOR) continue;
-      if (worthCompacting(file.lines(), db.getAllData().length)) await db.compactDatafileAsync();
+      if (worthCompacting(file.lines(), db.getAllData().length))
+        await file.compactBesideQueue(() => lost !== undefined);
     }
   };
   const unlock = () => {
@@ -130,9 +138,10 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
   };
   try {
     for (const name of COLLECTIONS) {
-      dbs[name] = options.dataDir
-        ? new Datastore({ filename: path.join(options.dataDir, `${name}.db`) })
-        : new Datastore({ inMemoryOnly: true });
+      const filename = options.dataDir && path.join(options.dataDir, `${name}.db`);
+      // A copy left by a crash during a compaction beside the queue: the file itself is whole.
+      if (filename) await rm(besideQueueCopy(filename), { force: true });
+      dbs[name] = filename ? new Datastore({ filename }) : new Datastore({ inMemoryOnly: true });
       readAndCompactInChunks(dbs[name]);
       files.set(dbs[name], appendThroughOpenFile(dbs[name]));
       if (lost) refuseWrites(dbs[name], lost);
