@@ -4,6 +4,7 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { OPEN_STATUSES } from '../../src/core/pebbles/pebble.model.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
@@ -83,6 +84,31 @@ describe('embedded store: processed-event claims', () => {
     expect(await store.events.claim('evt-new', new Date(Date.now() + 60_000))).toBe(true);
     await vi.waitFor(() => expect(db.getAllData()).toHaveLength(2));
     expect(await store.events.claim('evt-kept', new Date())).toBe(false);
+    await store.close();
+  });
+});
+
+describe('embedded store: open pebbles', () => {
+  it('lists the newest open pebbles without matching every pebble', async () => {
+    const store = await openEmbeddedStore();
+    const ws = 'slack:T-open';
+    for (let i = 1; i <= 300; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
+    const { db } = store.pebbles as unknown as { db: Datastore };
+    // nedb's own step that picks the documents a query then matches one by one.
+    const internals = db as unknown as {
+      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+    };
+    const candidates = internals._getCandidatesAsync.bind(db);
+    const matched: number[] = [];
+    internals._getCandidatesAsync = async (...args) => {
+      const found = await candidates(...args);
+      matched.push(found.length);
+      return found;
+    };
+    const page = await store.pebbles.list(ws, { status: [...OPEN_STATUSES] }, { limit: 5 });
+    expect(page.items.map((p) => p.number)).toEqual([300, 299, 298, 297, 296]);
+    expect(page.total).toBe(300);
+    expect(Math.max(...matched)).toBeLessThanOrEqual(1);
     await store.close();
   });
 });
