@@ -152,6 +152,30 @@ describe('embedded store: outbox claims', () => {
     await store.close();
   });
 
+  it('picks the messages due longest among many waiting without matching them all', async () => {
+    const store = await openEmbeddedStore();
+    const { db } = store.outbox as unknown as { db: Datastore };
+    const at = new Date('2026-03-02T09:00:00Z');
+    // Waiting in reverse order of their due times, as a backlog behind a rate limit may be.
+    for (let i = 300; i > 0; i--)
+      await store.outbox.enqueue(message(`m-${i}`, new Date(at.getTime() + i * 1_000)));
+    const internals = db as unknown as {
+      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+    };
+    const candidates = internals._getCandidatesAsync.bind(db);
+    const matched: number[] = [];
+    internals._getCandidatesAsync = async (...args) => {
+      const found = await candidates(...args);
+      matched.push(found.length);
+      return found;
+    };
+    const now = new Date(at.getTime() + 250_000);
+    const claimed = await store.outbox.claimDue('w1', now, new Date(now.getTime() + 60_000), 3);
+    expect(claimed.map((m) => m.key)).toEqual(['m-1', 'm-2', 'm-3']);
+    expect(Math.max(...matched)).toBeLessThanOrEqual(1);
+    await store.close();
+  });
+
   it('finds within a minute a due message it was not told about', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const store = await openEmbeddedStore();
