@@ -108,7 +108,46 @@ describe('embedded store: open pebbles', () => {
     const page = await store.pebbles.list(ws, { status: [...OPEN_STATUSES] }, { limit: 5 });
     expect(page.items.map((p) => p.number)).toEqual([300, 299, 298, 297, 296]);
     expect(page.total).toBe(300);
-    expect(Math.max(...matched)).toBeLessThanOrEqual(1);
+    expect(Math.max(0, ...matched)).toBeLessThanOrEqual(1);
+    await store.close();
+  });
+
+  it('lists pebbles by status alone without nedb matching every pebble', async () => {
+    const store = await openEmbeddedStore();
+    const ws = 'slack:T-status';
+    for (let i = 1; i <= 300; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
+    await store.pebbles.create(pebble('slack:T-other', 'Elsewhere'));
+    for (const number of [7, 70, 170])
+      await store.pebbles.update(ws, number, {
+        set: { status: 'resolved' },
+        history: { at: new Date(), actor: 'U-1', action: 'resolved' },
+      });
+    const { db } = store.pebbles as unknown as { db: Datastore };
+    const internals = db as unknown as {
+      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+    };
+    const candidates = internals._getCandidatesAsync.bind(db);
+    const matched: number[] = [];
+    internals._getCandidatesAsync = async (...args) => {
+      const found = await candidates(...args);
+      matched.push(found.length);
+      return found;
+    };
+    const resolved = await store.pebbles.list(
+      ws,
+      { status: ['resolved'] },
+      { sort: { field: 'updatedAt', direction: 'desc' }, limit: 2 },
+    );
+    expect(resolved.items.map((p) => p.number)).toEqual([170, 70]);
+    expect(resolved.total).toBe(3);
+    const all = await store.pebbles.list(
+      ws,
+      {},
+      { sort: { field: 'number', direction: 'asc' }, limit: 1 },
+    );
+    expect(all.items.map((p) => p.number)).toEqual([1]);
+    expect(all.total).toBe(300);
+    expect(Math.max(0, ...matched)).toBeLessThanOrEqual(1);
     await store.close();
   });
 });
