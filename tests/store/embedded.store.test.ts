@@ -112,7 +112,7 @@ describe('embedded store: open pebbles', () => {
     await store.close();
   });
 
-  it('lists pebbles by status alone without nedb matching every pebble', async () => {
+  it('lists pebbles by status and reporter alone without nedb matching every pebble', async () => {
     const store = await openEmbeddedStore();
     const ws = 'slack:T-status';
     for (let i = 1; i <= 300; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
@@ -147,6 +147,9 @@ describe('embedded store: open pebbles', () => {
     );
     expect(all.items.map((p) => p.number)).toEqual([1]);
     expect(all.total).toBe(300);
+    const mine = await store.pebbles.list(ws, { reporterId: 'U-1', status: ['new'] }, { limit: 2 });
+    expect(mine.items.map((p) => p.number)).toEqual([300, 299]);
+    expect(mine.total).toBe(297);
     expect(Math.max(0, ...matched)).toBeLessThanOrEqual(1);
     await store.close();
   });

@@ -146,8 +146,8 @@ export class NedbPebbleRepository implements PebbleRepository {
     if (sort.field === 'number' && onlyOpen(filter))
       return this.listOpen(workspaceId, sort.direction, options);
     const derived = sort.field === 'supporterCount' || sort.field === 'updatedAt';
-    if (onlyStatus(filter) && (sort.field === 'number' || derived))
-      return this.listInPlace(workspaceId, filter?.status, sort, options);
+    if (onlyStatusOrReporter(filter) && (sort.field === 'number' || derived))
+      return this.listInPlace(workspaceId, filter?.status, filter?.reporterId, sort, options);
     if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
       const docs = (await this.db.findAsync(query)) as unknown as PebbleDoc[];
       return this.listByDerived(workspaceId, docs, sort.field, sort.direction, options);
@@ -184,10 +184,10 @@ export class NedbPebbleRepository implements PebbleRepository {
       [...places].map(async ([key, { numbers, total }]) => {
         const [journey, stage] = key.split(PLACE_SEPARATOR);
         const place = { ...(journey ? { journey } : {}), ...(stage ? { stage } : {}), total };
-        const docs = await Promise.all(
-          numbers.map((number) => this.db.findOneAsync({ workspaceId, number })),
+        // In place by the unique key (see `listOpen`): no lookups queued on every open.
+        const found = numbers.flatMap((number) =>
+          this.byKey().getMatching({ workspaceId, number }),
         );
-        const found = (docs as (PebbleDoc | null)[]).filter((d): d is PebbleDoc => d !== null);
         return { ...place, newest: await withSupports(this.findSupports, found) };
       }),
     );
@@ -212,29 +212,45 @@ export class NedbPebbleRepository implements PebbleRepository {
       start,
       options.limit === undefined ? undefined : start + options.limit,
     );
-    const docs = await Promise.all(
-      page.map((number) => this.db.findOneAsync({ workspaceId, number })),
-    );
-    const found = (docs as (PebbleDoc | null)[]).filter((d): d is PebbleDoc => d !== null);
+    // In place through the unique key, as `listInPlace` reads: 500 lookups queued at once held
+    // every request that touched the file behind them.
+    const found = page.flatMap((number) => this.byKey().getMatching({ workspaceId, number }));
     return { items: await withSupports(this.findSupports, found), total: numbers.length };
   }
 
+  /** The unique (workspace, number) index; nedb names a compound index by its sorted fields. */
+  private byKey(): StoredIndex {
+    return this.index('number,workspaceId');
+  }
+
+  /** One of nedb's indexes, read in place (see `listInPlace`). */
+  private index(name: string): StoredIndex {
+    return (this.db as unknown as { indexes: Record<string, StoredIndex> }).indexes[name]!;
+  }
+
   /**
-   * A workspace's pebbles, or those in some statuses (the recurring-issue candidates each
-   * minute, the read API): nedb has no index for these (none on status, see `indexes`), so it
-   * matched every pebble of every workspace through its generic matcher and sorted the matches
-   * while the file's queue waited, 80 to 200 ms per read at 10,000 pebbles in the soak. A pass
-   * over the stored documents in place (read only: nedb replaces a document on update, and
-   * `toPebble` builds new objects) takes about a millisecond per 10,000 and holds no queue.
+   * A workspace's pebbles, or those in some statuses or of one reporter (the recurring-issue
+   * candidates each minute, App Home's own pebbles on every open, the read API). nedb has no
+   * index for most (none on status, see `indexes`), so it matched every pebble of every
+   * workspace through its generic matcher and sorted the matches while the file's queue
+   * waited, 80 to 200 ms per read at 10,000 pebbles in the soak; even through the reporter
+   * index, each App Home open matched, sorted and counted that person's pebbles on the queue.
+   * A pass over the stored documents in place (read only: nedb replaces a document on update,
+   * and `toPebble` builds new objects) takes about a millisecond per 10,000 and holds no queue.
    */
   private async listInPlace(
     workspaceId: string,
     statuses: PebbleStatus[] | undefined,
+    reporterId: string | undefined,
     sort: { field: PebbleSortField; direction: 'asc' | 'desc' },
     options: ListOptions<PebbleSortField>,
   ): Promise<Page<Pebble>> {
     const wanted = statuses?.length ? new Set<string>(statuses) : undefined;
-    const docs = (this.db.getAllData() as PebbleDoc[]).filter(
+    // A person's own pebbles (App Home on every open) through their index: a few per person.
+    const stored = reporterId
+      ? this.index('reporter.userId').getMatching(reporterId)
+      : (this.db.getAllData() as PebbleDoc[]);
+    const docs = stored.filter(
       (d) => d.workspaceId === workspaceId && (!wanted || wanted.has(d.status)),
     );
     if (sort.field === 'supporterCount' || sort.field === 'updatedAt')
@@ -335,9 +351,14 @@ function onlyOpen(filter: PebbleFilter | undefined): boolean {
   );
 }
 
-/** Whether a filter asks for pebbles by status at most (or for all of them). */
-function onlyStatus(filter: PebbleFilter | undefined): boolean {
-  const { status: _status, ...rest } = filter ?? {};
+/** One of nedb's indexes: the stored documents under a key, themselves, not copies. */
+interface StoredIndex {
+  getMatching(key: unknown): PebbleDoc[];
+}
+
+/** Whether a filter asks for pebbles by status and reporter at most (or for all of them). */
+function onlyStatusOrReporter(filter: PebbleFilter | undefined): boolean {
+  const { status: _status, reporterId: _reporter, ...rest } = filter ?? {};
   return Object.values(rest).every((v) => v === undefined);
 }
 
