@@ -4,10 +4,11 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { OPEN_STATUSES } from '../../src/core/pebbles/pebble.model.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
-import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
+import { COMPACTION_FLOOR, openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
 import { expectMigratedSupports, legacyPebble } from './legacy-supports.js';
 import { describeStoreContract } from './store.contract.js';
@@ -87,6 +88,73 @@ describe('embedded store: processed-event claims', () => {
   });
 });
 
+describe('embedded store: open pebbles', () => {
+  it('lists the newest open pebbles without matching every pebble', async () => {
+    const store = await openEmbeddedStore();
+    const ws = 'slack:T-open';
+    for (let i = 1; i <= 300; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
+    const { db } = store.pebbles as unknown as { db: Datastore };
+    // nedb's own step that picks the documents a query then matches one by one.
+    const internals = db as unknown as {
+      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+    };
+    const candidates = internals._getCandidatesAsync.bind(db);
+    const matched: number[] = [];
+    internals._getCandidatesAsync = async (...args) => {
+      const found = await candidates(...args);
+      matched.push(found.length);
+      return found;
+    };
+    const page = await store.pebbles.list(ws, { status: [...OPEN_STATUSES] }, { limit: 5 });
+    expect(page.items.map((p) => p.number)).toEqual([300, 299, 298, 297, 296]);
+    expect(page.total).toBe(300);
+    expect(Math.max(0, ...matched)).toBeLessThanOrEqual(1);
+    await store.close();
+  });
+
+  it('lists pebbles by status and reporter alone without nedb matching every pebble', async () => {
+    const store = await openEmbeddedStore();
+    const ws = 'slack:T-status';
+    for (let i = 1; i <= 300; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
+    await store.pebbles.create(pebble('slack:T-other', 'Elsewhere'));
+    for (const number of [7, 70, 170])
+      await store.pebbles.update(ws, number, {
+        set: { status: 'resolved' },
+        history: { at: new Date(), actor: 'U-1', action: 'resolved' },
+      });
+    const { db } = store.pebbles as unknown as { db: Datastore };
+    const internals = db as unknown as {
+      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+    };
+    const candidates = internals._getCandidatesAsync.bind(db);
+    const matched: number[] = [];
+    internals._getCandidatesAsync = async (...args) => {
+      const found = await candidates(...args);
+      matched.push(found.length);
+      return found;
+    };
+    const resolved = await store.pebbles.list(
+      ws,
+      { status: ['resolved'] },
+      { sort: { field: 'updatedAt', direction: 'desc' }, limit: 2 },
+    );
+    expect(resolved.items.map((p) => p.number)).toEqual([170, 70]);
+    expect(resolved.total).toBe(3);
+    const all = await store.pebbles.list(
+      ws,
+      {},
+      { sort: { field: 'number', direction: 'asc' }, limit: 1 },
+    );
+    expect(all.items.map((p) => p.number)).toEqual([1]);
+    expect(all.total).toBe(300);
+    const mine = await store.pebbles.list(ws, { reporterId: 'U-1', status: ['new'] }, { limit: 2 });
+    expect(mine.items.map((p) => p.number)).toEqual([300, 299]);
+    expect(mine.total).toBe(297);
+    expect(Math.max(0, ...matched)).toBeLessThanOrEqual(1);
+    await store.close();
+  });
+});
+
 describe('embedded store: outbox claims', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -122,6 +190,30 @@ describe('embedded store: outbox claims', () => {
     };
     const claimed = await store.outbox.claimDue('w2', at, new Date(at.getTime() + 60_000), 10);
     expect(claimed.map((m) => m.key)).toEqual(['due']);
+    expect(Math.max(...matched)).toBeLessThanOrEqual(1);
+    await store.close();
+  });
+
+  it('picks the messages due longest among many waiting without matching them all', async () => {
+    const store = await openEmbeddedStore();
+    const { db } = store.outbox as unknown as { db: Datastore };
+    const at = new Date('2026-03-02T09:00:00Z');
+    // Waiting in reverse order of their due times, as a backlog behind a rate limit may be.
+    for (let i = 300; i > 0; i--)
+      await store.outbox.enqueue(message(`m-${i}`, new Date(at.getTime() + i * 1_000)));
+    const internals = db as unknown as {
+      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+    };
+    const candidates = internals._getCandidatesAsync.bind(db);
+    const matched: number[] = [];
+    internals._getCandidatesAsync = async (...args) => {
+      const found = await candidates(...args);
+      matched.push(found.length);
+      return found;
+    };
+    const now = new Date(at.getTime() + 250_000);
+    const claimed = await store.outbox.claimDue('w1', now, new Date(now.getTime() + 60_000), 3);
+    expect(claimed.map((m) => m.key)).toEqual(['m-1', 'm-2', 'm-3']);
     expect(Math.max(...matched)).toBeLessThanOrEqual(1);
     await store.close();
   });
@@ -218,6 +310,49 @@ describe('embedded store on a DATA_DIR folder', () => {
       expect(file).toContain('Written after the compaction');
     } finally {
       await store.close();
+    }
+  });
+
+  it('rewrites a file only when its stale lines outnumber its documents', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-compact';
+    const store = await openEmbeddedStore({ dataDir: dir, compactionIntervalMs: 10 });
+    const { db: pebbles, sequences } = store.pebbles as unknown as {
+      db: Datastore;
+      sequences: Datastore;
+    };
+    const rewrites = { pebbles: 0, sequences: 0 };
+    pebbles.on('compaction.done', () => rewrites.pebbles++);
+    sequences.on('compaction.done', () => rewrites.sequences++);
+    const created = COMPACTION_FLOOR + 200;
+    try {
+      // Each pebble is one insert in its file (a file that only grows) and one more update of
+      // the workspace's one counter document (a file that is almost all stale lines).
+      for (let i = 1; i <= created; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
+      await vi.waitFor(() => expect(rewrites.sequences).toBeGreaterThan(0), { timeout: 5_000 });
+      const counterLines = (await readFile(path.join(dir, 'sequences.db'), 'utf8')).split('\n');
+      expect(counterLines.length).toBeLessThan(COMPACTION_FLOOR);
+      // Many more checks, none of which finds the pebbles' file worth rewriting.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(rewrites.pebbles).toBe(0);
+      // Updating every pebble twice leaves two stale lines in that file per document: now it is.
+      for (const status of ['triaged', 'approved'] as const)
+        for (let number = 1; number <= created; number++)
+          await store.pebbles.update(ws, number, {
+            set: { status },
+            history: { at: new Date(), actor: 'U-1', action: status },
+          });
+      await vi.waitFor(() => expect(rewrites.pebbles).toBeGreaterThan(0), { timeout: 5_000 });
+    } finally {
+      await store.close();
+    }
+    const reopened = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const approved = await reopened.pebbles.list(ws, { status: ['approved'] }, { limit: 1 });
+      expect(approved.total).toBe(created);
+      expect((await reopened.pebbles.create(pebble(ws, 'Next'))).number).toBe(created + 1);
+    } finally {
+      await reopened.close();
     }
   });
 

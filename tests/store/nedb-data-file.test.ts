@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
-import { readDataLines } from '../../src/store/nedb/data-file.js';
-import type { Datastore } from '../../src/store/nedb/datastore.js';
+import { readAndCompactInChunks, readDataLines } from '../../src/store/nedb/data-file.js';
+import { appendThroughOpenFile, Datastore } from '../../src/store/nedb/datastore.js';
 import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 
 const model = createRequire(import.meta.url)('@seald-io/nedb/lib/model.js') as {
@@ -198,6 +198,80 @@ describe('the embedded store’s compaction', () => {
       expect(peak).toBeLessThan(6 * (1 << 20));
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('the embedded store’s compaction beside the queue', () => {
+  async function openFile(dir: string) {
+    const db = new Datastore({ filename: path.join(dir, 'things.db') });
+    readAndCompactInChunks(db);
+    const file = appendThroughOpenFile(db);
+    await db.loadDatabaseAsync();
+    return { db, file };
+  }
+
+  it('serves writes while it rewrites, and the file keeps every one of them', async () => {
+    const dir = await tempDir();
+    const { db, file } = await openFile(dir);
+    try {
+      for (let n = 0; n < 2_000; n += 100)
+        await db.insertAsync(Array.from({ length: 100 }, (_, i) => ({ _id: `t${n + i}`, n: 0 })));
+      for (let i = 0; i < 2_000; i++) await db.updateAsync({ _id: `t${i}` }, { $set: { n: 1 } });
+      expect(file.lines()).toBe(4_000);
+      const order: string[] = [];
+      const compaction = file
+        .compactBesideQueue(() => false)
+        .then((done) => {
+          order.push('compacted');
+          return done;
+        });
+      // Queued after the compaction took its documents: served while the copy is written.
+      const writes = Promise.all([
+        db.insertAsync({ _id: 'during', n: 7 }),
+        db.updateAsync({ _id: 't1' }, { $set: { n: 2 } }),
+        db.removeAsync({ _id: 't2' }, {}),
+      ]).then(() => order.push('written'));
+      await Promise.all([compaction, writes]);
+      expect(await compaction).toBe(true);
+      expect(order).toEqual(['written', 'compacted']);
+      // The 2,000 documents once each, and the three writes made during the rewrite.
+      expect(file.lines()).toBe(2_003);
+      await db.insertAsync({ _id: 'after', n: 8 });
+    } finally {
+      // What a kill -9 leaves: the file as it is now, read as the next start reads it.
+      file.close();
+    }
+    const text = await readFile(path.join(dir, 'things.db'), 'utf8');
+    expect(text.split('\n').filter(Boolean).length).toBeLessThan(2_010);
+    const again = await openFile(dir);
+    try {
+      expect(await again.db.countAsync({})).toBe(2_001);
+      expect(await again.db.findOneAsync({ _id: 't1' })).toMatchObject({ n: 2 });
+      expect(await again.db.findOneAsync({ _id: 't2' })).toBeNull();
+      expect(await again.db.findOneAsync({ _id: 't3' })).toMatchObject({ n: 1 });
+      expect(await again.db.findOneAsync({ _id: 'during' })).toMatchObject({ n: 7 });
+      expect(await again.db.findOneAsync({ _id: 'after' })).toMatchObject({ n: 8 });
+      expect(await readdir(dir)).toEqual(['things.db']);
+    } finally {
+      again.file.close();
+    }
+  });
+
+  it('gives up, leaving the file as it was, when writes are refused meanwhile', async () => {
+    const dir = await tempDir();
+    const { db, file } = await openFile(dir);
+    try {
+      for (let i = 0; i < 50; i++) await db.updateAsync({ _id: 'one' }, { n: i }, { upsert: true });
+      const before = await readFile(path.join(dir, 'things.db'), 'utf8');
+      let refused = false;
+      const compaction = file.compactBesideQueue(() => refused);
+      refused = true;
+      expect(await compaction).toBe(false);
+      expect(await readFile(path.join(dir, 'things.db'), 'utf8')).toBe(before);
+      expect(await readdir(dir)).toEqual(['things.db']);
+    } finally {
+      file.close();
     }
   });
 });

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pebble, PebbleStatus, Supporter } from '../../src/core/pebbles/pebble.model.js';
+import {
+  OPEN_STATUSES,
+  type Pebble,
+  type PebbleStatus,
+  type Supporter,
+} from '../../src/core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../src/core/shared/actor.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import { defaultSettings, type Workspace } from '../../src/core/workspaces/workspace.model.js';
@@ -437,6 +442,30 @@ export function describeStoreContract(
         await store.pebbles.delete(ws, 2);
         await store.pebbles.create(newPebble(ws, { journey: 'customer', stage: 'use' }));
         expect(await read()).toEqual(['use:4,3']);
+      });
+
+      it('lists the open pebbles by number, paged, following closes, reopens and deletes', async () => {
+        const ws = freshWorkspaceId();
+        for (const status of ['new', 'resolved', 'triaged', 'declined', 'in-council'] as const)
+          await store.pebbles.create(newPebble(ws, { status }));
+        await store.pebbles.create(newPebble(freshWorkspaceId(), { status: 'new' }));
+        const open = { status: [...OPEN_STATUSES] };
+        const read = async (options?: ListOptions<PebbleSortField>) => {
+          const page = await store.pebbles.list(ws, open, options);
+          return { numbers: numbers(page.items), total: page.total };
+        };
+        expect(await read()).toEqual({ numbers: [5, 3, 1], total: 3 });
+        const change = (set: Partial<NewPebble>) => ({ set, history: entry('status') });
+        await store.pebbles.update(ws, 3, change({ status: 'resolved' }));
+        await store.pebbles.update(ws, 2, change({ status: 'approved' }));
+        await store.pebbles.delete(ws, 5);
+        await store.pebbles.create(newPebble(ws, { status: 'in-progress' }));
+        expect(await read()).toEqual({ numbers: [6, 2, 1], total: 3 });
+        const asc = { field: 'number', direction: 'asc' } as const;
+        expect(await read({ sort: asc, offset: 1, limit: 1 })).toEqual({ numbers: [2], total: 3 });
+        expect(await read({ limit: 2 })).toEqual({ numbers: [6, 2], total: 3 });
+        const first = (await store.pebbles.list(ws, open, { limit: 1 })).items[0];
+        expect(first).toEqual(await store.pebbles.get(ws, 6));
       });
 
       it('finds no place in a workspace without open pebbles', async () => {

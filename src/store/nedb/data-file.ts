@@ -165,10 +165,39 @@ async function compactInChunks(persistence: FilePersistence): Promise<void> {
   const { filename, modes } = persistence;
   const dir = path.dirname(filename);
   const copy = `${filename}~`;
+  await flushFolderAndFile(persistence);
+  await writeCompactCopy(persistence, copy, persistence.db.getAllData());
+  await storage.renameAsync(copy, filename);
+  await storage.flushToStorageAsync({ filename: dir, isDir: true, mode: modes.dirMode });
+  persistence.db.emit('compaction.done');
+}
+
+/** The first step of a crash-safe rewrite: what the file holds now is on the disk. */
+export async function flushFolderAndFile(persistence: {
+  filename: string;
+  modes: { fileMode: number; dirMode: number };
+}): Promise<void> {
+  const { filename, modes } = persistence;
+  const dir = path.dirname(filename);
   await storage.flushToStorageAsync({ filename: dir, isDir: true, mode: modes.dirMode });
   if (await storage.existsAsync(filename))
     await storage.flushToStorageAsync({ filename, mode: modes.fileMode });
-  const file = await open(copy, 'w', modes.fileMode);
+}
+
+/**
+ * Writes `docs` and the datastore's index definitions into `copy`, a megabyte at a time, and
+ * flushes it to the disk. `after` (lines already serialized) is written last, before the flush.
+ */
+export async function writeCompactCopy(
+  persistence: {
+    db: Datastore;
+    modes: { fileMode: number };
+    afterSerialization(line: string): string | Promise<string>;
+  },
+  copy: string,
+  docs: unknown[],
+): Promise<void> {
+  const file = await open(copy, 'w', persistence.modes.fileMode);
   try {
     const write = pieceWriter(file);
     let text = '';
@@ -178,7 +207,7 @@ async function compactInChunks(persistence: FilePersistence): Promise<void> {
       await write(text);
       text = '';
     };
-    for (const doc of persistence.db.getAllData()) await line(doc);
+    for (const doc of docs) await line(doc);
     const { indexes } = persistence.db as unknown as { indexes: Record<string, IndexSpec> };
     for (const [name, index] of Object.entries(indexes))
       if (name !== '_id') {
@@ -190,9 +219,6 @@ async function compactInChunks(persistence: FilePersistence): Promise<void> {
   } finally {
     await file.close();
   }
-  await storage.renameAsync(copy, filename);
-  await storage.flushToStorageAsync({ filename: dir, isDir: true, mode: modes.dirMode });
-  persistence.db.emit('compaction.done');
 }
 
 /**

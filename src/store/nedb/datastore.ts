@@ -1,6 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import M from '@seald-io/nedb';
+import { flushFolderAndFile, writeCompactCopy } from './data-file.js';
 
 // NOTE: the default export of @seald-io/nedb is mistyped under NodeNext; wrap it once here.
 type DatastoreClass = typeof M.default;
@@ -35,18 +38,43 @@ export function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+const require = createRequire(import.meta.url);
 // The serializer nedb writes its own lines with (dates as {$$date}), so both kinds of line read back alike.
-const model = createRequire(import.meta.url)('@seald-io/nedb/lib/model.js') as {
-  serialize(doc: unknown): string;
+const model = require('@seald-io/nedb/lib/model.js') as { serialize(doc: unknown): string };
+const storage = require('@seald-io/nedb/lib/storage.js') as {
+  renameAsync(from: string, to: string): Promise<void>;
+  flushToStorageAsync(options: { filename: string; isDir?: boolean; mode?: number }): Promise<void>;
 };
 
 interface AppendablePersistence {
+  db: Datastore;
   filename: string;
   inMemoryOnly: boolean;
-  modes: { fileMode: number };
+  modes: { fileMode: number; dirMode: number };
   afterSerialization(line: string): string | Promise<string>;
   persistNewStateAsync(docs: unknown[]): Promise<void>;
   persistCachedDatabaseAsync(): Promise<void>;
+}
+
+/** A data file written through `appendThroughOpenFile`. */
+export interface AppendedFile {
+  /** Lines in the file now: the documents at its last load or compaction, plus every line since. */
+  lines(): number;
+  /**
+   * Compacts the file while its queue keeps serving (see `appendThroughOpenFile`); resolves
+   * false, leaving the file as it was, when `refused()` turns true meanwhile or nedb compacted
+   * the file itself.
+   */
+  compactBesideQueue(refused: () => boolean): Promise<boolean>;
+  /** Closes the descriptor. */
+  close(): void;
+}
+
+/** The copy a compaction beside the queue writes; left over only by a crash, removed at open. */
+export const besideQueueCopy = (filename: string) => `${filename}~compacting`;
+
+interface NedbExecutor {
+  pushAsync<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -61,11 +89,34 @@ interface AppendablePersistence {
  * process being killed. The write is synchronous: a few microseconds for one line, less than
  * the event loop spends handing it to the thread pool. Compaction replaces the file (write a
  * copy, rename), so the descriptor is closed before it and reopened by the next append.
- * Returns a function that closes the descriptor.
+ * The lines are counted, so that a file is compacted only when worth it (see nedb.store.ts).
+ *
+ * `compactBesideQueue` rewrites the file without holding its queue for the whole rewrite: in
+ * the soak, nedb's compaction (three fsyncs on a shared disk, and the writing of every document)
+ * held a file of 300 ballots for a second, and every ballot waited. So the documents are taken
+ * as they are at one point of the queue (nedb never changes a stored document in place: an
+ * update replaces it), written to a copy and flushed outside the queue while the writes go on
+ * to the file and are also kept aside; then, back on the queue, those writes are appended to
+ * the copy and the copy renamed over the file. The crash-safe steps are nedb's (flush the file,
+ * write and flush a copy, rename it, flush the folder): killed at any point, the file holds
+ * every acknowledged write (the old file until the rename, the complete copy after it). Only
+ * the writes kept aside reach the disk unflushed, as every append does.
  */
-export function appendThroughOpenFile(db: Datastore): () => void {
+export function appendThroughOpenFile(db: Datastore): AppendedFile {
   const persistence = db.persistence as unknown as AppendablePersistence;
-  if (persistence.inMemoryOnly) return () => undefined;
+  const { executor } = db as unknown as { executor: NedbExecutor };
+  let lines = 0;
+  /** The text appended since a compaction beside the queue took its documents, and its lines. */
+  let aside: string[] | undefined;
+  let asideLines = 0;
+  /** Bumped by nedb's own compaction, which a compaction beside the queue must not undo. */
+  let generation = 0;
+  if (persistence.inMemoryOnly)
+    return {
+      lines: () => lines,
+      compactBesideQueue: () => Promise.resolve(false),
+      close: () => undefined,
+    };
   let fd: number | undefined;
   const release = () => {
     if (fd === undefined) return;
@@ -75,8 +126,12 @@ export function appendThroughOpenFile(db: Datastore): () => void {
   };
   const compact = persistence.persistCachedDatabaseAsync.bind(persistence);
   persistence.persistCachedDatabaseAsync = async () => {
+    generation++;
     release();
     await compact();
+    // Loading compacts too, so this also counts what a freshly loaded file holds (its indexes'
+    // few lines aside). The data cannot change meanwhile: compaction runs on nedb's queue.
+    lines = db.getAllData().length;
   };
   persistence.persistNewStateAsync = async (docs) => {
     let text = '';
@@ -87,8 +142,58 @@ export function appendThroughOpenFile(db: Datastore): () => void {
     const bytes = Buffer.from(text, 'utf8');
     for (let written = 0; written < bytes.length;)
       written += writeSync(fd, bytes, written, bytes.length - written);
+    lines += docs.length;
+    if (aside) {
+      aside.push(text);
+      asideLines += docs.length;
+    }
   };
-  return release;
+  const compactBesideQueue = async (refused: () => boolean): Promise<boolean> => {
+    const { filename, modes } = persistence;
+    const copy = besideQueueCopy(filename);
+    const started = generation;
+    const docs = await executor.pushAsync(() => {
+      aside = [];
+      asideLines = 0;
+      return Promise.resolve(db.getAllData());
+    });
+    let renamed = false;
+    try {
+      await flushFolderAndFile(persistence);
+      await writeCompactCopy(persistence, copy, docs);
+      renamed = await executor.pushAsync(async () => {
+        if (refused() || generation !== started) return false;
+        const kept = aside!.join('');
+        aside = undefined;
+        if (kept) {
+          const file = openSync(copy, 'a', modes.fileMode);
+          try {
+            const bytes = Buffer.from(kept, 'utf8');
+            for (let written = 0; written < bytes.length;)
+              written += writeSync(file, bytes, written, bytes.length - written);
+          } finally {
+            closeSync(file);
+          }
+        }
+        release();
+        await storage.renameAsync(copy, filename);
+        lines = docs.length + asideLines;
+        return true;
+      });
+    } finally {
+      aside = undefined;
+      if (!renamed) await rm(copy, { force: true });
+    }
+    if (!renamed) return false;
+    await storage.flushToStorageAsync({
+      filename: path.dirname(filename),
+      isDir: true,
+      mode: modes.dirMode,
+    });
+    db.emit('compaction.done');
+    return true;
+  };
+  return { lines: () => lines, compactBesideQueue, close: release };
 }
 
 /**

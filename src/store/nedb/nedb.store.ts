@@ -1,9 +1,15 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { readAndCompactInChunks } from './data-file.js';
-import { appendThroughOpenFile, Datastore } from './datastore.js';
+import {
+  appendThroughOpenFile,
+  besideQueueCopy,
+  Datastore,
+  type AppendedFile,
+} from './datastore.js';
 import { NedbConversationAddressRepository } from './conversations.nedb.js';
 import {
   NedbApiTokenRepository,
@@ -26,7 +32,10 @@ import { NedbWorkspaceRepository } from './workspaces.nedb.js';
 export interface EmbeddedStoreOptions {
   /** Folder of the data files; omit for an in-memory store (tests, benchmarks). */
   dataDir?: string;
-  /** How often the append-only files are rewritten compactly. */
+  /**
+   * How often each append-only file is looked at, and rewritten compactly when its stale lines
+   * outnumber its documents (see `worthCompacting`). Default: a minute.
+   */
   compactionIntervalMs?: number;
   /** The folder lock's staleness window and refresh period (tests shorten them). */
   lock?: { staleMs?: number; updateMs?: number };
@@ -60,6 +69,29 @@ const COLLECTIONS = [
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
+/** Below this many stale lines a file is not rewritten, however few documents it holds. */
+export const COMPACTION_FLOOR = 1_000;
+
+/**
+ * Whether a file is worth rewriting: its lines that no longer hold a live document (replaced
+ * by a later line of the same document, or deleted) outnumber the live ones, and the floor.
+ *
+ * nedb's own autocompaction rewrote every file every 10 minutes however little it had gained,
+ * holding the file's queue for the whole rewrite: in the soak the pebbles file (20,000
+ * documents, mostly inserts) held every request that touched it for seconds. The rewrite now
+ * runs beside the queue (`compactBesideQueue` in datastore.ts), but still costs a pass over
+ * every document and three flushes to the disk. With this rule a file that mostly grows
+ * (pebbles: one insert and a few updates each) is rewritten each time it has about doubled, so
+ * the cost of rewriting stays proportional to what was written; a file of few documents updated
+ * often (leases, sequences, ballots being changed) is rewritten when its stale lines pass the
+ * floor, which keeps each rewrite short; and a file never exceeds about twice its live data
+ * plus the floor, which bounds the time a start spends reading it.
+ */
+export function worthCompacting(lines: number, live: number): boolean {
+  const stale = lines - live;
+  return stale > Math.max(live, COMPACTION_FLOOR);
+}
+
 /**
  * Makes every later write of `db` fail without touching its file. Used once the folder lock is
  * lost: another process may own the files now, and a write from here (an append or a
@@ -76,7 +108,7 @@ function refuseWrites(db: Datastore, error: PebbleError): void {
 /** The zero-setup store: nedb files in DATA_DIR, one process per folder. */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<Store> {
   const dbs = {} as Record<CollectionName, Datastore>;
-  const descriptors: (() => void)[] = [];
+  const files = new Map<Datastore, AppendedFile>();
   let lost: PebbleError | undefined;
   const onCompromised = (error: PebbleError) => {
     if (lost) return;
@@ -87,21 +119,33 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
   const lock: DataLock = options.dataDir
     ? await lockDataDir(options.dataDir, { ...options.lock, onCompromised })
     : { release: () => Promise.resolve() };
+  let timer: NodeJS.Timeout | undefined;
+  let checking: Promise<void> | undefined;
+  const compactWhereWorth = async () => {
+    // One file at a time: the other files' queues keep serving meanwhile.
+    for (const [db, file] of files) {
+      if (lost) return;
+      // Counting the documents walks the _id index: only for files past the floor.
+      if (file.lines() <= COMPACTION_FLOOR) continue;
+      if (worthCompacting(file.lines(), db.getAllData().length))
+        await file.compactBesideQueue(() => lost !== undefined);
+    }
+  };
   const unlock = () => {
-    for (const release of descriptors.splice(0)) release();
+    for (const file of files.values()) file.close();
+    files.clear();
     return lock.release();
   };
   try {
     for (const name of COLLECTIONS) {
-      dbs[name] = options.dataDir
-        ? new Datastore({ filename: path.join(options.dataDir, `${name}.db`) })
-        : new Datastore({ inMemoryOnly: true });
+      const filename = options.dataDir && path.join(options.dataDir, `${name}.db`);
+      // A copy left by a crash during a compaction beside the queue: the file itself is whole.
+      if (filename) await rm(besideQueueCopy(filename), { force: true });
+      dbs[name] = filename ? new Datastore({ filename }) : new Datastore({ inMemoryOnly: true });
       readAndCompactInChunks(dbs[name]);
-      descriptors.push(appendThroughOpenFile(dbs[name]));
+      files.set(dbs[name], appendThroughOpenFile(dbs[name]));
       if (lost) refuseWrites(dbs[name], lost);
       await dbs[name].loadDatabaseAsync();
-      if (options.dataDir)
-        dbs[name].setAutocompactionInterval(options.compactionIntervalMs ?? 10 * 60_000);
     }
     await NedbPebbleRepository.indexes(dbs.pebbles, dbs.supports);
     await NedbPebbleRepository.migrate(dbs.pebbles, dbs.supports);
@@ -115,6 +159,16 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     await NedbAuditRepository.indexes(dbs.audit);
     await NedbApiTokenRepository.indexes(dbs.api_tokens);
     await NedbInstallationRepository.indexes(dbs.installation_links);
+    if (options.dataDir) {
+      timer = setInterval(() => {
+        // A check still running (a long rewrite) is not started twice. A failed rewrite (a full
+        // disk) leaves the file as it was, with every write in it, and is tried again next time.
+        checking ??= compactWhereWorth()
+          .catch(() => undefined)
+          .finally(() => (checking = undefined));
+      }, options.compactionIntervalMs ?? 60_000);
+      timer.unref();
+    }
 
     return {
       kind: 'embedded',
@@ -146,6 +200,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       ),
       ping: () => (lost ? Promise.reject(lost) : Promise.resolve()),
       close: async () => {
+        clearInterval(timer);
+        await checking;
         for (const db of Object.values(dbs)) {
           db.stopAutocompaction();
           if (options.dataDir && !lost) await db.compactDatafileAsync();
@@ -154,6 +210,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       },
     };
   } catch (error) {
+    clearInterval(timer);
     await unlock();
     throw error;
   }

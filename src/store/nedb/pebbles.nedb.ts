@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { isOpen, type Pebble, type Supporter } from '../../core/pebbles/pebble.model.js';
+import {
+  isOpen,
+  OPEN_STATUSES,
+  type Pebble,
+  type PebbleStatus,
+  type Supporter,
+} from '../../core/pebbles/pebble.model.js';
 import type { HistoryEntry } from '../../core/shared/actor.js';
 import type {
   ListOptions,
@@ -137,8 +143,14 @@ export class NedbPebbleRepository implements PebbleRepository {
       query._id = { $in: (found as ({ _id: string } | null)[]).flatMap((d) => (d ? [d._id] : [])) };
     }
     const sort = options.sort ?? { field: 'number', direction: 'desc' };
+    if (sort.field === 'number' && onlyOpen(filter))
+      return this.listOpen(workspaceId, sort.direction, options);
+    const derived = sort.field === 'supporterCount' || sort.field === 'updatedAt';
+    if (onlyStatusOrReporter(filter) && (sort.field === 'number' || derived))
+      return this.listInPlace(workspaceId, filter?.status, filter?.reporterId, sort, options);
     if (sort.field === 'supporterCount' || sort.field === 'updatedAt') {
-      return this.listByDerived(workspaceId, query, sort.field, sort.direction, options);
+      const docs = (await this.db.findAsync(query)) as unknown as PebbleDoc[];
+      return this.listByDerived(workspaceId, docs, sort.field, sort.direction, options);
     }
     const dir = sort.direction === 'asc' ? 1 : -1;
     let cursor = this.db
@@ -172,24 +184,92 @@ export class NedbPebbleRepository implements PebbleRepository {
       [...places].map(async ([key, { numbers, total }]) => {
         const [journey, stage] = key.split(PLACE_SEPARATOR);
         const place = { ...(journey ? { journey } : {}), ...(stage ? { stage } : {}), total };
-        const docs = await Promise.all(
-          numbers.map((number) => this.db.findOneAsync({ workspaceId, number })),
+        // In place by the unique key (see `listOpen`): no lookups queued on every open.
+        const found = numbers.flatMap((number) =>
+          this.byKey().getMatching({ workspaceId, number }),
         );
-        const found = (docs as (PebbleDoc | null)[]).filter((d): d is PebbleDoc => d !== null);
         return { ...place, newest: await withSupports(this.findSupports, found) };
       }),
     );
   }
 
+  /**
+   * The open pebbles by number (the similarity candidates, reread every 30 s per workspace; the
+   * read API's metrics): from the open pebbles' numbers kept for App Home, then each by its
+   * unique key. Matching and sorting every pebble instead held the file's queue, and every
+   * request waiting on it, for longer as pebbles accumulated (60 ms at 6,000 in the soak).
+   */
+  private async listOpen(
+    workspaceId: string,
+    direction: 'asc' | 'desc',
+    options: ListOptions<PebbleSortField>,
+  ): Promise<Page<Pebble>> {
+    const numbers = [...(this.openPlaces.get().get(workspaceId)?.keys() ?? [])].sort((a, b) =>
+      direction === 'asc' ? a - b : b - a,
+    );
+    const start = options.offset ?? 0;
+    const page = numbers.slice(
+      start,
+      options.limit === undefined ? undefined : start + options.limit,
+    );
+    // In place through the unique key, as `listInPlace` reads: 500 lookups queued at once held
+    // every request that touched the file behind them.
+    const found = page.flatMap((number) => this.byKey().getMatching({ workspaceId, number }));
+    return { items: await withSupports(this.findSupports, found), total: numbers.length };
+  }
+
+  /** The unique (workspace, number) index; nedb names a compound index by its sorted fields. */
+  private byKey(): StoredIndex {
+    return this.index('number,workspaceId');
+  }
+
+  /** One of nedb's indexes, read in place (see `listInPlace`). */
+  private index(name: string): StoredIndex {
+    return (this.db as unknown as { indexes: Record<string, StoredIndex> }).indexes[name]!;
+  }
+
+  /**
+   * A workspace's pebbles, or those in some statuses or of one reporter (the recurring-issue
+   * candidates each minute, App Home's own pebbles on every open, the read API). nedb has no
+   * index for most (none on status, see `indexes`), so it matched every pebble of every
+   * workspace through its generic matcher and sorted the matches while the file's queue
+   * waited, 80 to 200 ms per read at 10,000 pebbles in the soak; even through the reporter
+   * index, each App Home open matched, sorted and counted that person's pebbles on the queue.
+   * A pass over the stored documents in place (read only: nedb replaces a document on update,
+   * and `toPebble` builds new objects) takes about a millisecond per 10,000 and holds no queue.
+   */
+  private async listInPlace(
+    workspaceId: string,
+    statuses: PebbleStatus[] | undefined,
+    reporterId: string | undefined,
+    sort: { field: PebbleSortField; direction: 'asc' | 'desc' },
+    options: ListOptions<PebbleSortField>,
+  ): Promise<Page<Pebble>> {
+    const wanted = statuses?.length ? new Set<string>(statuses) : undefined;
+    // A person's own pebbles (App Home on every open) through their index: a few per person.
+    const stored = reporterId
+      ? this.index('reporter.userId').getMatching(reporterId)
+      : (this.db.getAllData() as PebbleDoc[]);
+    const docs = stored.filter(
+      (d) => d.workspaceId === workspaceId && (!wanted || wanted.has(d.status)),
+    );
+    if (sort.field === 'supporterCount' || sort.field === 'updatedAt')
+      return this.listByDerived(workspaceId, docs, sort.field, sort.direction, options);
+    const dir = sort.direction === 'asc' ? 1 : -1;
+    docs.sort((a, b) => dir * (a.number - b.number));
+    const start = options.offset ?? 0;
+    const page = docs.slice(start, options.limit === undefined ? undefined : start + options.limit);
+    return { items: await withSupports(this.findSupports, page), total: docs.length };
+  }
+
   /** Sorts by a field +1s change, computed from the support documents (see supports.ts). */
   private async listByDerived(
     workspaceId: string,
-    query: Record<string, unknown>,
+    docs: PebbleDoc[],
     field: 'supporterCount' | 'updatedAt',
     direction: 'asc' | 'desc',
     options: ListOptions<PebbleSortField>,
   ): Promise<Page<Pebble>> {
-    const docs = (await this.db.findAsync(query)) as unknown as PebbleDoc[];
     const supports = await this.supportsOf(
       workspaceId,
       docs.map((d) => d.number),
@@ -258,6 +338,28 @@ export class NedbPebbleRepository implements PebbleRepository {
     if (deleted) await this.supports.removeAsync({ workspaceId, number }, { multi: true });
     return deleted;
   }
+}
+
+/** Whether a filter asks for exactly the open pebbles and nothing else. */
+function onlyOpen(filter: PebbleFilter | undefined): boolean {
+  if (!filter?.status) return false;
+  const { status, ...rest } = filter;
+  return (
+    Object.values(rest).every((v) => v === undefined) &&
+    status.length === OPEN_STATUSES.length &&
+    OPEN_STATUSES.every((s) => status.includes(s))
+  );
+}
+
+/** One of nedb's indexes: the stored documents under a key, themselves, not copies. */
+interface StoredIndex {
+  getMatching(key: unknown): PebbleDoc[];
+}
+
+/** Whether a filter asks for pebbles by status and reporter at most (or for all of them). */
+function onlyStatusOrReporter(filter: PebbleFilter | undefined): boolean {
+  const { status: _status, reporterId: _reporter, ...rest } = filter ?? {};
+  return Object.values(rest).every((v) => v === undefined);
 }
 
 /** Keeps `numbers` as the `size` highest seen so far, highest first. */
