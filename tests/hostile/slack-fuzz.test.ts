@@ -101,8 +101,11 @@ const domain = async () => {
   const all = JSON.parse(
     await store.snapshot(['leases', 'events', 'embeddings', 'ai_usage', 'outbox_claims']),
   ) as Record<string, Record<string, Record<string, unknown>>>;
-  for (const message of Object.values(all.outbox ?? {}))
+  for (const message of Object.values(all.outbox ?? {})) {
     for (const key of DELIVERY) delete message[key];
+    // A delivered message keeps its text but drops its blocks (see the store's markSent).
+    delete (message.view as { blocks?: unknown } | undefined)?.blocks;
+  }
   return JSON.stringify(all);
 };
 
