@@ -3,7 +3,7 @@
  * Teams messages and invokes) against Pebblebot's real server for `--minutes`, with its own
  * scheduler running (outbox, vote refreshes) and the weekly digest job's work (the digest of the
  * busy workspace) run once a minute on top. Prints, each minute, the acknowledgement p50/p99,
- * the event-loop delay p99, RSS and heap after a full GC, and at the end whether RSS or heap
+ * the event-loop delay p99, RSS, heap and buffers (Node's memory outside the heap) after a full GC, and at the end whether RSS or heap
  * grow: a least-squares slope over the minutes after the first.
  *
  *   npm run bench:soak -- [--minutes 10] [--rate 100]
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       `Pebblebot on the embedded store with its scheduler, plus the weekly digest computed each minute\n`,
   );
   console.log(
-    `${'minute'.padEnd(7)}${'requests'.padStart(9)}${'failed'.padStart(8)}${'ack p50'.padStart(10)}${'ack p99'.padStart(11)}${'loop p99'.padStart(10)}${'digest'.padStart(10)}${'RSS'.padStart(8)}${'heap'.padStart(8)}  pebbles  load average`,
+    `${'minute'.padEnd(7)}${'requests'.padStart(9)}${'failed'.padStart(8)}${'ack p50'.padStart(10)}${'ack p99'.padStart(11)}${'loop p99'.padStart(10)}${'digest'.padStart(10)}${'RSS'.padStart(8)}${'heap'.padStart(8)}${'buffers'.padStart(9)}  pebbles  load average`,
   );
   const rss: number[] = [];
   const heap: number[] = [];
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     for (const [status, n] of Object.entries(result.statuses))
       if (!status.endsWith(':200')) failures.set(status, (failures.get(status) ?? 0) + n);
     console.log(
-      `${String(minute).padEnd(7)}${String(result.sent).padStart(9)}${String(failed).padStart(8)}${ms(s.p50).padStart(10)}${ms(s.p99).padStart(11)}${ms(delay.percentile(99) / 1e6).padStart(10)}${ms(digestMs).padStart(10)}${mb(memory.rss).padStart(8)}${mb(memory.heapUsed).padStart(8)}  ${String(await bot.pebbleCount()).padStart(7)}  ${loadAverage()}`,
+      `${String(minute).padEnd(7)}${String(result.sent).padStart(9)}${String(failed).padStart(8)}${ms(s.p50).padStart(10)}${ms(s.p99).padStart(11)}${ms(delay.percentile(99) / 1e6).padStart(10)}${ms(digestMs).padStart(10)}${mb(memory.rss).padStart(8)}${mb(memory.heapUsed).padStart(8)}${mb(memory.external).padStart(9)}  ${String(await bot.pebbleCount()).padStart(7)}  ${loadAverage()}`,
     );
   }
   // The first minute fills caches and compiles code paths: the trend is read after it.
