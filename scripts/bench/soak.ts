@@ -3,8 +3,9 @@
  * Teams messages and invokes) against Pebblebot's real server for `--minutes`, with its own
  * scheduler running (outbox, vote refreshes) and the weekly digest job's work (the digest of the
  * busy workspace) run once a minute on top. Prints, each minute, the acknowledgement p50/p99,
- * the event-loop delay p99, RSS, heap and buffers (Node's memory outside the heap) after a full GC, and at the end whether RSS or heap
- * grow: a least-squares slope over the minutes after the first.
+ * the event-loop delay p99, RSS, heap and buffers (Node's memory outside the heap) after a full
+ * GC, and at the end whether RSS or heap grow: a least-squares slope over the minutes after the
+ * first.
  *
  *   npm run bench:soak -- [--minutes 10] [--rate 100]
  */
