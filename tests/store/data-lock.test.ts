@@ -204,6 +204,35 @@ describe('one writer per data folder', () => {
     await third.close();
   });
 
+  it('refuses writes once closed, so late work never touches a folder it no longer holds', async () => {
+    const dataDir = tempDir('pebblebot-lock-');
+    const store = await openEmbeddedStore({ dataDir });
+    const pebble = await store.pebbles.create(newPebble('Before the close'));
+    await store.close();
+    const before = await dataFiles(dataDir);
+    // The next holder of the folder (here: none yet) must find the files as they were left.
+    const late = await store.pebbles
+      .update(pebble.workspaceId, pebble.number, {
+        set: { title: 'After the close' },
+        history: { at: new Date(), actor: 'U-1', action: 'edited' },
+      })
+      .catch((e: unknown) => e);
+    expect(isPebbleError(late, 'STORE.UNAVAILABLE')).toBe(true);
+    const create = await store.pebbles.create(newPebble('Also late')).catch((e: unknown) => e);
+    expect(isPebbleError(create, 'STORE.UNAVAILABLE')).toBe(true);
+    expect(await dataFiles(dataDir)).toEqual(before);
+    await store.close(); // a second close is harmless
+    const reopened = await openEmbeddedStore({ dataDir });
+    try {
+      expect((await reopened.pebbles.get(pebble.workspaceId, pebble.number))?.title).toBe(
+        'Before the close',
+      );
+      expect((await reopened.pebbles.list(pebble.workspaceId)).total).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('stops writing, and says so, when the lock is lost while running', async () => {
     const dataDir = tempDir('pebblebot-lock-');
     const onLockLost = vi.fn<(error: PebbleError) => void>();

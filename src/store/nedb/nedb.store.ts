@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { PebbleError } from '../../core/shared/errors.js';
+import { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
 import { readAndCompactInChunks } from './data-file.js';
@@ -110,6 +110,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
   const dbs = {} as Record<CollectionName, Datastore>;
   const files = new Map<Datastore, AppendedFile>();
   let lost: PebbleError | undefined;
+  let closing: Promise<void> | undefined;
   const onCompromised = (error: PebbleError) => {
     if (lost) return;
     lost = error;
@@ -199,15 +200,30 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         options.dataDir ? [dbs.ballots, dbs.votes] : [],
       ),
       ping: () => (lost ? Promise.reject(lost) : Promise.resolve()),
-      close: async () => {
-        clearInterval(timer);
-        await checking;
-        for (const db of Object.values(dbs)) {
-          db.stopAutocompaction();
-          if (options.dataDir && !lost) await db.compactDatafileAsync();
-        }
-        await unlock();
-      },
+      // Once: a second close would find every write refused.
+      close: () =>
+        (closing ??= (async () => {
+          clearInterval(timer);
+          await checking;
+          for (const db of Object.values(dbs)) {
+            db.stopAutocompaction();
+            if (options.dataDir && !lost) await db.compactDatafileAsync();
+          }
+          // Work still under way when the app stopped waiting (a delivery held back by a
+          // platform's rate limit) must not reopen a file once the folder is unlocked: another
+          // process may own it by then.
+          if (options.dataDir)
+            for (const db of Object.values(dbs))
+              refuseWrites(
+                db,
+                lost ??
+                  new PebbleError(
+                    'STORE.UNAVAILABLE',
+                    'The embedded store is closed: Pebblebot is stopping.',
+                  ),
+              );
+          await unlock();
+        })()),
     };
   } catch (error) {
     clearInterval(timer);
