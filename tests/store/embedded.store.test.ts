@@ -26,6 +26,24 @@ afterAll(async () => {
   for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * How many documents each query of `db` hands to nedb's matcher from now on: nedb's own step
+ * that picks the documents a query then matches one by one.
+ */
+function countMatched(db: Datastore): number[] {
+  const internals = db as unknown as {
+    _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
+  };
+  const candidates = internals._getCandidatesAsync.bind(db);
+  const matched: number[] = [];
+  internals._getCandidatesAsync = async (...args) => {
+    const found = await candidates(...args);
+    matched.push(found.length);
+    return found;
+  };
+  return matched;
+}
+
 /** Reaches into the nedb adapter to rewind a counter (test only: proves the unique index holds). */
 async function resetSequence(store: Store, workspaceId: string): Promise<void> {
   const { sequences } = store.pebbles as unknown as { sequences: Datastore };
@@ -94,17 +112,7 @@ describe('embedded store: open pebbles', () => {
     const ws = 'slack:T-open';
     for (let i = 1; i <= 300; i++) await store.pebbles.create(pebble(ws, `Pebble ${i}`));
     const { db } = store.pebbles as unknown as { db: Datastore };
-    // nedb's own step that picks the documents a query then matches one by one.
-    const internals = db as unknown as {
-      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
-    };
-    const candidates = internals._getCandidatesAsync.bind(db);
-    const matched: number[] = [];
-    internals._getCandidatesAsync = async (...args) => {
-      const found = await candidates(...args);
-      matched.push(found.length);
-      return found;
-    };
+    const matched = countMatched(db);
     const page = await store.pebbles.list(ws, { status: [...OPEN_STATUSES] }, { limit: 5 });
     expect(page.items.map((p) => p.number)).toEqual([300, 299, 298, 297, 296]);
     expect(page.total).toBe(300);
@@ -123,16 +131,7 @@ describe('embedded store: open pebbles', () => {
         history: { at: new Date(), actor: 'U-1', action: 'resolved' },
       });
     const { db } = store.pebbles as unknown as { db: Datastore };
-    const internals = db as unknown as {
-      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
-    };
-    const candidates = internals._getCandidatesAsync.bind(db);
-    const matched: number[] = [];
-    internals._getCandidatesAsync = async (...args) => {
-      const found = await candidates(...args);
-      matched.push(found.length);
-      return found;
-    };
+    const matched = countMatched(db);
     const resolved = await store.pebbles.list(
       ws,
       { status: ['resolved'] },
@@ -177,17 +176,7 @@ describe('embedded store: outbox claims', () => {
       await store.outbox.markSent(m.key, 'w1', { at });
     await store.outbox.enqueue(message('due', at));
 
-    // nedb's own step that picks the documents a query then matches one by one.
-    const internals = db as unknown as {
-      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
-    };
-    const candidates = internals._getCandidatesAsync.bind(db);
-    const matched: number[] = [];
-    internals._getCandidatesAsync = async (...args) => {
-      const found = await candidates(...args);
-      matched.push(found.length);
-      return found;
-    };
+    const matched = countMatched(db);
     const claimed = await store.outbox.claimDue('w2', at, new Date(at.getTime() + 60_000), 10);
     expect(claimed.map((m) => m.key)).toEqual(['due']);
     expect(Math.max(...matched)).toBeLessThanOrEqual(1);
@@ -201,16 +190,7 @@ describe('embedded store: outbox claims', () => {
     // Waiting in reverse order of their due times, as a backlog behind a rate limit may be.
     for (let i = 300; i > 0; i--)
       await store.outbox.enqueue(message(`m-${i}`, new Date(at.getTime() + i * 1_000)));
-    const internals = db as unknown as {
-      _getCandidatesAsync(...args: unknown[]): Promise<unknown[]>;
-    };
-    const candidates = internals._getCandidatesAsync.bind(db);
-    const matched: number[] = [];
-    internals._getCandidatesAsync = async (...args) => {
-      const found = await candidates(...args);
-      matched.push(found.length);
-      return found;
-    };
+    const matched = countMatched(db);
     const now = new Date(at.getTime() + 250_000);
     const claimed = await store.outbox.claimDue('w1', now, new Date(now.getTime() + 60_000), 3);
     expect(claimed.map((m) => m.key)).toEqual(['m-1', 'm-2', 'm-3']);
