@@ -185,6 +185,8 @@ function formatIssues(error: { issues: { path: PropertyKey[]; message: string }[
 
 /** How many open pebbles a new report is compared with (the newest). */
 const SIMILARITY_CANDIDATES = 500;
+/** A decline's reason is kept up to this length (on the pebble and in its history). */
+const NOTE_MAX = 500;
 /**
  * How long the open pebbles listed for similarity are reused. Reports, +1s and changes made
  * through this service update the list at once; a pebble reported on another replica shows
@@ -389,7 +391,7 @@ export class PebbleService {
     }
     const set: Partial<Pebble> = { status: to };
     if (to === 'duplicate') set.duplicateOf = extra.duplicateOf;
-    if (to === 'declined' && extra.reason) set.declineReason = extra.reason.slice(0, 500);
+    if (to === 'declined' && extra.reason) set.declineReason = extra.reason.slice(0, NOTE_MAX);
     const updated = await this.store.pebbles.update(workspace.id, number, {
       set,
       ...(to === 'new' || to === 'triaged'
@@ -402,7 +404,7 @@ export class PebbleService {
         action: 'status',
         from: pebble.status,
         to,
-        ...(extra.reason ? { note: extra.reason.slice(0, 500) } : {}),
+        ...(extra.reason ? { note: extra.reason.slice(0, NOTE_MAX) } : {}),
       },
     });
     if (!updated) {
@@ -558,7 +560,7 @@ export class PebbleService {
     const why = cleanText(reason).trim();
     if (!why) throw new PebbleError('PEBBLE.INVALID_INPUT', 'Say why the pebble is declined.');
     const current = await this.get(workspace, number);
-    const pebble = isRepeat(current, 'declined', user.userId, why.slice(0, 500))
+    const pebble = isRepeat(current, 'declined', user.userId, why.slice(0, NOTE_MAX))
       ? current
       : await this.transition(workspace, user, number, 'declined', { reason: why });
     const notify = stakeholdersOf(pebble, user.userId);

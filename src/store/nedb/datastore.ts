@@ -40,7 +40,22 @@ export function isUniqueViolation(error: unknown): boolean {
 
 const require = createRequire(import.meta.url);
 // The serializer nedb writes its own lines with (dates as {$$date}), so both kinds of line read back alike.
-const model = require('@seald-io/nedb/lib/model.js') as { serialize(doc: unknown): string };
+const model = require('@seald-io/nedb/lib/model.js') as {
+  serialize(doc: unknown): string;
+  match(doc: unknown, query: Record<string, unknown>): boolean;
+};
+
+/** Whether a stored document matches a query, by nedb's own matcher (for reads in place). */
+export function matchesQuery(doc: unknown, query: Record<string, unknown>): boolean {
+  return model.match(doc, query);
+}
+
+/** Writes all of `text` at the descriptor's position (a write may take only part of it). */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let written = 0; written < bytes.length;)
+    written += writeSync(fd, bytes, written, bytes.length - written);
+}
 const storage = require('@seald-io/nedb/lib/storage.js') as {
   renameAsync(from: string, to: string): Promise<void>;
   flushToStorageAsync(options: { filename: string; isDir?: boolean; mode?: number }): Promise<void>;
@@ -139,9 +154,7 @@ export function appendThroughOpenFile(db: Datastore): AppendedFile {
       text += `${await persistence.afterSerialization(model.serialize(doc))}\n`;
     if (!text) return;
     fd ??= openSync(persistence.filename, 'a', persistence.modes.fileMode);
-    const bytes = Buffer.from(text, 'utf8');
-    for (let written = 0; written < bytes.length;)
-      written += writeSync(fd, bytes, written, bytes.length - written);
+    writeAll(fd, text);
     lines += docs.length;
     if (aside) {
       aside.push(text);
@@ -168,9 +181,7 @@ export function appendThroughOpenFile(db: Datastore): AppendedFile {
         if (kept) {
           const file = openSync(copy, 'a', modes.fileMode);
           try {
-            const bytes = Buffer.from(kept, 'utf8');
-            for (let written = 0; written < bytes.length;)
-              written += writeSync(file, bytes, written, bytes.length - written);
+            writeAll(file, kept);
           } finally {
             closeSync(file);
           }

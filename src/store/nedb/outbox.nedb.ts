@@ -6,7 +6,13 @@ import type {
   OutboxRepository,
 } from '../../core/ports/improvements.port.js';
 import { outboxQuery, reopenQuery } from '../outbox-queries.js';
-import { DerivedState, isUniqueViolation, update, type Datastore } from './datastore.js';
+import {
+  DerivedState,
+  isUniqueViolation,
+  matchesQuery,
+  update,
+  type Datastore,
+} from './datastore.js';
 
 type OutboxDoc = Omit<OutboxMessage, 'key'> & { _id: string };
 
@@ -72,14 +78,12 @@ export class NedbOutboxRepository implements OutboxRepository {
     const claimed: OutboxMessage[] = [];
     const expired = { status: 'sending', lockedUntil: { $lt: now } };
     const due = { status: 'pending', nextAttemptAt: { $lte: now } };
-    const isExpired = (d: OutboxDoc) => d.status === 'sending' && d.lockedUntil! < now;
-    const isDue = (d: OutboxDoc) => d.status === 'pending' && d.nextAttemptAt <= now;
-    for (const [query, matches, recovered] of [
-      [expired, isExpired, true],
-      [due, isDue, false],
+    for (const [query, recovered] of [
+      [expired, true],
+      [due, false],
     ] as const) {
       while (claimed.length < limit) {
-        const candidates = this.candidates(matches, limit - claimed.length);
+        const candidates = this.candidates(query, limit - claimed.length);
         if (candidates.length === 0) break;
         const before = claimed.length;
         for (const _id of candidates) {
@@ -103,19 +107,19 @@ export class NedbOutboxRepository implements OutboxRepository {
   }
 
   /**
-   * The keys of the `limit` undelivered messages that `matches`, due the longest first, read
+   * The keys of the `limit` undelivered messages that match `query`, due the longest first, read
    * in place from nedb's `_id` index (nedb never changes a stored document in place, so this
    * reads each as it now is, without a copy). Given the keys as `_id: {$in}` instead, nedb
    * compared each candidate with every key, then sorted them all, while the outbox's queue
    * waited: 0.8 s per claim in the soak once a busy channel's messages had piled up (6,000
    * waiting for its one-a-second limit), for the enqueues of every request's answers.
    */
-  private candidates(matches: (doc: OutboxDoc) => boolean, limit: number): string[] {
+  private candidates(query: Record<string, unknown>, limit: number): string[] {
     const byId = (this.db as unknown as { indexes: { _id: IdIndex } }).indexes._id;
     const found: OutboxDoc[] = [];
     for (const key of this.unsent.get()) {
       const doc = byId.getMatching(key)[0];
-      if (doc && matches(doc)) found.push(doc);
+      if (doc && matchesQuery(doc, query)) found.push(doc);
     }
     return found
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
