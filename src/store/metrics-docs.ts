@@ -102,7 +102,11 @@ export function toPromiseFact(number: number, p: PromiseDoc): PromiseFact {
 }
 
 /** `supporterCount` comes from the pebble's support documents (see supports.ts). */
-export function toPebbleFact(doc: PebbleDoc, supporterCount: number): PebbleFact {
+/** The embedded store reads its pebbles in place, with their creation time as a number. */
+export function toPebbleFact(
+  doc: Omit<PebbleDoc, 'createdAt' | 'history'> & { createdAt: Date | number },
+  supporterCount: number,
+): PebbleFact {
   return PebbleFactSchema.parse({
     number: doc.number,
     title: doc.title,

@@ -123,9 +123,10 @@ export function groupByNumber(supports: SupportDoc[]): Map<number, SupportDoc[]>
 /**
  * Orders pebbles by a field that +1s change (their count, the latest change), computed from the
  * support documents; ties fall back to the number in the same direction. Returns the numbers.
+ * A row's latest change may be a number (the embedded store reads its pebbles in place).
  */
 export function orderByDerived(
-  rows: { number: number; updatedAt: Date }[],
+  rows: { number: number; updatedAt: Date | number }[],
   supports: Pick<SupportDoc, 'number' | 'at'>[],
   field: 'supporterCount' | 'updatedAt',
   direction: 'asc' | 'desc',
@@ -136,10 +137,13 @@ export function orderByDerived(
     count.set(s.number, (count.get(s.number) ?? 0) + 1);
     latest.set(s.number, Math.max(latest.get(s.number) ?? 0, s.at.getTime()));
   }
-  const key = (r: { number: number; updatedAt: Date }) =>
+  const key = (r: { number: number; updatedAt: Date | number }) =>
     field === 'supporterCount'
       ? (count.get(r.number) ?? 0)
-      : Math.max(r.updatedAt.getTime(), latest.get(r.number) ?? 0);
+      : Math.max(
+          typeof r.updatedAt === 'number' ? r.updatedAt : r.updatedAt.getTime(),
+          latest.get(r.number) ?? 0,
+        );
   const dir = direction === 'asc' ? 1 : -1;
   return rows
     .map((r) => ({ number: r.number, key: key(r) }))
@@ -158,34 +162,46 @@ export function toPebble(doc: PebbleDoc, supports: SupportDoc[]): Pebble {
   return PebbleSchema.parse({ ...rest, ...supportFields(doc, supports), id: _id });
 }
 
+/** An adapter's reading of the support documents of some pebbles of one workspace. */
+export type SupportReader = (workspaceId: string, numbers: number[]) => Promise<SupportDoc[]>;
+
+/** The query of the support documents of these pebbles, for an adapter that reads by query. */
+export function supportsQuery(workspaceId: string, numbers: number[]): Record<string, unknown> {
+  return numbers.length === 1
+    ? { workspaceId, number: numbers[0]! }
+    : { workspaceId, number: { $in: numbers } };
+}
+
 /**
- * Reads the support documents of these pebbles (one query, through the adapter's `find`) and
- * returns them grouped by number.
+ * The first characters of the key (see supportKey) of every +1 of one pebble, and a string
+ * just past all of them: the +1s of a pebble are one range of keys.
  */
+export function supportKeyRange(
+  workspaceId: string,
+  number: number,
+): { $gte: string; $lt: string } {
+  // `["<workspace>",<number>,"`: each key goes on with the user id, then `"]`.
+  const prefix = JSON.stringify([workspaceId, number, '']).slice(0, -2);
+  // The same with its last character, `"`, one higher: past every key that begins so.
+  return { $gte: prefix, $lt: `${prefix.slice(0, -1)}#` };
+}
+
+/** Reads the support documents of these pebbles (through `read`), grouped by number. */
 export async function supportsOf(
-  find: (query: Record<string, unknown>) => Promise<SupportDoc[]>,
+  read: SupportReader,
   workspaceId: string,
   numbers: number[],
 ): Promise<Map<number, SupportDoc[]>> {
   if (numbers.length === 0) return new Map();
-  return groupByNumber(
-    await find(
-      numbers.length === 1
-        ? { workspaceId, number: numbers[0]! }
-        : { workspaceId, number: { $in: numbers } },
-    ),
-  );
+  return groupByNumber(await read(workspaceId, numbers));
 }
 
 /** The pebbles of these documents with their supports read back (see supportsOf). */
-export async function withSupports(
-  find: (query: Record<string, unknown>) => Promise<SupportDoc[]>,
-  docs: PebbleDoc[],
-): Promise<Pebble[]> {
+export async function withSupports(read: SupportReader, docs: PebbleDoc[]): Promise<Pebble[]> {
   const [first] = docs;
   if (!first) return [];
   const supports = await supportsOf(
-    find,
+    read,
     first.workspaceId,
     docs.map((d) => d.number),
   );

@@ -154,6 +154,202 @@ describe('embedded store: open pebbles', () => {
   });
 });
 
+describe('embedded store: what pebbles and +1s hold in memory', () => {
+  const stored = (store: Store) =>
+    store.pebbles as unknown as { db: Datastore; supports: Datastore };
+  const day = (d: number) => new Date(Date.parse('2026-01-05T09:00:00Z') + d * 86_400_000);
+
+  it('holds their times as numbers, in memory and in the file, and hands them out as Dates', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-times';
+    const store = await openEmbeddedStore({ dataDir: dir });
+    try {
+      for (const d of [0, 1, 2])
+        await store.pebbles.create({
+          ...pebble(ws, `Day ${d}`),
+          createdAt: day(d),
+          updatedAt: day(d),
+        });
+      await store.pebbles.addSupporter(
+        ws,
+        2,
+        { userId: 'U-2', at: day(3) },
+        { at: day(3), actor: 'U-2', action: 'supported' },
+      );
+      await store.pebbles.update(ws, 2, {
+        set: { status: 'triaged' },
+        history: { at: day(4), actor: 'U-1', action: 'triaged' },
+      });
+      const { db, supports } = stored(store);
+      const doc = (db.getAllData() as { number: number }[]).find(
+        (d) => d.number === 2,
+      ) as unknown as {
+        createdAt: unknown;
+        updatedAt: unknown;
+        history: { at: unknown }[];
+      };
+      expect(doc.createdAt).toBe(day(1).getTime());
+      expect(doc.updatedAt).toBe(day(4).getTime());
+      expect(doc.history.map((h) => h.at)).toEqual([day(0).getTime(), day(4).getTime()]);
+      expect((supports.getAllData()[0] as unknown as { at: unknown }).at).toBe(day(3).getTime());
+
+      const read = await store.pebbles.get(ws, 2);
+      expect(read?.createdAt).toEqual(day(1));
+      expect(read?.updatedAt).toEqual(day(4));
+      expect(read?.supporters).toEqual([{ userId: 'U-2', at: day(3) }]);
+      expect(read?.history.map((h) => h.at)).toEqual([day(0), day(3), day(4)]);
+      // A query on a time compares the numbers.
+      const between = await store.pebbles.list(ws, { createdFrom: day(1), createdTo: day(2) });
+      expect(between.items.map((p) => p.number)).toEqual([2]);
+      await store.close();
+      for (const file of ['pebbles.db', 'supports.db'])
+        expect(await readFile(path.join(dir, file), 'utf8')).not.toContain('$$date');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the Dates of a file written before as numbers, and gives back the same pebble', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-older';
+    const at = (d: number) => ({ $$date: day(d).getTime() });
+    const older = {
+      _id: 'older-1',
+      workspaceId: ws,
+      number: 1,
+      title: 'Written by an older version',
+      description: '',
+      stakeholder: 'customer',
+      anonymous: false,
+      reporter: { userId: 'U-1' },
+      source: { kind: 'slash' },
+      status: 'triaged',
+      createdAt: at(0),
+      updatedAt: at(1),
+      history: [
+        { at: at(0), actor: 'U-1', action: 'created' },
+        { at: at(1), actor: 'U-1', action: 'triaged' },
+      ],
+    };
+    const plusOne = {
+      _id: JSON.stringify([ws, 1, 'U-2']),
+      workspaceId: ws,
+      number: 1,
+      userId: 'U-2',
+      at: at(2),
+      order: 1,
+    };
+    await writeFile(path.join(dir, 'pebbles.db'), `${JSON.stringify(older)}\n`);
+    await writeFile(path.join(dir, 'supports.db'), `${JSON.stringify(plusOne)}\n`);
+    await writeFile(
+      path.join(dir, 'sequences.db'),
+      `${JSON.stringify({ _id: `${ws}:pebble`, seq: 1 })}\n`,
+    );
+    const store = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const read = await store.pebbles.get(ws, 1);
+      expect(read?.createdAt).toEqual(day(0));
+      expect(read?.updatedAt).toEqual(day(2));
+      expect(read?.supporters).toEqual([{ userId: 'U-2', at: day(2) }]);
+      expect(
+        (stored(store).db.getAllData()[0] as unknown as { createdAt: unknown }).createdAt,
+      ).toBe(day(0).getTime());
+      // Opening rewrites the file, in the new form.
+      expect(await readFile(path.join(dir, 'pebbles.db'), 'utf8')).not.toContain('$$date');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reads a pebble's +1s by their key, with no index on the pebble's number", async () => {
+    const store = await openEmbeddedStore();
+    try {
+      // Numbers and workspaces whose keys begin alike: 1 and 10, T1 and T10.
+      for (const ws of ['slack:T1', 'slack:T10'])
+        for (let n = 1; n <= 11; n++) await store.pebbles.create(pebble(ws, `${ws} ${n}`));
+      const support = (ws: string, number: number, userId: string) =>
+        store.pebbles.addSupporter(
+          ws,
+          number,
+          { userId, at: day(1) },
+          { at: day(1), actor: userId, action: 'supported' },
+        );
+      await support('slack:T1', 1, 'U-a');
+      await support('slack:T1', 10, 'U-b');
+      await support('slack:T1', 11, 'U-c');
+      await support('slack:T10', 1, 'U-d');
+      await support('slack:T1', 1, 'U-e');
+      const { supports } = stored(store);
+      expect(Object.keys((supports as unknown as { indexes: object }).indexes).sort()).toEqual([
+        '_id',
+        'userId',
+      ]);
+      const matched = countMatched(supports);
+      const one = await store.pebbles.get('slack:T1', 1);
+      expect(one?.supporters.map((s) => s.userId)).toEqual(['U-a', 'U-e']);
+      const page = await store.pebbles.list(
+        'slack:T1',
+        {},
+        { sort: { field: 'number', direction: 'desc' } },
+      );
+      expect(page.items.map((p) => [p.number, p.supporterCount])).toEqual([
+        [11, 1],
+        [10, 1],
+        [9, 0],
+        [8, 0],
+        [7, 0],
+        [6, 0],
+        [5, 0],
+        [4, 0],
+        [3, 0],
+        [2, 0],
+        [1, 2],
+      ]);
+      expect((await store.pebbles.get('slack:T10', 1))?.supporters.map((s) => s.userId)).toEqual([
+        'U-d',
+      ]);
+      // Read in place: no query on the +1s' file.
+      expect(matched).toEqual([]);
+
+      expect(await store.pebbles.delete('slack:T1', 1)).toBe(true);
+      expect(
+        supports
+          .getAllData()
+          .map((s) => (s as unknown as { userId: string }).userId)
+          .sort(),
+      ).toEqual(['U-b', 'U-c', 'U-d']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('shares one object among the pebbles that repeat a small one (reporter, source), read from the file', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-shared';
+    const first = await openEmbeddedStore({ dataDir: dir });
+    const reporter = { userId: 'U-7', name: 'Ada', team: 'Support' };
+    for (const title of ['One', 'Two'])
+      await first.pebbles.create({ ...pebble(ws, title), anonymous: false, reporter });
+    await first.close();
+
+    const store = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const [a, b] = stored(store).db.getAllData() as { reporter: object; source: object }[];
+      expect(a!.reporter).toBe(b!.reporter);
+      expect(a!.source).toBe(b!.source);
+      // What nedb hands out is a copy; an update replaces the document, not the shared object.
+      await store.pebbles.update(ws, 1, {
+        set: { status: 'triaged' },
+        history: { at: day(1), actor: 'U-1', action: 'triaged' },
+      });
+      expect((await store.pebbles.get(ws, 2))?.reporter).toEqual(reporter);
+      expect((await store.pebbles.get(ws, 1))?.reporter).toEqual(reporter);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('embedded store: outbox claims', () => {
   afterEach(() => vi.useRealTimers());
 

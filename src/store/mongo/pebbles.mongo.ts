@@ -29,10 +29,12 @@ import {
   LEGACY_SUPPORT_FIELDS,
   orderByDerived,
   supportsOf,
+  supportsQuery,
   toPebble,
   withSupports,
   type PebbleDoc,
   type SupportDoc,
+  type SupportReader,
 } from '../supports.js';
 
 /** Attempts to store one new pebble before giving up; each failed attempt means a number was taken. */
@@ -97,13 +99,16 @@ export class MongoPebbleRepository implements PebbleRepository {
     return moved;
   }
 
+  private readonly readSupports: SupportReader = (workspaceId, numbers) =>
+    this.supports.find(supportsQuery(workspaceId, numbers)).toArray();
+
   /** The support documents of these pebbles, by number. */
   private supportsOf(workspaceId: string, numbers: number[]): Promise<Map<number, SupportDoc[]>> {
-    return supportsOf((query) => this.supports.find(query).toArray(), workspaceId, numbers);
+    return supportsOf(this.readSupports, workspaceId, numbers);
   }
 
   private async withSupports(doc: PebbleDoc): Promise<Pebble> {
-    const [pebble] = await withSupports((query) => this.supports.find(query).toArray(), [doc]);
+    const [pebble] = await withSupports(this.readSupports, [doc]);
     return pebble!;
   }
 
@@ -191,7 +196,7 @@ export class MongoPebbleRepository implements PebbleRepository {
       if (options.limit !== undefined) cursor = cursor.limit(options.limit);
       const [docs, total] = await Promise.all([cursor.toArray(), this.db.countDocuments(query)]);
       return {
-        items: await withSupports((q) => this.supports.find(q).toArray(), docs),
+        items: await withSupports(this.readSupports, docs),
         total,
       };
     });
@@ -222,7 +227,7 @@ export class MongoPebbleRepository implements PebbleRepository {
             ...(_id.journey ? { journey: _id.journey } : {}),
             ...(_id.stage ? { stage: _id.stage } : {}),
             total,
-            newest: await withSupports((q) => this.supports.find(q).toArray(), docs),
+            newest: await withSupports(this.readSupports, docs),
           };
         }),
       );

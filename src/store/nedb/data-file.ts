@@ -41,37 +41,70 @@ const COMPACTION_CHUNK = 1 << 20;
 /** Strings up to this length are shared between the documents of one file as it loads. */
 const SHARED_STRING_LENGTH = 32;
 
+/** Objects of at most this many short strings are shared likewise. */
+const SHARED_OBJECT_FIELDS = 4;
+
+/** What the documents of one file share as it loads (see `deserializeLine`). */
+export interface SharedValues {
+  strings: Map<string, string>;
+  /** By their JSON text. */
+  objects: Map<string, object>;
+}
+
+/** An object of at most SHARED_OBJECT_FIELDS strings of at most SHARED_STRING_LENGTH. */
+function isSmallRecordOfStrings(value: object): boolean {
+  if (Array.isArray(value)) return false;
+  let fields = 0;
+  for (const field in value) {
+    const text = (value as Record<string, unknown>)[field];
+    if (typeof text !== 'string' || text.length > SHARED_STRING_LENGTH) return false;
+    if (++fields > SHARED_OBJECT_FIELDS) return false;
+  }
+  return fields > 0;
+}
+
 /**
- * nedb's reading of one line (`model.deserialize`), with two savings of memory. Equal dates
+ * nedb's reading of one line (`model.deserialize`), with three savings of memory. Equal dates
  * within a document share one Date object: a stored pebble repeats its creation time in its
  * first history entry and its last change in `updatedAt`, and a Date costs about 110 bytes of
- * heap (some 20 MB at 100,000 pebbles). And short strings equal to one already read from the
- * file (`shared`) are that same string: every document repeats its workspace id, and most repeat
+ * heap (some 20 MB at 100,000 pebbles). Short strings equal to one already read from the file
+ * (`shared`) are that same string: every document repeats its workspace id, and most repeat
  * a handful of statuses, stages, teams and people, each a separate copy of 30–60 bytes once
  * parsed (some 12 MB at 100,000 pebbles and their +1s). Long text (titles, descriptions) is
- * rarely repeated and is left alone. Sharing dates is safe because nedb never hands out its own
- * objects (every read is a deep copy, every update replaces the document) and the code that
- * reads them in place (the digest's metrics) only reads them; strings cannot change.
+ * rarely repeated and is left alone. And small objects of short strings equal to one already
+ * read are that same object: a pebble's reporter (the same person, name and team on each of
+ * their pebbles) and its source (`{kind: 'slash'}` on most), some 7 MB at 100,000 pebbles.
+ * Sharing objects is safe because nedb never hands out its own objects (every read is a deep
+ * copy, every update replaces the document) and the code that reads them in place (the
+ * digest's metrics, the pebble lists) only reads them; strings cannot change.
+ * With `timesAsNumbers` (a file held with `holdTimesAsNumbers`), dates are read as numbers.
  */
-export function deserializeLine(line: string, shared?: Map<string, string>): Doc {
+export function deserializeLine(line: string, shared?: SharedValues, timesAsNumbers = false): Doc {
   let dates: Map<unknown, Date> | undefined;
   return JSON.parse(line, function (key, value: unknown) {
     if (typeof value === 'string') {
       if (!shared || value.length > SHARED_STRING_LENGTH) return value;
-      const same = shared.get(value);
+      const same = shared.strings.get(value);
       if (same !== undefined) return same;
-      shared.set(value, value);
+      shared.strings.set(value, value);
       return value;
     }
     if (key === '$$date') {
+      if (timesAsNumbers) return value;
       dates ??= new Map();
       let date = dates.get(value);
       if (!date) dates.set(value, (date = new Date(value as number)));
       return date;
     }
     if (typeof value !== 'object' || value === null) return value;
-    const wrapped = (value as { $$date?: unknown }).$$date;
-    return wrapped ? wrapped : value;
+    if ('$$date' in value) return value.$$date;
+    // Not a whole document (key ''): each is its own.
+    if (!shared || key === '' || !isSmallRecordOfStrings(value)) return value;
+    const text = JSON.stringify(value);
+    const same = shared.objects.get(text);
+    if (same !== undefined) return same;
+    shared.objects.set(text, value);
+    return value;
   }) as Doc;
 }
 
@@ -88,12 +121,14 @@ export async function readDataLines(
   options: {
     corruptAlertThreshold: number;
     beforeDeserialization?: (line: string) => Promise<string>;
+    /** Dates read as numbers (see `holdTimesAsNumbers`). */
+    timesAsNumbers?: boolean;
   },
 ): Promise<Loaded> {
   const byId = new Map<unknown, Doc>();
   const indexes: Record<string, IndexSpec> = {};
   // Only for this load: kept afterwards, it would hold every short string ever read.
-  const shared = new Map<string, string>();
+  const shared: SharedValues = { strings: new Map(), objects: new Map() };
   let lines = 0;
   let corrupt = 0;
   const take = async (line: string) => {
@@ -103,6 +138,7 @@ export async function readDataLines(
       const doc = deserializeLine(
         options.beforeDeserialization ? await options.beforeDeserialization(line) : line,
         shared,
+        options.timesAsNumbers,
       );
       const created = doc.$$indexCreated as IndexSpec | undefined;
       if (doc._id) {
@@ -223,15 +259,17 @@ export async function writeCompactCopy(
 
 /**
  * Makes `db` read its file with `readDataLines` and compact it with `compactInChunks`. Call it
- * before `appendThroughOpenFile`, which wraps the compaction.
+ * before `appendThroughOpenFile`, which wraps the compaction. `timesAsNumbers`: the file's
+ * dates are read as numbers (for a datastore held with `holdTimesAsNumbers`).
  */
-export function readAndCompactInChunks(db: Datastore): void {
+export function readAndCompactInChunks(db: Datastore, timesAsNumbers = false): void {
   const persistence = db.persistence as unknown as FilePersistence;
   if (persistence.inMemoryOnly) return;
   persistence.treatRawStreamAsync = (chunks) =>
     readDataLines(chunks, {
       corruptAlertThreshold: persistence.corruptAlertThreshold,
       beforeDeserialization: (line) => persistence.beforeDeserialization(line),
+      timesAsNumbers,
     });
   persistence.persistCachedDatabaseAsync = () => compactInChunks(persistence);
 }

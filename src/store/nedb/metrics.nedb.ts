@@ -33,7 +33,12 @@ import {
   type VoteDoc,
 } from '../metrics-docs.js';
 import type { SupportDoc } from '../supports.js';
-import type { Datastore } from './datastore.js';
+import { forEachStored, type Datastore } from './datastore.js';
+import type { StoredTimes } from './numeric-times.js';
+
+/** Pebbles and +1s as their files hold them: times as numbers (see `holdTimesAsNumbers`). */
+type StoredPebble = StoredTimes<PebbleDoc>;
+type StoredSupport = StoredTimes<SupportDoc>;
 
 const ACTIVE = new Set<string>(ACTIVE_IMPROVEMENT_STATUSES);
 const OPEN = new Set<string>(OPEN_STATUSES);
@@ -99,14 +104,14 @@ class ByNumber {
  * about 13 MB for as long as the documents lived.
  */
 class NedbWorkspaceMetrics implements WorkspaceMetrics {
-  private readonly docs: PebbleDoc[] = [];
+  private readonly docs: StoredPebble[] = [];
   private readonly created: Float64Array;
   private readonly lastActive: Float64Array;
   /** Position in `docs` + 1 by pebble number (0: no such pebble). */
   private readonly position: ByNumber;
   private improvementsCache: ImprovementDoc[] | undefined;
   /** The workspace's +1s (one document each), their times, and their count per pebble number. */
-  private readonly supports: SupportDoc[] = [];
+  private readonly supports: StoredSupport[] = [];
   private readonly supportAt: Float64Array;
   private readonly supportCount: ByNumber;
 
@@ -114,25 +119,23 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     private readonly dbs: Collections,
     private readonly workspaceId: string,
   ) {
-    const all = dbs.pebbles.getAllData() as PebbleDoc[];
     let highest = 0;
-    for (let i = 0; i < all.length; i++) {
-      const p = all[i]!;
-      if (p.workspaceId !== workspaceId) continue;
+    forEachStored<StoredPebble>(dbs.pebbles, (p) => {
+      if (p.workspaceId !== workspaceId) return;
       this.docs.push(p);
       if (p.number > highest) highest = p.number;
-    }
+    });
     const count = this.docs.length;
     this.created = new Float64Array(count);
     this.lastActive = new Float64Array(count);
     this.position = new ByNumber(highest, count);
     for (let i = 0; i < count; i++) {
       const p = this.docs[i]!;
-      const created = p.createdAt.getTime();
+      const created = p.createdAt;
       let last = created;
       const history = p.history ?? [];
       for (let h = 0; h < history.length; h++) {
-        const at = history[h]!.at.getTime();
+        const at = history[h]!.at;
         if (at > last) last = at;
       }
       this.created[i] = created;
@@ -140,27 +143,24 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
       this.position.set(p.number, i + 1);
     }
     this.supportCount = new ByNumber(highest, count);
-    const supports = dbs.supports.getAllData() as SupportDoc[];
-    for (let i = 0; i < supports.length; i++) {
-      const s = supports[i]!;
-      if (s.workspaceId !== workspaceId) continue;
+    forEachStored<StoredSupport>(dbs.supports, (s) => {
+      if (s.workspaceId !== workspaceId) return;
       this.supports.push(s);
       this.supportCount.set(s.number, this.supportCount.get(s.number) + 1);
-    }
+    });
     this.supportAt = new Float64Array(this.supports.length);
-    for (let i = 0; i < this.supports.length; i++)
-      this.supportAt[i] = this.supports[i]!.at.getTime();
+    for (let i = 0; i < this.supports.length; i++) this.supportAt[i] = this.supports[i]!.at;
   }
 
-  private fact(p: PebbleDoc): PebbleFact {
+  private fact(p: StoredPebble): PebbleFact {
     return toPebbleFact(p, this.supportCount.get(p.number));
   }
 
   /** Pebbles reported in the range. */
-  private reportedIn(range: TimeRange): PebbleDoc[] {
+  private reportedIn(range: TimeRange): StoredPebble[] {
     const from = range.from.getTime();
     const to = range.to.getTime();
-    const found: PebbleDoc[] = [];
+    const found: StoredPebble[] = [];
     for (let i = 0; i < this.docs.length; i++) {
       const at = this.created[i]!;
       if (at >= from && at < to) found.push(this.docs[i]!);
@@ -169,21 +169,25 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   }
 
   /** Pebbles with a history entry at or after `from` (a superset of those in range). */
-  private activeSince(from: Date): PebbleDoc[] {
+  private activeSince(from: Date): StoredPebble[] {
     const since = from.getTime();
-    const found: PebbleDoc[] = [];
+    const found: StoredPebble[] = [];
     for (let i = 0; i < this.docs.length; i++)
       if (this.lastActive[i]! >= since) found.push(this.docs[i]!);
     return found;
   }
 
-  private pebble(number: number): PebbleDoc | undefined {
+  private pebble(number: number): StoredPebble | undefined {
     const at = this.position.get(number);
     return at ? this.docs[at - 1] : undefined;
   }
 
   private others<T extends { workspaceId: string }>(db: Datastore): T[] {
-    return (db.getAllData() as T[]).filter((d) => d.workspaceId === this.workspaceId);
+    const found: T[] = [];
+    forEachStored<T>(db, (d) => {
+      if (d.workspaceId === this.workspaceId) found.push(d);
+    });
+    return found;
   }
 
   private improvementDocs(): ImprovementDoc[] {
@@ -221,7 +225,7 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   }
 
   mostSupported(range: TimeRange, limit: number): Promise<PebbleFact[]> {
-    const count = (p: PebbleDoc) => this.supportCount.get(p.number);
+    const count = (p: StoredPebble) => this.supportCount.get(p.number);
     const top = this.reportedIn(range)
       .sort(
         (a, b) =>
@@ -263,9 +267,11 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
 
   statusChanges(range: TimeRange): Promise<StatusChange[]> {
     const rows: StatusChange[] = [];
+    const from = range.from.getTime();
+    const to = range.to.getTime();
     for (const p of this.activeSince(range.from)) {
       for (const h of p.history ?? []) {
-        if (h.action !== 'status' || !h.to || !inRange(h.at, range)) continue;
+        if (h.action !== 'status' || !h.to || h.at < from || h.at >= to) continue;
         rows.push(
           StatusChangeSchema.parse({
             number: p.number,
@@ -301,7 +307,7 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   pebbles(numbers: number[]): Promise<PebbleFact[]> {
     const found = [...new Set(numbers)]
       .map((n) => this.pebble(n))
-      .filter((p): p is PebbleDoc => p !== undefined);
+      .filter((p): p is StoredPebble => p !== undefined);
     return Promise.resolve(found.sort(byNumber).map((p) => this.fact(p)));
   }
 
@@ -316,18 +322,19 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
 
   resolvedAt(numbers: number[], before: Date): Promise<{ number: number; at: Date }[]> {
     const result: { number: number; at: Date }[] = [];
+    const until = before.getTime();
     for (const n of new Set(numbers)) {
       const p = this.pebble(n);
-      let first: Date | undefined;
+      let first: number | undefined;
       for (const h of p?.history ?? [])
         if (
           h.action === 'status' &&
           h.to === 'resolved' &&
-          h.at < before &&
-          (!first || h.at < first)
+          h.at < until &&
+          (first === undefined || h.at < first)
         )
           first = h.at;
-      if (first) result.push({ number: n, at: first });
+      if (first !== undefined) result.push({ number: n, at: new Date(first) });
     }
     return Promise.resolve(result.sort(byNumber));
   }

@@ -23,13 +23,16 @@ import {
   legacySupportDocs,
   LEGACY_SUPPORT_FIELDS,
   orderByDerived,
+  supportKeyRange,
   supportsOf,
   toPebble,
   withSupports,
   type PebbleDoc,
   type SupportDoc,
+  type SupportReader,
 } from '../supports.js';
 import { DerivedState, isUniqueViolation, update, type Datastore } from './datastore.js';
+import { numbersToTimes, type StoredTimes } from './numeric-times.js';
 import { nextSequence } from './sequences.nedb.js';
 
 /**
@@ -40,7 +43,7 @@ export class NedbPebbleRepository implements PebbleRepository {
   /** Per workspace, the place (see `placeOf`) of each open pebble by number. */
   private readonly openPlaces = new DerivedState(() => {
     const places = new Map<string, Map<number, string>>();
-    for (const doc of this.db.getAllData() as PebbleDoc[]) track(places, doc);
+    for (const doc of this.db.getAllData() as StoredPebble[]) track(places, doc);
     return places;
   });
 
@@ -60,13 +63,13 @@ export class NedbPebbleRepository implements PebbleRepository {
     // NOTE: no single-field workspaceId index: nedb would pick it over the compound one and
     // scan a whole workspace for every update by number (data folders of older versions have it).
     await db.removeIndexAsync('workspaceId');
-    // The `_id` is the unique (workspace, pebble, user) key; these serve the lookups. No
-    // (workspaceId, number) index: nedb tries single-field indexes first, so `number` served
-    // every query such an index could, and it held a tree node per +1 (about 15 MB at 100,000);
-    // data folders of older versions have it.
+    // The `_id` is the unique (workspace, pebble, user) key, and a pebble's +1s are one range
+    // of it (see `readSupports`); `userId` serves a person's +1s. No index on the pebble's
+    // number, alone or with the workspace: each held a tree node per +1 (about 11 and 15 MB at
+    // 100,000) for lookups the `_id` range serves; data folders of older versions have them.
     const indexes = (supports as unknown as { indexes: Record<string, unknown> }).indexes;
     if (indexes['number,workspaceId']) await supports.removeIndexAsync('number,workspaceId');
-    await supports.ensureIndexAsync({ fieldName: 'number' });
+    if (indexes.number) await supports.removeIndexAsync('number');
     await supports.ensureIndexAsync({ fieldName: 'userId' });
   }
 
@@ -98,15 +101,27 @@ export class NedbPebbleRepository implements PebbleRepository {
     return moved;
   }
 
-  private readonly findSupports = async (query: Record<string, unknown>) =>
-    (await this.supports.findAsync(query)) as unknown as SupportDoc[];
+  /**
+   * The +1s of these pebbles, in place through the `_id` index: each pebble's are one range of
+   * keys (see `supportKeyRange`). In place, as pebbles are read (see `listInPlace`): a page of
+   * 500 similarity candidates would otherwise queue 500 lookups on the file.
+   */
+  private readonly readSupports: SupportReader = (workspaceId, numbers) => {
+    const byKey = (this.supports as unknown as { indexes: Record<string, StoredSupportIndex> })
+      .indexes._id!;
+    const found: SupportDoc[] = [];
+    for (const number of new Set(numbers))
+      for (const doc of byKey.getBetweenBounds(supportKeyRange(workspaceId, number)))
+        found.push(numbersToTimes<SupportDoc>(doc));
+    return Promise.resolve(found);
+  };
 
   private supportsOf(workspaceId: string, numbers: number[]): Promise<Map<number, SupportDoc[]>> {
-    return supportsOf(this.findSupports, workspaceId, numbers);
+    return supportsOf(this.readSupports, workspaceId, numbers);
   }
 
   private async withSupports(doc: PebbleDoc): Promise<Pebble> {
-    const [pebble] = await withSupports(this.findSupports, [doc]);
+    const [pebble] = await withSupports(this.readSupports, [doc]);
     return pebble!;
   }
 
@@ -162,7 +177,7 @@ export class NedbPebbleRepository implements PebbleRepository {
       cursor as unknown as Promise<PebbleDoc[]>,
       this.db.countAsync(query) as unknown as Promise<number>,
     ]);
-    return { items: await withSupports(this.findSupports, docs), total };
+    return { items: await withSupports(this.readSupports, docs), total };
   }
 
   /**
@@ -188,7 +203,7 @@ export class NedbPebbleRepository implements PebbleRepository {
         const found = numbers.flatMap((number) =>
           this.byKey().getMatching({ workspaceId, number }),
         );
-        return { ...place, newest: await withSupports(this.findSupports, found) };
+        return { ...place, newest: await withSupports(this.readSupports, found.map(asDoc)) };
       }),
     );
   }
@@ -215,7 +230,10 @@ export class NedbPebbleRepository implements PebbleRepository {
     // In place through the unique key, as `listInPlace` reads: 500 lookups queued at once held
     // every request that touched the file behind them.
     const found = page.flatMap((number) => this.byKey().getMatching({ workspaceId, number }));
-    return { items: await withSupports(this.findSupports, found), total: numbers.length };
+    return {
+      items: await withSupports(this.readSupports, found.map(asDoc)),
+      total: numbers.length,
+    };
   }
 
   /** The unique (workspace, number) index; nedb names a compound index by its sorted fields. */
@@ -249,7 +267,7 @@ export class NedbPebbleRepository implements PebbleRepository {
     // A person's own pebbles (App Home on every open) through their index: a few per person.
     const stored = reporterId
       ? this.index('reporter.userId').getMatching(reporterId)
-      : (this.db.getAllData() as PebbleDoc[]);
+      : (this.db.getAllData() as StoredPebble[]);
     const docs = stored.filter(
       (d) => d.workspaceId === workspaceId && (!wanted || wanted.has(d.status)),
     );
@@ -259,13 +277,13 @@ export class NedbPebbleRepository implements PebbleRepository {
     docs.sort((a, b) => dir * (a.number - b.number));
     const start = options.offset ?? 0;
     const page = docs.slice(start, options.limit === undefined ? undefined : start + options.limit);
-    return { items: await withSupports(this.findSupports, page), total: docs.length };
+    return { items: await withSupports(this.readSupports, page.map(asDoc)), total: docs.length };
   }
 
   /** Sorts by a field +1s change, computed from the support documents (see supports.ts). */
   private async listByDerived(
     workspaceId: string,
-    docs: PebbleDoc[],
+    docs: (PebbleDoc | StoredPebble)[],
     field: 'supporterCount' | 'updatedAt',
     direction: 'asc' | 'desc',
     options: ListOptions<PebbleSortField>,
@@ -281,7 +299,7 @@ export class NedbPebbleRepository implements PebbleRepository {
       options.limit === undefined ? undefined : start + options.limit,
     );
     const byNumber = new Map(docs.map((d) => [d.number, d]));
-    const items = page.map((n) => toPebble(byNumber.get(n)!, supports.get(n) ?? []));
+    const items = page.map((n) => toPebble(asDoc(byNumber.get(n)!), supports.get(n) ?? []));
     return { items, total: docs.length };
   }
 
@@ -335,7 +353,11 @@ export class NedbPebbleRepository implements PebbleRepository {
   async delete(workspaceId: string, number: number): Promise<boolean> {
     const deleted = (await this.db.removeAsync({ workspaceId, number }, {})) > 0;
     if (deleted) track(this.openPlaces.peek(), { workspaceId, number });
-    if (deleted) await this.supports.removeAsync({ workspaceId, number }, { multi: true });
+    if (deleted)
+      await this.supports.removeAsync(
+        { _id: supportKeyRange(workspaceId, number) },
+        { multi: true },
+      );
     return deleted;
   }
 }
@@ -353,7 +375,25 @@ function onlyOpen(filter: PebbleFilter | undefined): boolean {
 
 /** One of nedb's indexes: the stored documents under a key, themselves, not copies. */
 interface StoredIndex {
-  getMatching(key: unknown): PebbleDoc[];
+  getMatching(key: unknown): StoredPebble[];
+}
+
+/** The +1s' `_id` index: the stored documents in a range of keys, themselves. */
+interface StoredSupportIndex {
+  getBetweenBounds(range: { $gte: string; $lt: string }): StoredTimes<SupportDoc>[];
+}
+
+/**
+ * A pebble as the file holds it, read in place: its times are numbers (the pebbles file is held
+ * with `holdTimesAsNumbers`, see nedb.store.ts); nedb's operations read them back as Dates.
+ */
+type StoredPebble = StoredTimes<PebbleDoc>;
+
+/** A pebble read in place with its times as Dates, or one read through nedb as it is. */
+function asDoc(doc: PebbleDoc | StoredPebble): PebbleDoc {
+  return typeof doc.createdAt === 'number'
+    ? numbersToTimes<PebbleDoc>(doc as StoredPebble)
+    : (doc as PebbleDoc);
 }
 
 /** Whether a filter asks for pebbles by status and reporter at most (or for all of them). */
@@ -374,7 +414,8 @@ function keepHighest(numbers: number[], number: number, size: number): void {
 /** Records where a pebble now is: its place while open, nowhere once closed or deleted. */
 function track(
   places: Map<string, Map<number, string>> | undefined,
-  doc: Pick<PebbleDoc, 'workspaceId' | 'number'> & Partial<PebbleDoc>,
+  doc: Pick<PebbleDoc, 'workspaceId' | 'number'> &
+    Partial<Pick<PebbleDoc, 'status' | 'journey' | 'stage'>>,
 ): void {
   if (!places) return;
   let ofWorkspace = places.get(doc.workspaceId);
@@ -386,6 +427,6 @@ function track(
 /** Between journey and stage in a place's key (neither can hold control characters). */
 const PLACE_SEPARATOR = '\u0000';
 
-function placeOf(doc: Partial<PebbleDoc>): string {
+function placeOf(doc: Partial<Pick<PebbleDoc, 'journey' | 'stage'>>): string {
   return `${doc.journey ?? ''}${PLACE_SEPARATOR}${doc.stage ?? ''}`;
 }
