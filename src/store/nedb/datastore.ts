@@ -70,6 +70,23 @@ export function forEachStored<T>(db: Datastore, fn: (doc: T) => void): void {
   });
 }
 
+/** One of nedb's indexes, read in place: the stored documents themselves (read them only). */
+export interface StoredIndex<T> {
+  /** The documents under a key (a compound index's key is an object of its fields). */
+  getMatching(key: unknown): T[];
+  /** The documents whose keys are in the range, in key order. */
+  getBetweenBounds(range: { $gt?: unknown; $gte?: unknown; $lt?: unknown; $lte?: unknown }): T[];
+}
+
+/** The index of `db` on `name` (a compound index is named by its fields, sorted, comma-joined). */
+export function storedIndex<T>(db: Datastore, name: string): StoredIndex<T> {
+  const index = (db as unknown as { indexes: Record<string, StoredIndex<T> | undefined> }).indexes[
+    name
+  ];
+  if (!index) throw new Error(`No index on ${name}`);
+  return index;
+}
+
 /** Writes all of `text` at the descriptor's position (a write may take only part of it). */
 function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text, 'utf8');

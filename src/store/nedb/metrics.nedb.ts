@@ -94,66 +94,63 @@ class ByNumber {
 }
 
 /**
- * One workspace's documents, indexed once per digest: the pebbles with their creation time and
- * their latest activity as numbers in typed arrays, so each question scans those and touches
- * only the pebbles of its range. Numbers, because comparing Date objects costs four times as
- * much, and each comparison of two Dates allocates. The +1s' times likewise.
- *
- * Nothing is kept between digests: the latest activity of every pebble (a walk through 100,000
- * histories, about 35 ms) is computed again rather than remembered per document, which held
- * about 13 MB for as long as the documents lived.
+ * One workspace's documents, read in place: the stored pebbles and +1s, whose times are numbers
+ * (see `holdTimesAsNumbers`), gathered once per digest as an array of references, with each
+ * pebble's position and +1 count by number in typed arrays (4 bytes a pebble) built the first
+ * time a question needs them. An earlier index also copied every pebble's creation time, latest
+ * activity and each +1's time into typed arrays: some 8 MB per digest, left to the garbage
+ * collector, which digests computed one after another piled up (100,000 pebbles: 269 MB before
+ * the first, 315 MB by the fifth).
  */
 class NedbWorkspaceMetrics implements WorkspaceMetrics {
-  private readonly docs: StoredPebble[] = [];
-  private readonly created: Float64Array;
-  private readonly lastActive: Float64Array;
-  /** Position in `docs` + 1 by pebble number (0: no such pebble). */
-  private readonly position: ByNumber;
   private improvementsCache: ImprovementDoc[] | undefined;
-  /** The workspace's +1s (one document each), their times, and their count per pebble number. */
-  private readonly supports: StoredSupport[] = [];
-  private readonly supportAt: Float64Array;
-  private readonly supportCount: ByNumber;
+  private pebblesCache: StoredPebble[] | undefined;
+  private highest = 0;
+  /** Position in the pebbles + 1 by pebble number (0: no such pebble). */
+  private positions: ByNumber | undefined;
+  private supportCounts: ByNumber | undefined;
 
   constructor(
     private readonly dbs: Collections,
     private readonly workspaceId: string,
-  ) {
-    let highest = 0;
-    forEachStored<StoredPebble>(dbs.pebbles, (p) => {
-      if (p.workspaceId !== workspaceId) return;
-      this.docs.push(p);
-      if (p.number > highest) highest = p.number;
-    });
-    const count = this.docs.length;
-    this.created = new Float64Array(count);
-    this.lastActive = new Float64Array(count);
-    this.position = new ByNumber(highest, count);
-    for (let i = 0; i < count; i++) {
-      const p = this.docs[i]!;
-      const created = p.createdAt;
-      let last = created;
-      const history = p.history ?? [];
-      for (let h = 0; h < history.length; h++) {
-        const at = history[h]!.at;
-        if (at > last) last = at;
-      }
-      this.created[i] = created;
-      this.lastActive[i] = last;
-      this.position.set(p.number, i + 1);
+  ) {}
+
+  private workspacePebbles(): StoredPebble[] {
+    if (!this.pebblesCache) {
+      const { workspaceId } = this;
+      const found: StoredPebble[] = [];
+      forEachStored<StoredPebble>(this.dbs.pebbles, (p) => {
+        if (p.workspaceId !== workspaceId) return;
+        found.push(p);
+        if (p.number > this.highest) this.highest = p.number;
+      });
+      this.pebblesCache = found;
     }
-    this.supportCount = new ByNumber(highest, count);
-    forEachStored<StoredSupport>(dbs.supports, (s) => {
-      if (s.workspaceId !== workspaceId) return;
-      this.supports.push(s);
-      this.supportCount.set(s.number, this.supportCount.get(s.number) + 1);
-    });
-    this.supportAt = new Float64Array(this.supports.length);
-    for (let i = 0; i < this.supports.length; i++) this.supportAt[i] = this.supports[i]!.at;
+    return this.pebblesCache;
+  }
+
+  /** Calls `fn` with each pebble of the workspace, in place. */
+  private eachPebble(fn: (p: StoredPebble) => void): void {
+    const pebbles = this.workspacePebbles();
+    for (let i = 0; i < pebbles.length; i++) fn(pebbles[i]!);
+  }
+
+  /** How many +1s a pebble has (counted in one pass over the +1s, the first time). */
+  private supportCount(number: number): number {
+    if (!this.supportCounts) {
+      const pebbles = this.workspacePebbles();
+      const counts = new ByNumber(this.highest, pebbles.length);
+      const { workspaceId } = this;
+      forEachStored<StoredSupport>(this.dbs.supports, (s) => {
+        if (s.workspaceId === workspaceId) counts.set(s.number, counts.get(s.number) + 1);
+      });
+      this.supportCounts = counts;
+    }
+    return this.supportCounts.get(number);
   }
 
   private fact(p: StoredPebble): PebbleFact {
-    return toPebbleFact(p, this.supportCount.get(p.number));
+    return toPebbleFact(p, this.supportCount(p.number));
   }
 
   /** Pebbles reported in the range. */
@@ -161,10 +158,9 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     const from = range.from.getTime();
     const to = range.to.getTime();
     const found: StoredPebble[] = [];
-    for (let i = 0; i < this.docs.length; i++) {
-      const at = this.created[i]!;
-      if (at >= from && at < to) found.push(this.docs[i]!);
-    }
+    this.eachPebble((p) => {
+      if (p.createdAt >= from && p.createdAt < to) found.push(p);
+    });
     return found;
   }
 
@@ -172,14 +168,23 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   private activeSince(from: Date): StoredPebble[] {
     const since = from.getTime();
     const found: StoredPebble[] = [];
-    for (let i = 0; i < this.docs.length; i++)
-      if (this.lastActive[i]! >= since) found.push(this.docs[i]!);
+    this.eachPebble((p) => {
+      if (p.createdAt >= since) return void found.push(p);
+      const history = p.history ?? [];
+      for (let h = 0; h < history.length; h++)
+        if (history[h]!.at >= since) return void found.push(p);
+    });
     return found;
   }
 
   private pebble(number: number): StoredPebble | undefined {
-    const at = this.position.get(number);
-    return at ? this.docs[at - 1] : undefined;
+    const pebbles = this.workspacePebbles();
+    if (!this.positions) {
+      this.positions = new ByNumber(this.highest, pebbles.length);
+      for (let i = 0; i < pebbles.length; i++) this.positions.set(pebbles[i]!.number, i + 1);
+    }
+    const at = this.positions.get(number);
+    return at ? pebbles[at - 1] : undefined;
   }
 
   private others<T extends { workspaceId: string }>(db: Datastore): T[] {
@@ -200,11 +205,10 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     const from = Float64Array.from(ranges, (r) => r.from.getTime());
     const to = Float64Array.from(ranges, (r) => r.to.getTime());
     const groups = ranges.map(() => new Map<string, ReportedGroup>());
-    for (let i = 0; i < this.docs.length; i++) {
-      const at = this.created[i]!;
+    this.eachPebble((p) => {
+      const at = p.createdAt;
       for (let k = 0; k < from.length; k++) {
         if (at < from[k]! || at >= to[k]!) continue;
-        const p = this.docs[i]!;
         const key = `${p.journey ?? ''}\u0000${p.stage ?? ''}\u0000${p.stakeholder}`;
         const map = groups[k]!;
         const group = map.get(key);
@@ -220,12 +224,12 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
             }),
           );
       }
-    }
+    });
     return Promise.resolve(groups.map((m) => [...m.values()]));
   }
 
   mostSupported(range: TimeRange, limit: number): Promise<PebbleFact[]> {
-    const count = (p: StoredPebble) => this.supportCount.get(p.number);
+    const count = (p: StoredPebble) => this.supportCount(p.number);
     const top = this.reportedIn(range)
       .sort(
         (a, b) =>
@@ -246,13 +250,12 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
     }
     const from = range.from.getTime();
     const to = range.to.getTime();
-    for (let i = 0; i < this.supports.length; i++) {
-      const at = this.supportAt[i]!;
-      if (at < from || at >= to) continue;
-      const s = this.supports[i]!;
+    const { workspaceId } = this;
+    forEachStored<StoredSupport>(this.dbs.supports, (s) => {
+      if (s.workspaceId !== workspaceId || s.at < from || s.at >= to) return;
       supporters.add(s.userId);
       if (s.team) teams.add(s.team);
-    }
+    });
     const reporters = new Set([...named, ...anonymous]);
     return Promise.resolve(
       ParticipationSchema.parse({
@@ -291,16 +294,16 @@ class NedbWorkspaceMetrics implements WorkspaceMetrics {
   openByAge(edges: Date[]): Promise<number[]> {
     const bounds = edges.map((e) => e.getTime());
     const counts = bounds.slice(1).map(() => 0);
-    for (let i = 0; i < this.docs.length; i++) {
-      if (!OPEN.has(this.docs[i]!.status)) continue;
-      const at = this.created[i]!;
+    this.eachPebble((p) => {
+      if (!OPEN.has(p.status)) return;
+      const at = p.createdAt;
       for (let k = 0; k < counts.length; k++) {
         if (at < bounds[k]! && at >= bounds[k + 1]!) {
           counts[k]!++;
           break;
         }
       }
-    }
+    });
     return Promise.resolve(counts);
   }
 

@@ -31,7 +31,14 @@ import {
   type SupportDoc,
   type SupportReader,
 } from '../supports.js';
-import { DerivedState, isUniqueViolation, update, type Datastore } from './datastore.js';
+import {
+  DerivedState,
+  isUniqueViolation,
+  storedIndex,
+  update,
+  type Datastore,
+  type StoredIndex,
+} from './datastore.js';
 import { numbersToTimes, type StoredTimes } from './numeric-times.js';
 import { nextSequence } from './sequences.nedb.js';
 
@@ -107,8 +114,7 @@ export class NedbPebbleRepository implements PebbleRepository {
    * 500 similarity candidates would otherwise queue 500 lookups on the file.
    */
   private readonly readSupports: SupportReader = (workspaceId, numbers) => {
-    const byKey = (this.supports as unknown as { indexes: Record<string, StoredSupportIndex> })
-      .indexes._id!;
+    const byKey = storedIndex<StoredTimes<SupportDoc>>(this.supports, '_id');
     const found: SupportDoc[] = [];
     for (const number of new Set(numbers))
       for (const doc of byKey.getBetweenBounds(supportKeyRange(workspaceId, number)))
@@ -237,13 +243,13 @@ export class NedbPebbleRepository implements PebbleRepository {
   }
 
   /** The unique (workspace, number) index; nedb names a compound index by its sorted fields. */
-  private byKey(): StoredIndex {
+  private byKey(): StoredIndex<StoredPebble> {
     return this.index('number,workspaceId');
   }
 
   /** One of nedb's indexes, read in place (see `listInPlace`). */
-  private index(name: string): StoredIndex {
-    return (this.db as unknown as { indexes: Record<string, StoredIndex> }).indexes[name]!;
+  private index(name: string): StoredIndex<StoredPebble> {
+    return storedIndex<StoredPebble>(this.db, name);
   }
 
   /**
@@ -371,16 +377,6 @@ function onlyOpen(filter: PebbleFilter | undefined): boolean {
     status.length === OPEN_STATUSES.length &&
     OPEN_STATUSES.every((s) => status.includes(s))
   );
-}
-
-/** One of nedb's indexes: the stored documents under a key, themselves, not copies. */
-interface StoredIndex {
-  getMatching(key: unknown): StoredPebble[];
-}
-
-/** The +1s' `_id` index: the stored documents in a range of keys, themselves. */
-interface StoredSupportIndex {
-  getBetweenBounds(range: { $gte: string; $lt: string }): StoredTimes<SupportDoc>[];
 }
 
 /**
