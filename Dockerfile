@@ -22,4 +22,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/main.js"]
+# A young generation of 8 MB semi-spaces instead of 16: some 16 MB less resident memory, and no
+# measured cost to acknowledgement latency (docs/performance.md). `npm start` runs the same.
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

@@ -52,6 +52,8 @@ const COUNTS = {
   notices: Number(args.notices),
 };
 const RUNS = Math.max(1, Number(args.runs));
+/** The Node flags the bot runs with (`npm start` in package.json, the Dockerfile's CMD). */
+const BOT_NODE_FLAGS = ['--max-semi-space-size=8'];
 /** The digest computed: the week that ended Monday 30 March 2026, 09:00 in Berlin. */
 const NOW = new Date('2026-03-30T07:00:00Z');
 const SPAN_MS = 104 * 7 * 86_400_000;
@@ -459,6 +461,7 @@ async function main(): Promise<void> {
         process.execPath,
         [
           '--expose-gc',
+          ...BOT_NODE_FLAGS,
           ...(form === 'compiled'
             ? [compiled]
             : [...process.execArgv, fileURLToPath(import.meta.url)]),
