@@ -184,6 +184,22 @@ describe('scheduler: one replica runs each tick', () => {
   });
 });
 
+describe('scheduler: a run longer than its interval', () => {
+  it('skips the ticks it overlaps without a warning in the log (debug only)', async () => {
+    const runs: { instance: string; slot: string }[] = [];
+    const slow = () => new Promise<void>((r) => setTimeout(r, 2_200));
+    const a = scheduler('A', [recordingJob(runs, 'A', '* * * * * *', slow)]);
+    a.start();
+    await new Promise((r) => setTimeout(r, 3_300));
+    await a.stop();
+    const entries = logs.map((l) => JSON.parse(l) as { level: number; msg: string; job?: string });
+    const overlaps = entries.filter((e) => /overlap prevention/.test(e.msg));
+    expect(overlaps.length).toBeGreaterThan(0);
+    expect(overlaps.every((e) => e.level === 20 && e.job === 'test.sweep')).toBe(true);
+    expect(entries.filter((e) => e.level >= 40)).toEqual([]);
+  });
+});
+
 describe('scheduler: two instances sending nudges through one store', () => {
   it('deliver each owner’s nudge exactly once, whichever instance runs the ticks', async () => {
     const { services, clock, workspace } = await makeServices('2026-03-02T09:00:00Z');
