@@ -267,7 +267,10 @@ for (const target of hostileStores('fuzz'))
               expect(res.status, actionId).toBeLessThan(500);
               await settle();
               for (const said of textsSince(from))
-                expect(internals(said, value), actionId).toEqual([]);
+                // The text itself in the message: a rare finding is otherwise hard to trace.
+                expect(internals(said, value), `${actionId} said: ${said.slice(0, 600)}`).toEqual(
+                  [],
+                );
               const overflowOpen =
                 actionId === OVERFLOW_ACTION && [...OPEN_ACTIONS].some((a) => value.startsWith(a));
               if (!OPEN_ACTIONS.has(actionId) && !overflowOpen)
