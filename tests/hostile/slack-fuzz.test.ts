@@ -266,11 +266,13 @@ for (const target of hostileStores('fuzz'))
               );
               expect(res.status, actionId).toBeLessThan(500);
               await settle();
+              // A form may quote what the store holds, typed by earlier runs: Mallory's own pebble
+              // titled "P-NaN" prefills the form of "add details" for that pebble.
               for (const said of textsSince(from))
-                // The text itself in the message: a rare finding is otherwise hard to trace.
-                expect(internals(said, value), `${actionId} said: ${said.slice(0, 600)}`).toEqual(
-                  [],
-                );
+                expect(
+                  internals(said, value + before),
+                  `${actionId} said: ${said.slice(0, 600)}`,
+                ).toEqual([]);
               const overflowOpen =
                 actionId === OVERFLOW_ACTION && [...OPEN_ACTIONS].some((a) => value.startsWith(a));
               if (!OPEN_ACTIONS.has(actionId) && !overflowOpen)
