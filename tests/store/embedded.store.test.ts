@@ -8,7 +8,8 @@ import { OPEN_STATUSES } from '../../src/core/pebbles/pebble.model.js';
 import { defaultSettings } from '../../src/core/workspaces/workspace.model.js';
 import { isPebbleError } from '../../src/core/shared/errors.js';
 import type { Datastore } from '../../src/store/nedb/datastore.js';
-import { COMPACTION_FLOOR, openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
+import { COMPACTION_FLOOR } from '../../src/store/nedb/data-file.js';
+import { openEmbeddedStore } from '../../src/store/nedb/nedb.store.js';
 import type { NewPebble, Store } from '../../src/core/ports/store.port.js';
 import { expectMigratedSupports, legacyPebble } from './legacy-supports.js';
 import { describeStoreContract } from './store.contract.js';
@@ -484,6 +485,125 @@ describe('embedded store on a DATA_DIR folder', () => {
       const file = await readFile(path.join(dir, 'pebbles.db'), 'utf8');
       expect(file).toContain('Written before the compaction');
       expect(file).toContain('Written after the compaction');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps a whole file as it is when opening, and appends to it', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-keep';
+    const file = path.join(dir, 'pebbles.db');
+    const first = await openEmbeddedStore({ dataDir: dir });
+    try {
+      for (let i = 1; i <= 3; i++) await first.pebbles.create(pebble(ws, `Kept ${i}`));
+    } finally {
+      await first.close();
+    }
+    // A rewrite replaces the file (a copy renamed over it): the same inode means none.
+    const before = await stat(file);
+    const ballots = path.join(dir, 'ballots.db');
+    const ballotsBefore = await stat(ballots);
+    const second = await openEmbeddedStore({ dataDir: dir });
+    try {
+      expect((await stat(file)).ino).toBe(before.ino);
+      // Except the ballots' file, whose order of lines would tell the order of the ballots.
+      expect((await stat(ballots)).ino).not.toBe(ballotsBefore.ino);
+      await second.pebbles.create(pebble(ws, 'Appended after opening'));
+      // What a kill -9 leaves now: the file as it is, every line whole.
+      const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+      for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+      expect(lines.filter((l) => l.includes('"Kept ')).length).toBe(3);
+      expect(lines.some((l) => l.includes('Appended after opening'))).toBe(true);
+    } finally {
+      await second.close();
+    }
+    const third = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const all = await third.pebbles.list(ws, {}, { limit: 10 });
+      expect(all.total).toBe(4);
+      expect((await third.pebbles.create(pebble(ws, 'Fifth'))).number).toBe(5);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('rewrites a file torn by a crash when opening, so that the next write is a line of its own', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-torn';
+    const file = path.join(dir, 'pebbles.db');
+    const first = await openEmbeddedStore({ dataDir: dir });
+    try {
+      // Enough lines that one torn line stays under nedb's share of corrupt lines (10%).
+      for (let i = 1; i <= 20; i++) await first.pebbles.create(pebble(ws, `Whole ${i}`));
+    } finally {
+      await first.close();
+    }
+    // A kill -9 in the middle of an append: a line without its end.
+    await appendFile(file, '{"_id":"torn","workspaceId":"slack:T-torn","title":"Half');
+    const before = await stat(file);
+    const second = await openEmbeddedStore({ dataDir: dir });
+    try {
+      expect((await stat(file)).ino).not.toBe(before.ino);
+      expect(await readFile(file, 'utf8')).not.toContain('"Half');
+      await second.pebbles.create(pebble(ws, 'After the crash'));
+    } finally {
+      await second.close();
+    }
+    const third = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const all = await third.pebbles.list(ws, {}, { limit: 50 });
+      expect(all.total).toBe(21);
+      expect(all.items.map((p) => p.title)).toContain('After the crash');
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('leaves no earlier line of what it forgets, deletes or redacts in its files', async () => {
+    const dir = await tempDir();
+    const ws = 'slack:T-erase';
+    const gone = 'slack:T-gone';
+    const files = async () =>
+      (
+        await Promise.all(
+          ['pebbles', 'supports', 'workspaces', 'sequences'].map((name) =>
+            readFile(path.join(dir, `${name}.db`), 'utf8').catch(() => ''),
+          ),
+        )
+      ).join('\n');
+    const store = await openEmbeddedStore({ dataDir: dir });
+    try {
+      const ana = { userId: 'U-ANA', name: 'Ana Erasable', team: 'Billing' };
+      const at = new Date('2026-01-05T09:00:00Z');
+      await store.pebbles.create({
+        ...pebble(ws, 'Reported by Ana'),
+        anonymous: false,
+        reporter: ana,
+        history: [{ at, actor: ana.userId, action: 'created' }],
+      });
+      await store.pebbles.create(pebble(ws, 'Once a private detail'));
+      await store.pebbles.update(ws, 2, {
+        set: { status: 'resolved', updatedAt: at },
+        history: { at, actor: 'U-1', action: 'resolved' },
+      });
+      await store.pebbles.create(pebble(gone, 'In a workspace deleted'));
+      expect(await files()).toContain('Ana Erasable');
+
+      await store.dataRights.forgetMember(ws, 'U-ANA', 'former-erased');
+      await store.dataRights.redactClosedPebbles(ws, new Date('2026-02-01T00:00:00Z'), {
+        at,
+        actor: 'pebblebot',
+        action: 'retention',
+      });
+      await store.dataRights.deleteWorkspace(gone);
+
+      // Without a close: the files as a kill -9 would leave them.
+      const text = await files();
+      for (const erased of ['U-ANA', 'Ana Erasable', 'Once a private detail', 'T-gone'])
+        expect(text, erased).not.toContain(erased);
+      expect(text).toContain('Reported by Ana');
+      expect((await store.pebbles.get(ws, 1))?.reporter.userId).toBe('former-erased');
     } finally {
       await store.close();
     }

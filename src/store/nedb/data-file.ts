@@ -18,9 +18,24 @@ interface IndexSpec {
   unique?: boolean;
   sparse?: boolean;
 }
+/** What a load found in the file itself, to decide whether opening rewrites it. */
+export interface FileAsRead {
+  /** Non-empty lines, documents and index definitions alike. */
+  lines: number;
+  /** Documents live after the last line of each. */
+  live: number;
+  /** Lines that could not be read (a line torn by a crash, a line edited by hand). */
+  corrupt: number;
+  /** The file ends with a newline (or is empty): the next append starts a line of its own. */
+  complete: boolean;
+  /** Some date is in nedb's `$$date` form in a file held with times as numbers. */
+  olderForm: boolean;
+}
+
 interface Loaded {
   data: Doc[];
   indexes: Record<string, IndexSpec>;
+  file: FileAsRead;
 }
 
 interface FilePersistence {
@@ -32,7 +47,8 @@ interface FilePersistence {
   afterSerialization(line: string): Promise<string>;
   beforeDeserialization(line: string): Promise<string>;
   treatRawStreamAsync(stream: AsyncIterable<string>): Promise<Loaded>;
-  persistCachedDatabaseAsync(): Promise<void>;
+  /** Resolves the file's lines when opening kept the file as it was (see readAndCompactInChunks). */
+  persistCachedDatabaseAsync(): Promise<number | void>;
 }
 
 /** How much serialized text a compaction holds before writing it out. */
@@ -79,33 +95,67 @@ function isSmallRecordOfStrings(value: object): boolean {
  * digest's metrics, the pebble lists) only reads them; strings cannot change.
  * With `timesAsNumbers` (a file held with `holdTimesAsNumbers`), dates are read as numbers.
  */
-export function deserializeLine(line: string, shared?: SharedValues, timesAsNumbers = false): Doc {
-  let dates: Map<unknown, Date> | undefined;
-  return JSON.parse(line, function (key, value: unknown) {
-    if (typeof value === 'string') {
-      if (!shared || value.length > SHARED_STRING_LENGTH) return value;
-      const same = shared.strings.get(value);
-      if (same !== undefined) return same;
-      shared.strings.set(value, value);
-      return value;
-    }
-    if (key === '$$date') {
-      if (timesAsNumbers) return value;
-      dates ??= new Map();
-      let date = dates.get(value);
-      if (!date) dates.set(value, (date = new Date(value as number)));
-      return date;
-    }
-    if (typeof value !== 'object' || value === null) return value;
-    if ('$$date' in value) return value.$$date;
-    // Not a whole document (key ''): each is its own.
-    if (!shared || key === '' || !isSmallRecordOfStrings(value)) return value;
-    const text = JSON.stringify(value);
-    const same = shared.objects.get(text);
+export function deserializeLine(
+  line: string,
+  shared?: SharedValues,
+  timesAsNumbers = false,
+  seen?: { olderForm: boolean },
+): Doc {
+  // Parsed first, then walked: a reviver costs a call from the parser for every value, which
+  // made reading four times slower than parsing (some 2 s of a start at 100,000 pebbles).
+  const reading: Reading = { shared, timesAsNumbers, seen, dates: undefined };
+  return revive(JSON.parse(line) as unknown, true, reading) as Doc;
+}
+
+interface Reading {
+  shared: SharedValues | undefined;
+  timesAsNumbers: boolean;
+  seen: { olderForm: boolean } | undefined;
+  /** The Dates of this document, by time. */
+  dates: Map<number, Date> | undefined;
+}
+
+/** One parsed value of a line, read as `deserializeLine` says; `whole`: the document itself. */
+function revive(value: unknown, whole: boolean, reading: Reading): unknown {
+  const { shared } = reading;
+  if (typeof value === 'string') {
+    if (!shared || value.length > SHARED_STRING_LENGTH) return value;
+    const same = shared.strings.get(value);
     if (same !== undefined) return same;
-    shared.objects.set(text, value);
+    shared.strings.set(value, value);
     return value;
-  }) as Doc;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], false, reading);
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  if ('$$date' in record) return dateOf(record.$$date, reading);
+  for (const key of Object.keys(record)) {
+    // Assigning `__proto__` would set the prototype: such a key keeps what JSON.parse made.
+    if (key === '__proto__') continue;
+    const next = revive(record[key], false, reading);
+    if (next !== record[key]) record[key] = next;
+  }
+  if (!shared || whole || !isSmallRecordOfStrings(record)) return record;
+  const text = JSON.stringify(record);
+  const same = shared.objects.get(text);
+  if (same !== undefined) return same;
+  shared.objects.set(text, record);
+  return record;
+}
+
+/** nedb's `{$$date: time}`: a number when times are held as numbers, else a shared Date. */
+function dateOf(time: unknown, reading: Reading): unknown {
+  if (reading.timesAsNumbers) {
+    if (reading.seen) reading.seen.olderForm = true;
+    return time;
+  }
+  reading.dates ??= new Map();
+  let date = reading.dates.get(time as number);
+  if (!date) reading.dates.set(time as number, (date = new Date(time as number)));
+  return date;
 }
 
 /**
@@ -131,6 +181,7 @@ export async function readDataLines(
   const shared: SharedValues = { strings: new Map(), objects: new Map() };
   let lines = 0;
   let corrupt = 0;
+  const seen = { olderForm: false };
   const take = async (line: string) => {
     if (line === '') return;
     lines++;
@@ -139,6 +190,7 @@ export async function readDataLines(
         options.beforeDeserialization ? await options.beforeDeserialization(line) : line,
         shared,
         options.timesAsNumbers,
+        seen,
       );
       const created = doc.$$indexCreated as IndexSpec | undefined;
       if (doc._id) {
@@ -160,6 +212,7 @@ export async function readDataLines(
     }
     rest = text.slice(start);
   }
+  const complete = rest === '';
   await take(rest);
   if (lines > 0 && corrupt / lines > options.corruptAlertThreshold) {
     const rate = corrupt / lines;
@@ -170,7 +223,11 @@ export async function readDataLines(
       { corruptionRate: rate, corruptItems: corrupt, dataLength: lines },
     );
   }
-  return { data: [...byId.values()], indexes };
+  return {
+    data: [...byId.values()],
+    indexes,
+    file: { lines, live: byId.size, corrupt, complete, olderForm: seen.olderForm },
+  };
 }
 
 /**
@@ -260,16 +317,71 @@ export async function writeCompactCopy(
 /**
  * Makes `db` read its file with `readDataLines` and compact it with `compactInChunks`. Call it
  * before `appendThroughOpenFile`, which wraps the compaction. `timesAsNumbers`: the file's
- * dates are read as numbers (for a datastore held with `holdTimesAsNumbers`).
+ * dates are read as numbers (for a datastore held with `holdTimesAsNumbers`). `rewriteAtOpen`:
+ * opening always rewrites the file, whole or not (see `keepAsOpened`).
  */
-export function readAndCompactInChunks(db: Datastore, timesAsNumbers = false): void {
+export function readAndCompactInChunks(
+  db: Datastore,
+  { timesAsNumbers = false, rewriteAtOpen = false } = {},
+): void {
   const persistence = db.persistence as unknown as FilePersistence;
   if (persistence.inMemoryOnly) return;
-  persistence.treatRawStreamAsync = (chunks) =>
-    readDataLines(chunks, {
+  /** The file as the load in progress read it, for the compaction nedb runs right after. */
+  let opened: FileAsRead | undefined;
+  persistence.treatRawStreamAsync = async (chunks) => {
+    const loaded = await readDataLines(chunks, {
       corruptAlertThreshold: persistence.corruptAlertThreshold,
       beforeDeserialization: (line) => persistence.beforeDeserialization(line),
       timesAsNumbers,
     });
-  persistence.persistCachedDatabaseAsync = () => compactInChunks(persistence);
+    opened = loaded.file;
+    return loaded;
+  };
+  persistence.persistCachedDatabaseAsync = async () => {
+    const read = opened;
+    opened = undefined;
+    // The documents loaded are the ones indexed (a load that failed indexed none).
+    if (read && !rewriteAtOpen && keepAsOpened(read) && read.live === db.getAllData().length)
+      return read.lines;
+    await compactInChunks(persistence);
+  };
+}
+
+/**
+ * Whether opening may keep a file as it is rather than rewrite it, as nedb does at every load:
+ * at 100,000 pebbles the rewrite was about half of a start's time. Only a file that is whole
+ * (no unreadable line, a newline at its end so that the next append starts a line of its own),
+ * in the current form, and not worth compacting by the same rule as the periodic check: a file
+ * torn by a crash is rewritten without the torn line, as before.
+ */
+function keepAsOpened(read: FileAsRead): boolean {
+  return (
+    read.complete &&
+    read.corrupt === 0 &&
+    !read.olderForm &&
+    !worthCompacting(read.lines, read.live)
+  );
+}
+
+/** Below this many stale lines a file is not rewritten, however few documents it holds. */
+export const COMPACTION_FLOOR = 1_000;
+
+/**
+ * Whether a file is worth rewriting: its lines that no longer hold a live document (replaced
+ * by a later line of the same document, or deleted) outnumber the live ones, and the floor.
+ *
+ * nedb's own autocompaction rewrote every file every 10 minutes however little it had gained,
+ * holding the file's queue for the whole rewrite: in the soak the pebbles file (20,000
+ * documents, mostly inserts) held every request that touched it for seconds. The rewrite now
+ * runs beside the queue (`compactBesideQueue` in datastore.ts), but still costs a pass over
+ * every document and three flushes to the disk. With this rule a file that mostly grows
+ * (pebbles: one insert and a few updates each) is rewritten each time it has about doubled, so
+ * the cost of rewriting stays proportional to what was written; a file of few documents updated
+ * often (leases, sequences, ballots being changed) is rewritten when its stale lines pass the
+ * floor, which keeps each rewrite short; and a file never exceeds about twice its live data
+ * plus the floor, which bounds the time a start spends reading it (and opening keeps it so).
+ */
+export function worthCompacting(lines: number, live: number): boolean {
+  const stale = lines - live;
+  return stale > Math.max(live, COMPACTION_FLOOR);
 }

@@ -105,7 +105,8 @@ interface AppendablePersistence {
   modes: { fileMode: number; dirMode: number };
   afterSerialization(line: string): string | Promise<string>;
   persistNewStateAsync(docs: unknown[]): Promise<void>;
-  persistCachedDatabaseAsync(): Promise<void>;
+  /** Resolves the file's lines when opening kept the file as it was (see data-file.ts). */
+  persistCachedDatabaseAsync(): Promise<number | void>;
 }
 
 /** A data file written through `appendThroughOpenFile`. */
@@ -180,10 +181,11 @@ export function appendThroughOpenFile(db: Datastore): AppendedFile {
   persistence.persistCachedDatabaseAsync = async () => {
     generation++;
     release();
-    await compact();
-    // Loading compacts too, so this also counts what a freshly loaded file holds (its indexes'
-    // few lines aside). The data cannot change meanwhile: compaction runs on nedb's queue.
-    lines = db.getAllData().length;
+    const kept = await compact();
+    // Loading compacts too (unless the file is kept as it was, with the lines it has), so this
+    // also counts what a freshly loaded file holds (its indexes' few lines aside). The data
+    // cannot change meanwhile: compaction runs on nedb's queue.
+    lines = typeof kept === 'number' ? kept : db.getAllData().length;
   };
   persistence.persistNewStateAsync = async (docs) => {
     let text = '';

@@ -83,11 +83,22 @@ export class NedbApiTokenRepository implements ApiTokenRepository {
   }
 }
 
-/** Data rights over the embedded collections (one process owns the folder, so no races). */
+/**
+ * Rewrites data files without their stale lines. nedb appends every change, so the text a
+ * change replaced stays in its file, as an earlier line, until the file is rewritten.
+ */
+export type EraseStaleLines = (dbs: Datastore[]) => Promise<void>;
+
+/**
+ * Data rights over the embedded collections (one process owns the folder, so no races). What
+ * is forgotten, deleted or redacted is also rewritten out of the files at once, not left in
+ * their earlier lines until a rewrite worth doing for its own sake (or the next close).
+ */
 export class NedbDataRightsRepository implements DataRightsRepository {
   constructor(
     private readonly dbs: Record<string, Datastore>,
     private readonly tokens: Datastore,
+    private readonly eraseStaleLines: EraseStaleLines = () => Promise.resolve(),
   ) {}
 
   private async voteIds(workspaceId: string): Promise<string[]> {
@@ -133,6 +144,12 @@ export class NedbDataRightsRepository implements DataRightsRepository {
       workspaces,
       (await workspaces.findAsync({ _id: workspaceId })) as unknown as Doc[],
     );
+    // Every file looked at, changed now or not: an earlier line may name them all the same.
+    await this.eraseStaleLines([
+      ...WORKSPACE_COLLECTIONS.map((name) => this.dbs[name]!),
+      ballots,
+      workspaces,
+    ]);
     return counts;
   }
 
@@ -151,6 +168,13 @@ export class NedbDataRightsRepository implements DataRightsRepository {
       { multi: true },
     );
     counts.workspaces = await this.dbs.workspaces!.removeAsync({ _id: workspaceId }, {});
+    await this.eraseStaleLines([
+      this.dbs.ballots!,
+      ...WORKSPACE_COLLECTIONS.map((name) => this.dbs[name]!),
+      this.tokens,
+      this.dbs.sequences!,
+      this.dbs.workspaces!,
+    ]);
     return counts;
   }
 
@@ -175,6 +199,7 @@ export class NedbDataRightsRepository implements DataRightsRepository {
       },
       { multi: true },
     );
+    if (result.numAffected > 0) await this.eraseStaleLines([this.dbs.pebbles!]);
     return result.numAffected;
   }
 }

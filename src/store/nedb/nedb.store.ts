@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PebbleError } from '../../core/shared/errors.js';
 import type { Store } from '../../core/ports/store.port.js';
 import { lockDataDir, type DataLock } from './data-lock.js';
-import { readAndCompactInChunks } from './data-file.js';
+import { COMPACTION_FLOOR, readAndCompactInChunks, worthCompacting } from './data-file.js';
 import { holdTimesAsNumbers } from './numeric-times.js';
 import {
   appendThroughOpenFile,
@@ -77,28 +77,12 @@ type CollectionName = (typeof COLLECTIONS)[number];
  */
 const TIMES_AS_NUMBERS = new Set<CollectionName>(['pebbles', 'supports']);
 
-/** Below this many stale lines a file is not rewritten, however few documents it holds. */
-export const COMPACTION_FLOOR = 1_000;
-
 /**
- * Whether a file is worth rewriting: its lines that no longer hold a live document (replaced
- * by a later line of the same document, or deleted) outnumber the live ones, and the floor.
- *
- * nedb's own autocompaction rewrote every file every 10 minutes however little it had gained,
- * holding the file's queue for the whole rewrite: in the soak the pebbles file (20,000
- * documents, mostly inserts) held every request that touched it for seconds. The rewrite now
- * runs beside the queue (`compactBesideQueue` in datastore.ts), but still costs a pass over
- * every document and three flushes to the disk. With this rule a file that mostly grows
- * (pebbles: one insert and a few updates each) is rewritten each time it has about doubled, so
- * the cost of rewriting stays proportional to what was written; a file of few documents updated
- * often (leases, sequences, ballots being changed) is rewritten when its stale lines pass the
- * floor, which keeps each rewrite short; and a file never exceeds about twice its live data
- * plus the floor, which bounds the time a start spends reading it.
+ * Files every start rewrites, whole or not: the order of their lines is the order ballots were
+ * cast, which a closed vote forgets (`forgetWriteOrder`); a crash between a vote's close and
+ * that rewrite is mended at the next start, as nedb did for every file.
  */
-export function worthCompacting(lines: number, live: number): boolean {
-  const stale = lines - live;
-  return stale > Math.max(live, COMPACTION_FLOOR);
-}
+const REWRITTEN_AT_OPEN = new Set<CollectionName>(['ballots', 'votes']);
 
 /**
  * Makes every later write of `db` fail without touching its file. Used once the folder lock is
@@ -130,15 +114,27 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
     : { release: () => Promise.resolve() };
   let timer: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
+  /** The rewrites beside the queue, one after another (two at once on a file would clash). */
+  let rewriting: Promise<unknown> = Promise.resolve();
+  const rewriteBesideQueue = (db: Datastore): Promise<boolean> => {
+    const run = rewriting.then(() => {
+      const file = files.get(db);
+      return !file || lost ? false : file.compactBesideQueue(() => lost !== undefined);
+    });
+    rewriting = run.catch(() => undefined);
+    return run;
+  };
   const compactWhereWorth = async () => {
     // One file at a time: the other files' queues keep serving meanwhile.
     for (const [db, file] of files) {
       if (lost) return;
       // Counting the documents walks the _id index: only for files past the floor.
       if (file.lines() <= COMPACTION_FLOOR) continue;
-      if (worthCompacting(file.lines(), db.getAllData().length))
-        await file.compactBesideQueue(() => lost !== undefined);
+      if (worthCompacting(file.lines(), db.getAllData().length)) await rewriteBesideQueue(db);
     }
+  };
+  const eraseStaleLines = async (erased: Datastore[]) => {
+    for (const db of new Set(erased)) await rewriteBesideQueue(db);
   };
   const unlock = () => {
     for (const file of files.values()) file.close();
@@ -153,7 +149,10 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       dbs[name] = filename ? new Datastore({ filename }) : new Datastore({ inMemoryOnly: true });
       const numericTimes = TIMES_AS_NUMBERS.has(name);
       if (numericTimes) holdTimesAsNumbers(dbs[name]);
-      readAndCompactInChunks(dbs[name], numericTimes);
+      readAndCompactInChunks(dbs[name], {
+        timesAsNumbers: numericTimes,
+        rewriteAtOpen: REWRITTEN_AT_OPEN.has(name),
+      });
       files.set(dbs[name], appendThroughOpenFile(dbs[name]));
       if (lost) refuseWrites(dbs[name], lost);
       await dbs[name].loadDatabaseAsync();
@@ -203,7 +202,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
       embeddings: new NedbEmbeddingCacheRepository(dbs.embeddings),
       audit: new NedbAuditRepository(dbs.audit),
       apiTokens: new NedbApiTokenRepository(dbs.api_tokens),
-      dataRights: new NedbDataRightsRepository(dbs, dbs.api_tokens),
+      dataRights: new NedbDataRightsRepository(dbs, dbs.api_tokens, eraseStaleLines),
       installations: new NedbInstallationRepository(dbs.installations, dbs.installation_links),
       ballots: new NedbBallotRepository(
         dbs.ballots,
@@ -215,6 +214,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
         (closing ??= (async () => {
           clearInterval(timer);
           await checking;
+          await rewriting;
           for (const db of Object.values(dbs)) {
             db.stopAutocompaction();
             if (options.dataDir && !lost) await db.compactDatafileAsync();
