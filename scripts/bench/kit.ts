@@ -71,6 +71,43 @@ export function loadAverage(): string {
     .join(' / ');
 }
 
+/** The machine's CPU time counters so far (Linux's /proc/stat), or undefined elsewhere. */
+export interface CpuTimes {
+  total: number;
+  busy: number;
+  steal: number;
+}
+
+export function cpuTimes(): CpuTimes | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number) as [number, number, number, number, number, number, number, number];
+    return {
+      total: user + nice + system + idle + iowait + irq + softirq + steal,
+      busy: user + nice + system + irq + softirq,
+      steal,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of the machine's CPU time busy, and stolen by the hypervisor, since `from`: on a
+ * virtual machine a stolen share is time a vCPU waited for a real one, and every request on it
+ * waited too, so a tail that moves with it is the machine's, not Pebblebot's.
+ */
+export function cpuSince(from: CpuTimes | undefined): string {
+  const now = cpuTimes();
+  if (!from || !now || now.total === from.total) return 'n/a';
+  const share = (d: number) => `${Math.round((100 * d) / (now.total - from.total))}%`;
+  return `${share(now.busy - from.busy)} busy, ${share(now.steal - from.steal)} stolen`;
+}
+
 /** One line naming the machine, printed before the figures. */
 export function machine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -323,6 +360,15 @@ export function prepare(kind: Kind, i: number, s: Scenario): Prepared {
       };
     }
   }
+}
+
+/** The kinds named by `--only` ("report,home"), or every kind when it is not given. */
+export function parseKinds(only: string | undefined): Kind[] | undefined {
+  return only?.split(',').map((k) => {
+    if (!KINDS.includes(k as Kind))
+      throw new Error(`--only: ${k} is not one of ${KINDS.join(', ')}`);
+    return k as Kind;
+  });
 }
 
 /** The kind of the `i`th request of steady traffic: a fixed interleaving that follows MIX. */

@@ -20,6 +20,7 @@ import {
   machine,
   mb,
   ms,
+  parseKinds,
   runWorkerRole,
   scenarioOf,
   startBare,
@@ -69,11 +70,7 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(values.rounds));
   const warmup = Number(values.warmup);
   const perRound = seconds / rounds;
-  const only = values.only?.split(',').map((k) => {
-    if (!KINDS.includes(k as Kind))
-      throw new Error(`--only: ${k} is not one of ${KINDS.join(', ')}`);
-    return k as Kind;
-  });
+  const only = parseKinds(values.only);
 
   console.log(`$ ${commandLine('bench:load')}`);
   console.log(`machine: ${machine()}`);
