@@ -135,8 +135,8 @@ function revive(value: unknown, whole: boolean, reading: Reading): unknown {
   for (const key of Object.keys(record)) {
     // Assigning `__proto__` would set the prototype: such a key keeps what JSON.parse made.
     if (key === '__proto__') continue;
-    const next = revive(record[key], false, reading);
-    if (next !== record[key]) record[key] = next;
+    // Always assigned: an equal string is not the same string, and sharing is the point.
+    record[key] = revive(record[key], false, reading);
   }
   if (!shared || whole || !isSmallRecordOfStrings(record)) return record;
   const text = JSON.stringify(record);
