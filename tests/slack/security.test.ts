@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DESCRIPTION_MAX, TITLE_MAX } from '../../src/core/pebbles/pebble.model.js';
 import { TRUNCATION_NOTE } from '../../src/core/pebbles/pebble.service.js';
+import type { Datastore } from '../../src/store/nedb/datastore.js';
 import { ACTIONS } from '../../src/views/actions.js';
 import {
   alice,
@@ -224,6 +225,56 @@ describe('Slack: retries and duplicates', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await pebbleCount()).toBe(1);
     expect(t.logs.join('')).toContain('duplicate Slack event ignored');
+  });
+
+  it("remembers an event for Slack's last retry, 5 minutes on, and forgets it after 15", async () => {
+    // Only Date is faked: the server, Bolt and the fakes keep their real timers.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      t = await startSlackApp();
+      const mention = (text: string) => ({
+        type: 'app_mention',
+        user: alice.id,
+        text: `<@${BOT_USER}> ${text}`,
+        channel: CHANNEL,
+        ts: `${Date.now() / 1000}`,
+        event_ts: `${Date.now() / 1000}`,
+      });
+      const reported = () =>
+        t.slack
+          .expect('chat.postMessage', { channel: CHANNEL, ts: `${Date.now() / 1000}` })
+          .expect('chat.postEphemeral');
+      const eventId = `Ev${uid()}`;
+      const first = mention('Printer on 3 is out of toner again');
+      // Alice's profile is read once, then kept.
+      t.slack.expect('users.info', { user: { id: alice.id, name: 'alice' } });
+      reported();
+      expect((await t.event(first, { eventId })).status).toBe(200);
+      await t.slack.done();
+      await vi.waitFor(async () => expect(await pebbleCount()).toBe(1));
+
+      // Slack's third retry comes about 5 minutes after the first delivery.
+      vi.setSystemTime(Date.now() + 6 * 60_000);
+      expect((await t.event(first, { eventId, retryNum: 3 })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await pebbleCount()).toBe(1);
+
+      // 16 minutes on, the next delivery's claim sweeps the key out (claims expire, and no
+      // retry comes that late): the store no longer holds it.
+      vi.setSystemTime(Date.now() + 16 * 60_000);
+      reported();
+      expect((await t.event(mention('Badge reader at the door'), {})).status).toBe(200);
+      await t.slack.done();
+      await vi.waitFor(async () => expect(await pebbleCount()).toBe(2));
+      const claims = () =>
+        (t.app.services.store.events as unknown as { db: Datastore }).db
+          .getAllData()
+          .map((claim) => String(claim._id));
+      await vi.waitFor(() => expect(claims().join(' ')).not.toContain(eventId));
+      expect(claims().length).toBeGreaterThan(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('creates one pebble when the same form submission arrives twice', async () => {
