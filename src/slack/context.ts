@@ -12,7 +12,7 @@ import { loadingCache } from './ttl-cache.js';
 /**
  * How long a delivery key is remembered. Slack retries an event three times, the last about 5
  * minutes after the first: 15 minutes is three times that. Each key held costs some 450 bytes
- * on the embedded store, so at a steady 100 requests/s an hour's keys held about 150 MB.
+ * on the embedded store: at a steady 100 requests/s an hour of keys would hold over 100 MB.
  */
 const DELIVERY_KEY_TTL_MS = 15 * 60_000;
 
