@@ -72,91 +72,100 @@ export function pebbleContext(context: Context): PebbleContext {
 }
 
 const Id = z.string().min(1);
-const Identity = z.union([
-  z
-    .looseObject({
-      command: z.string(),
-      team_id: Id,
-      user_id: Id,
-      user_name: z.string().optional(),
-      trigger_id: Id,
-      enterprise_id: Id.nullish(),
-    })
-    .transform((b) => ({
-      teamId: b.team_id,
-      enterpriseId: b.enterprise_id ?? undefined,
-      userId: b.user_id,
-      name: b.user_name,
-      key: `command:${b.trigger_id}`,
-      event: false,
-    })),
-  z
-    .looseObject({
-      type: z.literal('event_callback'),
+const CommandIdentity = z
+  .looseObject({
+    command: z.string(),
+    team_id: Id,
+    user_id: Id,
+    user_name: z.string().optional(),
+    trigger_id: Id,
+    enterprise_id: Id.nullish(),
+  })
+  .transform((b) => ({
+    teamId: b.team_id,
+    enterpriseId: b.enterprise_id ?? undefined,
+    userId: b.user_id,
+    name: b.user_name,
+    key: `command:${b.trigger_id}`,
+    event: false,
+  }));
+const EventIdentity = z
+  .looseObject({
+    type: z.literal('event_callback'),
+    team_id: Id.optional(),
+    event_id: Id.optional(),
+    enterprise_id: Id.nullish(),
+    authorizations: z
+      .array(z.object({ team_id: Id.nullish(), enterprise_id: Id.nullish() }))
+      .optional(),
+    event: z.object({
+      type: z.string(),
+      user: Id.optional(),
+      event_ts: z.string().optional(),
+      ts: z.string().optional(),
+    }),
+  })
+  .transform((b) => ({
+    teamId: b.authorizations?.[0]?.team_id ?? b.team_id ?? '',
+    enterpriseId: b.authorizations?.[0]?.enterprise_id ?? b.enterprise_id ?? undefined,
+    userId: b.event.user,
+    name: undefined,
+    // Old payloads lack event_id: the event's own timestamp and author identify it.
+    key: `event:${b.event_id ?? `${b.event.type}:${b.event.event_ts ?? b.event.ts}:${b.event.user}`}`,
+    event: true,
+    eventType: b.event.type,
+  }));
+const InteractionIdentity = z
+  .looseObject({
+    type: z.enum([
+      'block_actions',
+      'view_submission',
+      'view_closed',
+      'shortcut',
+      'message_action',
+      'block_suggestion',
+    ]),
+    team: z.object({ id: Id, enterprise_id: Id.nullish() }).nullish(),
+    enterprise: z.object({ id: Id }).nullish(),
+    user: z.object({
+      id: Id,
       team_id: Id.optional(),
-      event_id: Id.optional(),
-      enterprise_id: Id.nullish(),
-      authorizations: z
-        .array(z.looseObject({ team_id: Id.nullish(), enterprise_id: Id.nullish() }))
-        .optional(),
-      event: z.looseObject({
-        type: z.string(),
-        user: Id.optional(),
-        event_ts: z.string().optional(),
-        ts: z.string().optional(),
-      }),
-    })
-    .transform((b) => ({
-      teamId: b.authorizations?.[0]?.team_id ?? b.team_id ?? '',
-      enterpriseId: b.authorizations?.[0]?.enterprise_id ?? b.enterprise_id ?? undefined,
-      userId: b.event.user,
-      name: undefined,
-      // Old payloads lack event_id: the event's own timestamp and author identify it.
-      key: `event:${b.event_id ?? `${b.event.type}:${b.event.event_ts ?? b.event.ts}:${b.event.user}`}`,
-      event: true,
-      eventType: b.event.type,
-    })),
-  z
-    .looseObject({
-      type: z.enum([
-        'block_actions',
-        'view_submission',
-        'view_closed',
-        'shortcut',
-        'message_action',
-        'block_suggestion',
-      ]),
-      team: z.looseObject({ id: Id, enterprise_id: Id.nullish() }).nullish(),
-      enterprise: z.looseObject({ id: Id }).nullish(),
-      user: z.looseObject({
-        id: Id,
-        team_id: Id.optional(),
-        username: z.string().optional(),
-        name: z.string().optional(),
-      }),
-      trigger_id: z.string().optional(),
-      actions: z
-        .array(z.looseObject({ action_id: z.string(), action_ts: z.string().optional() }))
-        .optional(),
-      view: z.looseObject({ id: z.string(), hash: z.string().optional() }).optional(),
-    })
-    .transform((b) => ({
-      teamId: b.team?.id ?? b.user.team_id ?? '',
-      enterpriseId: b.enterprise?.id ?? b.team?.enterprise_id ?? undefined,
-      userId: b.user.id,
-      name: b.user.username ?? b.user.name,
-      key:
-        b.type === 'block_actions'
-          ? `action:${b.actions?.[0]?.action_ts ?? b.trigger_id}:${b.user.id}:${b.actions?.[0]?.action_id}`
-          : b.type === 'view_submission' || b.type === 'view_closed'
-            ? `view:${b.view?.id}:${b.view?.hash ?? ''}`
-            : b.type === 'block_suggestion'
-              ? // Menus are read-only and never claimed: a key only for the record.
-                `suggestion:${b.view?.id ?? ''}:${b.user.id}`
-              : `shortcut:${b.trigger_id}`,
-      event: false,
-    })),
-]);
+      username: z.string().optional(),
+      name: z.string().optional(),
+    }),
+    trigger_id: z.string().optional(),
+    actions: z
+      .array(z.object({ action_id: z.string(), action_ts: z.string().optional() }))
+      .optional(),
+    view: z.object({ id: z.string(), hash: z.string().optional() }).optional(),
+  })
+  .transform((b) => ({
+    teamId: b.team?.id ?? b.user.team_id ?? '',
+    enterpriseId: b.enterprise?.id ?? b.team?.enterprise_id ?? undefined,
+    userId: b.user.id,
+    name: b.user.username ?? b.user.name,
+    key:
+      b.type === 'block_actions'
+        ? `action:${b.actions?.[0]?.action_ts ?? b.trigger_id}:${b.user.id}:${b.actions?.[0]?.action_id}`
+        : b.type === 'view_submission' || b.type === 'view_closed'
+          ? `view:${b.view?.id}:${b.view?.hash ?? ''}`
+          : b.type === 'block_suggestion'
+            ? // Menus are read-only and never claimed: a key only for the record.
+              `suggestion:${b.view?.id ?? ''}:${b.user.id}`
+            : `shortcut:${b.trigger_id}`,
+    event: false,
+  }));
+
+/**
+ * Who acts, where, and the delivery's key. The schema is picked by the body's shape rather
+ * than tried in turn: a union would build the failures of the others for every request.
+ */
+function identityOf(body: unknown) {
+  const shape = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if ('command' in shape) return CommandIdentity.safeParse(body);
+  if (shape.type === 'event_callback') return EventIdentity.safeParse(body);
+  return InteractionIdentity.safeParse(body);
+}
 
 export interface ContextDeps {
   services: Services;
@@ -193,7 +202,7 @@ export function contextMiddleware(deps: ContextDeps): Middleware<AnyMiddlewareAr
     (await users.fetch(`${teamId}:${userId}`))!;
 
   return async (args) => {
-    const identity = Identity.safeParse(args.body);
+    const identity = identityOf(args.body);
     if (!identity.success || !identity.data.teamId) {
       await args.next();
       return;

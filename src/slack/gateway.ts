@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { MessageView } from '../core/ports/message-view.port.js';
 import { renderBlocks, renderMessage } from './render-blocks.js';
+import type { AcksFirst } from './acks-first.js';
 
 type WebClient = webApi.WebClient;
 
@@ -199,6 +200,8 @@ export class SlackGateway {
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
+    /** When given, answers through response_urls wait for acknowledgements still due. */
+    private readonly acks?: Pick<AcksFirst, 'deadline' | 'turn'>,
   ) {}
 
   /** Posts a message (in a thread when `threadTs` is given). */
@@ -265,8 +268,10 @@ export class SlackGateway {
     view: MessageView,
     options: { replaceOriginal?: boolean; deleteOriginal?: boolean } = {},
   ): Promise<void> {
-    const response = await this.responses.schedule(() =>
-      fetch(responseUrl, {
+    const deadline = this.acks?.deadline();
+    const response = await this.responses.schedule(async () => {
+      if (deadline !== undefined) await this.acks?.turn(deadline);
+      return fetch(responseUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -276,8 +281,8 @@ export class SlackGateway {
           ...renderMessage(view),
         }),
         signal: AbortSignal.timeout(10_000),
-      }),
-    );
+      });
+    });
     if (!response.ok) {
       // NOTE: a response_url takes 5 answers within 30 minutes; past that Slack says 404.
       throw new Error(`response_url answered ${response.status}`);

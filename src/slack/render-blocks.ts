@@ -138,7 +138,7 @@ export function plain(text: string, max: number): types.PlainTextElement {
 /**
  * Several buttons with one catalogue id may sit in one block (two "+1 P-n instead" buttons);
  * Slack wants action ids unique per block, so repeats get a `#n` suffix that the listeners'
- * patterns accept (see actionIdPattern).
+ * listeners drop (see baseActionId).
  */
 function uniqueActionIds<T extends { actionId: string }>(elements: T[]): (T & { id: string })[] {
   const seen = new Map<string, number>();
@@ -150,12 +150,12 @@ function uniqueActionIds<T extends { actionId: string }>(elements: T[]): (T & { 
 }
 
 /**
- * Matches a catalogue action id with or without the suffixes the renderer may add: a date
- * picker's `@value` (Block Kit date pickers carry no value of their own) and the `#n` of a
+ * The catalogue action id behind a rendered one, without the suffixes the renderer may add: a
+ * date picker's `@value` (Block Kit date pickers carry no value of their own) and the `#n` of a
  * repeated id.
  */
-export function actionIdPattern(actionId: string): RegExp {
-  return new RegExp(`^${actionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(@[^#]*)?(#\\d+)?$`);
+export function baseActionId(actionId: string): string {
+  return actionId.replace(/#\d+$/, '').replace(/@[^#]*$/, '');
 }
 
 /** The value a date picker's action id carries (`improvement.propose_date@7#2` → `7`). */

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   App,
+  HTTPModuleFunctions,
   HTTPReceiver,
+  HTTPResponseAck,
   SocketModeReceiver,
   verifySlackRequest,
   webApi,
@@ -10,6 +12,7 @@ import {
   type ReceiverEvent,
 } from '@slack/bolt';
 import type { Channel } from '../channel.js';
+import { HttpRefusal, readBody } from '../http/read-body.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
@@ -29,7 +32,8 @@ import {
 import { registerListeners } from './listeners/index.js';
 import { SLASH_COMMAND } from './listeners/commands.js';
 import { createRegistrar, type ListenerIds, type SlackDeps } from './listeners/registry.js';
-import { actionIdPattern } from './render-blocks.js';
+import { baseActionId } from './render-blocks.js';
+import { AcksFirst } from './acks-first.js';
 import { InstallationChatGateway } from './oauth/installation-chat-gateway.js';
 import { createInstallRoutes, INSTALL_PATH, REDIRECT_PATH } from './oauth/install-routes.js';
 import { Installations } from './oauth/installations.js';
@@ -69,18 +73,6 @@ export type SlackChannel = Channel & { readonly listeners: ListenerIds };
 function send(res: ServerResponse, status: number, body?: string): void {
   res.writeHead(status, body ? { 'content-type': 'text/plain; charset=utf-8' } : {});
   res.end(body);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Counts listener chains still running (they go on after the ack), to let them finish on stop. */
@@ -150,6 +142,8 @@ async function processHoldingAck(app: App, event: ReceiverEvent): Promise<void> 
  * with a friendly word instead of letting Slack time out, so no control is ever a dead end.
  */
 function unknownInteractionGuard(ids: ListenerIds, deps: SlackDeps): Middleware<AnyMiddlewareArgs> {
+  // Read at the first request: the listeners are registered after this guard.
+  let actions: ReadonlySet<string> | undefined;
   return async (args) => {
     const body = args.body as Record<string, unknown> & {
       command?: string;
@@ -163,8 +157,8 @@ function unknownInteractionGuard(ids: ListenerIds, deps: SlackDeps): Middleware<
     let known = true;
     if (typeof body.command === 'string') known = ids.commands.includes(body.command);
     else if (body.type === 'block_actions')
-      known = ids.actions.some((id) =>
-        actionIdPattern(id).test(body.actions?.[0]?.action_id ?? ''),
+      known = (actions ??= new Set(ids.actions)).has(
+        baseActionId(body.actions?.[0]?.action_id ?? ''),
       );
     else if (body.type === 'view_submission')
       known = ids.views.includes(body.view?.callback_id ?? '');
@@ -253,20 +247,16 @@ export function createSlackChannel(
         ));
 
   const socket = slack.mode === 'socket';
+  // Over HTTP the app is given a receiver it never starts: requests reach it through the
+  // handler below, which verifies and parses each once and acknowledges through Bolt's own
+  // HTTPResponseAck (the 3 s answer, and the 404 of what is never acknowledged).
   const httpReceiver = socket
     ? undefined
     : new HTTPReceiver({
         signingSecret: slack.signingSecret ?? '',
         endpoints: [EVENTS_PATH],
         logger: bolt,
-        // NOTE: Slack waits 3 s for the acknowledgement: it is sent before the listener's work.
-        processBeforeResponse: false,
-        // The handler below verifies every signature before anything else; checking it twice
-        // cost each acknowledgement a second HMAC of the body.
         signatureVerification: false,
-        // Bolt answers 404 to what is not acknowledged in 3 s; events held for their write
-        // (processHoldingAck) have their own, longer deadline.
-        unhandledRequestTimeoutMillis: EVENT_ACK_DEADLINE_MS + 1_000,
       });
   const socketReceiver = socket
     ? new SocketModeReceiver({
@@ -290,7 +280,9 @@ export function createSlackChannel(
     convoStore: false,
   });
 
-  const gateway = new SlackGateway(client, log);
+  // Answers wait for the acknowledgements still due (see AcksFirst).
+  const acks = new AcksFirst();
+  const gateway = new SlackGateway(client, log, acks);
   // Proactive messages (the outbox) go through the ChatGateway port, with their own bounded client.
   const oauthChat = installations
     ? new InstallationChatGateway(installations, clientOptions, log)
@@ -318,6 +310,8 @@ export function createSlackChannel(
   app.use(unknownInteractionGuard(registrar.ids, deps));
   app.use(contextMiddleware({ services, gateway, logger: log }));
   registerListeners(registrar, deps);
+  // Last: every listener is reached through it (see createRegistrar).
+  if (registrar.router) app.use(registrar.router);
   if (installations && oauthChat)
     registerUninstall(app, installations, log, (token) => oauthChat.forget(token));
   const installRoutes =
@@ -352,13 +346,24 @@ export function createSlackChannel(
           await event.ack();
           return;
         }
-        await processHoldingAck(app, event);
+        const acknowledged = acks.arrived();
+        try {
+          await processHoldingAck(app, {
+            ...event,
+            ack: async (response?: unknown) => {
+              try {
+                await event.ack(response);
+              } finally {
+                acknowledged();
+              }
+            },
+          });
+        } finally {
+          acknowledged();
+        }
       },
     } as unknown as App);
   }
-  httpReceiver?.init({
-    processEvent: (event: ReceiverEvent) => processHoldingAck(app, event),
-  } as unknown as App);
 
   const replays = new ReplayGuard(MAX_CLOCK_SKEW_SEC);
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
@@ -371,60 +376,101 @@ export function createSlackChannel(
     }
     if (!httpReceiver || pathname !== EVENTS_PATH) return send(res, 404);
     if (req.method !== 'POST') return send(res, 405);
-    const raw = await readBody(req, BODY_LIMIT_BYTES);
-    if (!raw) return send(res, 413);
-    Object.assign(req, { rawBody: raw });
+    // Over HTTP a request is acknowledged by its response.
+    res.once('close', acks.arrived());
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, BODY_LIMIT_BYTES);
+    } catch (error) {
+      if (!(error instanceof HttpRefusal)) throw error;
+      send(res, error.status);
+      // Drain what is left of a refused body so the connection can be reused.
+      req.resume();
+      return;
+    }
     const text = raw.toString('utf8');
     const contentType = req.headers['content-type'];
-    const sslCheck =
+    // Slack's check of the certificate is unsigned and asks for nothing but a 200.
+    if (
       contentType?.startsWith('application/x-www-form-urlencoded') &&
-      /(^|&)ssl_check=1(&|$)/.test(text);
-    if (!sslCheck) {
-      // Bolt's own check, first: a forged or stale request stops here, before any parsing.
-      if (fromTheFuture(Number(req.headers['x-slack-request-timestamp']))) {
-        log.warn('Slack request with a timestamp more than 5 minutes ahead rejected');
-        return send(res, 401);
-      }
-      try {
-        verifySlackRequest({
-          signingSecret: slack.signingSecret ?? '',
-          body: text,
-          headers: {
-            'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
-            'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
-          },
-        });
-      } catch {
-        log.warn('Slack request with a bad or stale signature rejected');
-        return send(res, 401);
-      }
-      const body = parseRawBody(text, contentType);
-      const check = checkEnvelope(body);
-      if (!check.ok) {
-        log.warn({ problem: check.problem }, 'malformed Slack request rejected');
-        return send(res, 400, 'malformed Slack payload');
-      }
-      // A retried event may come with the signature of its first delivery: it goes on to the
-      // event-id deduplication, which is durable; anything else seen before is a replay.
-      const eventRetry =
-        req.headers['x-slack-retry-num'] !== undefined &&
-        (body as { type?: string }).type === 'event_callback';
-      if (
-        !replays.admit(
-          String(req.headers['x-slack-signature']),
-          Number(req.headers['x-slack-request-timestamp']),
-        ) &&
-        !eventRetry
-      ) {
-        log.warn('replayed Slack request rejected');
-        return send(res, 401);
-      }
-      if ((body as { type?: string }).type === 'app_rate_limited') {
-        log.warn('Slack says events are being rate limited for this app');
-        return send(res, 200);
-      }
+      /(^|&)ssl_check=1(&|$)/.test(text)
+    )
+      return HTTPModuleFunctions.buildSSLCheckResponse(res);
+    // Bolt's own check, first: a forged or stale request stops here, before any parsing.
+    if (fromTheFuture(Number(req.headers['x-slack-request-timestamp']))) {
+      log.warn('Slack request with a timestamp more than 5 minutes ahead rejected');
+      return send(res, 401);
     }
-    httpReceiver.requestListener(req, res);
+    try {
+      verifySlackRequest({
+        signingSecret: slack.signingSecret ?? '',
+        body: text,
+        headers: {
+          'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
+          'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
+        },
+      });
+    } catch {
+      log.warn('Slack request with a bad or stale signature rejected');
+      return send(res, 401);
+    }
+    const parsed = parseRawBody(text, contentType);
+    const check = checkEnvelope(parsed);
+    if (!check.ok) {
+      log.warn({ problem: check.problem }, 'malformed Slack request rejected');
+      return send(res, 400, 'malformed Slack payload');
+    }
+    const body = parsed as Record<string, unknown>;
+    // A retried event may come with the signature of its first delivery: it goes on to the
+    // event-id deduplication, which is durable; anything else seen before is a replay.
+    const eventRetry =
+      req.headers['x-slack-retry-num'] !== undefined && body.type === 'event_callback';
+    if (
+      !replays.admit(
+        String(req.headers['x-slack-signature']),
+        Number(req.headers['x-slack-request-timestamp']),
+      ) &&
+      !eventRetry
+    ) {
+      log.warn('replayed Slack request rejected');
+      return send(res, 401);
+    }
+    if (body.type === 'app_rate_limited') {
+      log.warn('Slack says events are being rate limited for this app');
+      return send(res, 200);
+    }
+    if (body.type === 'url_verification')
+      return HTTPModuleFunctions.buildUrlVerificationResponse(res, body);
+    // To the app as Bolt's receiver would hand it, without parsing the body a second time.
+    // Bolt's acknowledgement writes the response as soon as a listener acknowledges, before
+    // its work (Slack waits 3 s), and answers 404 to what is not acknowledged by the deadline
+    // (events held for their write, processHoldingAck, have the longest).
+    const ack = new HTTPResponseAck({
+      logger: bolt,
+      processBeforeResponse: false,
+      unhandledRequestTimeoutMillis: EVENT_ACK_DEADLINE_MS + 1_000,
+      httpRequest: req,
+      httpRequestBody: body,
+      httpResponse: res,
+    });
+    try {
+      await processHoldingAck(app, {
+        body,
+        ack: ack.bind(),
+        retryNum: HTTPModuleFunctions.extractRetryNumFromHTTPRequest(req),
+        retryReason: HTTPModuleFunctions.extractRetryReasonFromHTTPRequest(req),
+        customProperties: {},
+      });
+    } catch (error) {
+      const handled = await HTTPModuleFunctions.defaultProcessEventErrorHandler({
+        error: error as Error,
+        logger: bolt,
+        request: req,
+        response: res,
+        storedResponse: ack.storedResponse as unknown,
+      });
+      if (handled) ack.ack();
+    }
   };
 
   return {

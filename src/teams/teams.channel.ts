@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   ActivityTypes,
   CloudAdapter,
@@ -36,6 +36,7 @@ import { renderCard, selectInputId, type AdaptiveCard } from './render-card.js';
 import { renderFormCard } from './render-form.js';
 import { createTeamsConversation } from './teams-conversation.js';
 import { GraphTeamsRoles, type GraphConfig } from './teams-roles.js';
+import { HttpRefusal, readBody } from '../http/read-body.js';
 import {
   authenticationEnabled,
   createBotFrameworkAuthentication,
@@ -90,16 +91,6 @@ export class TeamsCloudAdapter extends CloudAdapter {
   }
 }
 
-/** Refusals before any work: a clear status and a message, never a stack trace. */
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function send(res: ServerResponse, status: number, body?: unknown): void {
   if (body === undefined) {
     res.writeHead(status);
@@ -112,20 +103,6 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
     'content-length': Buffer.byteLength(payload),
   });
   res.end(payload);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new HttpRefusal(413, `Activity larger than ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) throw new HttpRefusal(413, `Activity larger than ${limit} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function parseActivity(body: Buffer): ParsedActivity {

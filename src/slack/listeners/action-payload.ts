@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PebbleError } from '../../core/shared/errors.js';
 import { datePickerValue } from '../render-blocks.js';
 
-const ActionBody = z.looseObject({
+const ActionBody = z.object({
   trigger_id: z.string().optional(),
   response_url: z.url().optional(),
   container: z
@@ -12,15 +12,15 @@ const ActionBody = z.looseObject({
       channel_id: z.string().max(64).optional(),
     })
     .optional(),
-  channel: z.looseObject({ id: z.string().max(64) }).nullish(),
-  message: z.looseObject({ ts: z.string().max(64) }).nullish(),
+  channel: z.object({ id: z.string().max(64) }).nullish(),
+  message: z.object({ ts: z.string().max(64) }).nullish(),
   actions: z
     .array(
-      z.looseObject({
+      z.object({
         type: z.string().optional(),
         action_id: z.string().max(255),
         value: z.string().max(2_000).optional(),
-        selected_option: z.looseObject({ value: z.string().max(150) }).nullish(),
+        selected_option: z.object({ value: z.string().max(150) }).nullish(),
         selected_date: z
           .string()
           .regex(/^\d{4}-\d{2}-\d{2}$/)

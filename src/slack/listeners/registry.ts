@@ -1,6 +1,8 @@
 import type {
   AllMiddlewareArgs,
+  AnyMiddlewareArgs,
   App,
+  Middleware,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackEventMiddlewareArgs,
@@ -15,6 +17,7 @@ import type { Services } from '../../services.js';
 import { friendlyError } from '../errors.js';
 import type { FollowUp } from '../follow-up.js';
 import type { SlackGateway } from '../gateway.js';
+import { baseActionId } from '../render-blocks.js';
 
 export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export type ShortcutArgs = SlackShortcutMiddlewareArgs & AllMiddlewareArgs;
@@ -112,11 +115,45 @@ function guarded<A>(
   };
 }
 
+/** What a registered handler is called with: the arguments Bolt gives its middleware. */
+type Routed = AnyMiddlewareArgs & AllMiddlewareArgs;
+
+/** The kind of listener a request is for, and its id, read from what Bolt parsed. */
+function routeOf(args: Routed): [keyof ListenerIds, string] | undefined {
+  // The argument Bolt sets for each kind of request (and the body, for what it leaves alike).
+  const a = args as unknown as {
+    command?: { command: string };
+    action?: { action_id?: unknown };
+    view?: { callback_id: string };
+    shortcut?: { callback_id: string };
+    options?: unknown;
+    event?: { type: string };
+    body: { type?: unknown; action_id?: unknown };
+  };
+  if (a.command) return ['commands', a.command.command];
+  if (a.action)
+    return typeof a.action.action_id === 'string'
+      ? ['actions', baseActionId(a.action.action_id)]
+      : undefined;
+  if (a.view) return a.body.type === 'view_submission' ? ['views', a.view.callback_id] : undefined;
+  if (a.shortcut) return ['shortcuts', a.shortcut.callback_id];
+  if (a.options)
+    return a.body.type === 'block_suggestion' && typeof a.body.action_id === 'string'
+      ? ['options', a.body.action_id]
+      : undefined;
+  if (a.event) return ['events', a.event.type];
+  return undefined;
+}
+
 /**
- * The registrar the channel uses: listeners go on `app` (when given) behind the error guard.
- * Action ids match with the `#n` suffix the renderer adds to repeated ids in one block.
+ * The registrar the channel uses: it records every listener's id and, given an app, routes
+ * requests to the listeners through one middleware, last on the app (`router`), behind the
+ * error guard. Action ids match without the suffixes the renderer adds (see baseActionId).
  */
-export function createRegistrar(app?: App, deps?: SlackDeps): Registrar {
+export function createRegistrar(
+  app?: App,
+  deps?: SlackDeps,
+): Registrar & { router?: Middleware<AnyMiddlewareArgs> } {
   const ids: ListenerIds = {
     commands: [],
     shortcuts: [],
@@ -125,51 +162,40 @@ export function createRegistrar(app?: App, deps?: SlackDeps): Registrar {
     views: [],
     options: [],
   };
-  // Bolt runs every registered listener's matching middleware for every request: with some
-  // thirty action listeners, a click cost thirty async matching chains before its own listener
-  // ran (a tenth of the CPU of a ballot burst). Actions therefore go through one Bolt listener
-  // that finds its handler by id.
-  const actions = new Map<string, (args: ActionArgs) => Promise<void>>();
-  const dispatchAction = async (args: ActionArgs) => {
-    const actionId = (args.action as { action_id?: unknown }).action_id;
-    const handler =
-      // `#n`: repeated ids in one block; `@…`: the value a date picker carries in its id.
-      typeof actionId === 'string'
-        ? actions.get(actionId.replace(/#\d+$/, '').replace(/@.*$/, ''))
-        : undefined;
+  // Bolt runs every registered listener's matching middleware for every request: with a
+  // listener per id, each ballot click ran some thirty matching chains (an object copy each)
+  // before its own, a tenth of the CPU before its acknowledgement. So no listener is
+  // registered with Bolt: the router finds the handler by kind and id in a map.
+  const handlers = Object.fromEntries(
+    Object.keys(ids).map((kind) => [kind, new Map<string, (args: Routed) => Promise<void>>()]),
+  ) as Record<keyof ListenerIds, Map<string, (args: Routed) => Promise<void>>>;
+  const add =
+    <A>(kind: keyof ListenerIds) =>
+    (id: string, handler: (args: A) => Promise<void>) => {
+      ids[kind].push(id);
+      if (!app) return;
+      if (handlers[kind].has(id)) throw new Error(`two Slack listeners for ${kind} ${id}`);
+      handlers[kind].set(
+        id,
+        guarded(kind, id, deps, handler as unknown as (args: Routed) => Promise<void>),
+      );
+    };
+  const router: Middleware<AnyMiddlewareArgs> = async (args) => {
+    const route = routeOf(args);
+    const handler = route && handlers[route[0]].get(route[1]);
+    // What no handler takes goes on to Bolt's own listeners (the OAuth uninstall events);
+    // an interaction no one handles was answered by the unknown-interaction guard.
     if (handler) await handler(args);
-    else await args.ack();
+    else await args.next();
   };
   return {
     ids,
-    command(name, handler) {
-      ids.commands.push(name);
-      app?.command(name, guarded('command', name, deps, handler));
-    },
-    shortcut(callbackId, handler) {
-      ids.shortcuts.push(callbackId);
-      app?.shortcut(callbackId, guarded('shortcut', callbackId, deps, handler));
-    },
-    event(type, handler) {
-      ids.events.push(type);
-      app?.event(type, guarded<EventArgs<typeof type>>('event', type, deps, handler));
-    },
-    action(actionId, handler) {
-      ids.actions.push(actionId);
-      if (!app) return;
-      if (actions.size === 0) app.action(/./, dispatchAction);
-      actions.set(actionId, guarded('action', actionId, deps, handler));
-    },
-    view(callbackId, handler) {
-      ids.views.push(callbackId);
-      app?.view(callbackId, guarded('view', callbackId, deps, handler));
-    },
-    options(actionId, handler) {
-      ids.options.push(actionId);
-      app?.options(
-        { type: 'block_suggestion', action_id: actionId },
-        guarded('options', actionId, deps, handler),
-      );
-    },
+    ...(app ? { router } : {}),
+    command: add('commands'),
+    shortcut: add('shortcuts'),
+    event: add('events'),
+    action: add('actions'),
+    view: add('views'),
+    options: add('options'),
   };
 }
