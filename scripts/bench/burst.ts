@@ -22,6 +22,7 @@ import {
   ms,
   runWorkerRole,
   scenarioOf,
+  settle,
   startBare,
   startFakes,
   startPebblebot,
@@ -71,7 +72,9 @@ async function main(): Promise<void> {
   );
   for (let round = 1; round <= rounds; round++) {
     const { vote } = await services.council.propose(bot.slackWorkspace, admin, [round + 1]);
+    await settle();
     const b = await burstLoad(SCRIPT, clicks(bare, vote.number, members));
+    await settle();
     const started = performance.now();
     const p = await burstLoad(SCRIPT, clicks(bot, vote.number, members));
     let counts = await services.store.ballots.counts(vote.id);
@@ -92,8 +95,6 @@ async function main(): Promise<void> {
     console.log(
       `${String(round).padEnd(7)}${ms(bs.p50).padStart(11)}${ms(bs.p99).padStart(11)}${ms(ps.p50).padStart(15)}${ms(ps.p99).padStart(11)}  ${(ps.p99 / bs.p99).toFixed(2)}x  ${`${total()} of ${members}`.padEnd(12)} ${loadAverage()}`,
     );
-    // Let the vote's refresh and the answers settle before the next round.
-    await new Promise((r) => setTimeout(r, 3_000));
   }
   const bs = summary(bareAll);
   const ps = summary(botAll);

@@ -109,6 +109,22 @@ export function cpuSince(from: CpuTimes | undefined): string {
 }
 
 /** One line naming the machine, printed before the figures. */
+/**
+ * Waits until this thread has been idle (event-loop utilization under 5%) for a whole 250 ms
+ * window, at most `maxMs`: what one system under test still does after its burst (answers,
+ * message refreshes) must not run during the next one's. Returns the time waited.
+ */
+export async function settle(maxMs = 30_000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const before = performance.eventLoopUtilization();
+    await new Promise((r) => setTimeout(r, 250));
+    const { utilization } = performance.eventLoopUtilization(before);
+    const waited = performance.now() - started;
+    if (utilization < 0.05 || waited > maxMs) return waited;
+  }
+}
+
 export function machine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   return `${os.cpus().length} CPUs (${cpu}), ${mb(os.totalmem())} RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
