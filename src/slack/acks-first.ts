@@ -19,8 +19,6 @@ export class AcksFirst {
   private pending = 0;
   private readonly waiting = new Set<() => void>();
 
-  constructor(private readonly maxWaitMs = ANSWER_MAX_WAIT_MS) {}
-
   /** A request arrived; the function returned says it was acknowledged (calling it twice is harmless). */
   arrived(): () => void {
     this.pending++;
@@ -33,17 +31,12 @@ export class AcksFirst {
     };
   }
 
-  /** Requests received and not yet acknowledged. */
-  get unacknowledged(): number {
-    return this.pending;
-  }
-
   /**
    * A deadline for an answer asked for now; `turn(deadline)` resolves once no acknowledgement
    * is pending, or at that deadline.
    */
   deadline(): number {
-    return performance.now() + this.maxWaitMs;
+    return performance.now() + ANSWER_MAX_WAIT_MS;
   }
 
   /** Resolves once no acknowledgement is pending, or at `deadline` (from `deadline()`). */

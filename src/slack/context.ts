@@ -73,7 +73,7 @@ export function pebbleContext(context: Context): PebbleContext {
 
 const Id = z.string().min(1);
 const CommandIdentity = z
-  .looseObject({
+  .object({
     command: z.string(),
     team_id: Id,
     user_id: Id,
@@ -90,7 +90,7 @@ const CommandIdentity = z
     event: false,
   }));
 const EventIdentity = z
-  .looseObject({
+  .object({
     type: z.literal('event_callback'),
     team_id: Id.optional(),
     event_id: Id.optional(),
@@ -116,7 +116,7 @@ const EventIdentity = z
     eventType: b.event.type,
   }));
 const InteractionIdentity = z
-  .looseObject({
+  .object({
     type: z.enum([
       'block_actions',
       'view_submission',

@@ -22,7 +22,7 @@ export const CommandEnvelope = z.object({
 });
 
 export const EventEnvelope = z
-  .looseObject({
+  .object({
     type: z.literal('event_callback'),
     team_id: Id.optional(),
     event_id: Id.optional(),

@@ -137,8 +137,8 @@ export function plain(text: string, max: number): types.PlainTextElement {
 
 /**
  * Several buttons with one catalogue id may sit in one block (two "+1 P-n instead" buttons);
- * Slack wants action ids unique per block, so repeats get a `#n` suffix that the listeners'
- * listeners drop (see baseActionId).
+ * Slack wants action ids unique per block, so repeats get a `#n` suffix that the listeners
+ * drop (see baseActionId).
  */
 function uniqueActionIds<T extends { actionId: string }>(elements: T[]): (T & { id: string })[] {
   const seen = new Map<string, number>();

@@ -6,7 +6,7 @@ const ActionBody = z.object({
   trigger_id: z.string().optional(),
   response_url: z.url().optional(),
   container: z
-    .looseObject({
+    .object({
       type: z.string(),
       message_ts: z.string().max(64).optional(),
       channel_id: z.string().max(64).optional(),
