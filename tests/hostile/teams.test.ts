@@ -275,7 +275,12 @@ for (const target of hostileStores('teams'))
               expect(res.status, verb).toBe(200);
               const answer = res.body as { statusCode?: number; value?: unknown };
               expect(answer.statusCode ?? 200, verb).toBeLessThan(500);
-              expect(internalsIn(res.text, `${value}${JSON.stringify(extra)}`), verb).toEqual([]);
+              // A form may quote what the store holds, typed by earlier runs: a pebble of Mallory's
+              // titled "P-NaN" prefills the form of "add details" for that pebble.
+              expect(
+                internalsIn(res.text, `${value}${JSON.stringify(extra)}${before}`),
+                verb,
+              ).toEqual([]);
               if (!open.has(verb))
                 expect(await tenantState(TENANT), `${verb} changed the store`).toBe(before);
             },
